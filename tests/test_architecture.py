@@ -93,7 +93,7 @@ OWNERS: dict[str, set[str]] = {
 
 
 #: Packages whose modules form one layer (they may import each other freely).
-LAYERS = ("model",)
+LAYERS = ("model", "cli")
 
 
 def _layer(name: str) -> str:

@@ -215,10 +215,10 @@ class _Terminal(io.StringIO):
 def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere() -> None:
     """On a terminal the batch shows a tqdm bar with runs/s and ETA; elsewhere a plain line
     every so often and at the end."""
-    from simulator.cli import _BatchProgress
+    from simulator.cli.batch import BatchProgress
 
     tty = _Terminal()
-    bar = _BatchProgress(tty)
+    bar = BatchProgress(tty)
     bar(0, 1000)
     bar(400, 1000)
     bar(1000, 1000)
@@ -226,7 +226,7 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere() -> None:
     assert "1.00k/1.00k" in tty.getvalue()
     assert "run/s" in tty.getvalue()
     plain = io.StringIO()
-    lines = _BatchProgress(plain, every=3600)
+    lines = BatchProgress(plain, every=3600)
     lines(400, 1000)
     lines(1000, 1000)
     assert plain.getvalue().startswith("1,000/1,000 runs (100%), ")

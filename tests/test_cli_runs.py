@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator.cli import _Progress, cli
+from simulator.cli import cli
+from simulator.cli.run import Progress
 from tests.conftest import ROOT
 
 
@@ -133,7 +134,7 @@ class _Clock:
 def test_progress_line_on_a_terminal() -> None:
     """On a terminal, after the delay: one line rewritten with \\r, then wiped when done."""
     stream, clock = _Terminal(), _Clock()
-    progress = _Progress(stream, delay=0.5, clock=clock)
+    progress = Progress(stream, delay=0.5, clock=clock)
     clock.now += 0.2
     progress(500, 10_000)  # too early: nothing
     assert stream.getvalue() == ""
@@ -151,7 +152,7 @@ def test_progress_line_on_a_terminal() -> None:
 def test_progress_line_pads_over_a_longer_one() -> None:
     """A shorter line is padded with spaces so nothing of the previous one is left showing."""
     stream, clock = _Terminal(), _Clock()
-    progress = _Progress(stream, delay=0.0, clock=clock)
+    progress = Progress(stream, delay=0.0, clock=clock)
     clock.now += 1.0
     progress(10_000, 10_000)
     clock.now += 99.0
@@ -164,7 +165,7 @@ def test_progress_line_pads_over_a_longer_one() -> None:
 def test_no_progress_when_not_a_terminal() -> None:
     """Redirected to a file or a pipe, stderr gets no progress line at all."""
     stream, clock = io.StringIO(), _Clock()
-    progress = _Progress(stream, delay=0.0, clock=clock)
+    progress = Progress(stream, delay=0.0, clock=clock)
     clock.now += 5.0
     progress(1_000, 2_000)
     progress.close()

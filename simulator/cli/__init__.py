@@ -1,0 +1,37 @@
+"""The ``dipsim`` command line: a thin click layer over the library.
+
+This package is the only code that prints or exits; one module per command (group). Imports
+of the library's heavier parts (pydantic, yaml, simpy, transitions) happen inside the commands
+so that ``dipsim --help`` stays fast.
+
+Exit codes: 0 success; 1 a check failed; 2 the input (or the command line) is invalid.
+"""
+
+from __future__ import annotations
+
+import click
+
+from simulator.cli.batch import batch, summarize
+from simulator.cli.diff import diff
+from simulator.cli.run import run
+from simulator.cli.schema import schema
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="dipsim", prog_name="dipsim")
+def cli() -> None:
+    """dipsim: replay a diplomatic crisis as a state machine, and ask what if.
+
+    \b
+    Start with the January 2024 Pakistan–Iran crisis:
+      dipsim run scenarios/jan2024.yaml
+    """
+
+
+for _command in (run, schema, diff, batch, summarize):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="dipsim")

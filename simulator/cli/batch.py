@@ -1,0 +1,227 @@
+"""``dipsim batch`` and ``dipsim summarize``: scripted what-if batches and their results."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from simulator.cli.common import fail, out_option, write
+from simulator.errors import DipsimError
+
+
+@click.command()
+@click.argument("spec", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes; 0 means every core.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "dask", "sequential"]),
+    default="local",
+    show_default=True,
+    help="local: a pool of processes; dask: a Dask cluster; sequential: in this process.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="A running Dask scheduler (tcp://host:8786); without it, a local cluster.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Results file: .parquet, .csv or .jsonl [default: SPEC with .parquet].",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Keep the chunks an interrupted run of this spec wrote; run the rest.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    help="Runs per task [default: the spec's chunk_size, else 500].",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How the closing summary is printed.",
+)
+def batch(
+    spec: Path,
+    workers: int,
+    backend: str,
+    scheduler: str | None,
+    out: Path | None,
+    resume: bool,
+    chunk_size: int | None,
+    quiet: bool,
+    fmt: str,
+) -> None:
+    """Run the batch SPEC: every design point, every replication, one results row per run.
+
+    Results are written in chunks as they finish (SPEC.parquet.parts/), so an interrupted batch
+    (Ctrl-C, a lost machine) loses nothing finished: run the same command with --resume. A run
+    that raises becomes a row with its error and seed. The summary gives, per design point, the
+    share of runs ending in each state of the first relation, with 95% intervals.
+    """
+    from simulator.batch.runner import run_batch
+
+    if scheduler is not None and backend != "dask":
+        raise click.BadParameter("--scheduler goes with --backend dask", param_hint="--scheduler")
+    progress = None if quiet else BatchProgress(sys.stderr)
+    try:
+        result = run_batch(
+            spec,
+            backend,
+            workers or None,
+            out=out,
+            resume=resume,
+            scheduler=scheduler,
+            chunk_size=chunk_size,
+            progress=progress,
+        )
+    except DipsimError as err:
+        fail(err)
+    except KeyboardInterrupt:
+        click.echo(
+            "\ninterrupted: finished chunks are kept; run the same command with --resume to finish",
+            err=True,
+        )
+        sys.exit(130)
+    finally:
+        if progress is not None:
+            progress.close()
+    if quiet:
+        return
+    rate = result.runs / result.seconds if result.seconds > 0 else 0.0
+    click.echo(
+        f"{result.runs:,} runs ({result.points:,} design points) in {result.seconds:.1f} s "
+        f"({rate:,.0f} runs/s); {result.errors:,} runs raised an error; results: "
+        f"{result.path}",
+        err=True,
+    )
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.summary.to_dict(), indent=2))
+    else:
+        click.echo(result.summary.table(), nl=False)
+
+
+@click.command()
+@click.argument("results", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--by",
+    multiple=True,
+    metavar="COLUMN",
+    help="Group by this column (repeatable) [default: every parameter column].",
+)
+@click.option("--relation", help="Whose final state to count [default: the first recorded].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for programs.",
+)
+@out_option
+def summarize(
+    results: Path, by: tuple[str, ...], relation: str | None, fmt: str, out: Path | None
+) -> None:
+    """Summarise a results file of `dipsim batch`: per group, the share of runs ending in each
+    state, with 95% Wilson intervals."""
+    from simulator.batch.sinks import read_rows
+    from simulator.batch.summary import Tally, parameter_columns, relations_in, typed_row
+
+    try:
+        rows = read_rows(results)
+        first = next(rows, None)
+        if first is None:
+            raise DipsimError(f"{results}: no rows")
+        names = list(first)
+        relations = relations_in(names)
+        unknown = [c for c in by if c not in names]
+        if unknown:
+            raise DipsimError(f"--by {unknown[0]!r}: no such column; columns: {', '.join(names)}")
+        if not relations:
+            raise DipsimError(
+                f"{results}: records no final states (no <A>-<B>.final_state "
+                "column): nothing to summarise"
+            )
+        chosen = relation or relations[0]
+        if chosen not in relations:
+            raise DipsimError(f"--relation {chosen!r}: the results record {', '.join(relations)}")
+        tally = Tally(by or parameter_columns(names) or ["point"], chosen)
+        # A CSV file gives text; numbers are read back as numbers so that groups sort by value.
+        convert = typed_row if results.suffix == ".csv" else (lambda row: row)
+        tally.add(convert(first))
+        for row in rows:
+            tally.add(convert(row))
+    except DipsimError as err:
+        fail(err)
+    if fmt == "json":
+        import json
+
+        write(json.dumps(tally.to_dict(), indent=2) + "\n", out)
+    else:
+        write(tally.table(), out)
+
+
+class BatchProgress:
+    """A batch's progress on standard error: a tqdm bar (runs/s, ETA) on a terminal, a plain
+    line every ``every`` seconds otherwise."""
+
+    def __init__(self, stream: TextIO, every: float = 10.0) -> None:
+        self.stream = stream
+        self.every = every
+        self.bar: Any = None
+        self.tty = stream.isatty()
+        self.last = time.monotonic()
+        self.started = self.last
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.tty and self.bar is None:
+            try:
+                from tqdm import tqdm
+            except ImportError:  # the batch extra is missing: plain lines will do
+                self.tty = False
+        if self.tty:
+            if self.bar is None:
+                self.bar = tqdm(
+                    total=total,
+                    initial=done,
+                    unit="run",
+                    unit_scale=True,
+                    file=self.stream,
+                    dynamic_ncols=True,
+                    smoothing=0.1,
+                )
+            self.bar.update(done - self.bar.n)
+            return
+        now = time.monotonic()
+        if now - self.last >= self.every or done == total:
+            rate = done / (now - self.started) if now > self.started else 0.0
+            self.stream.write(
+                f"{done:,}/{total:,} runs ({100 * done / max(total, 1):.0f}%), {rate:,.0f} runs/s\n"
+            )
+            self.stream.flush()
+            self.last = now
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,66 @@
+"""``dipsim diff``: where a what-if departs from its base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from simulator.cli.common import fail, out_option, write
+from simulator.errors import DipsimError, ScenarioError
+
+
+@click.command()
+@click.argument("base", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("whatif", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of both runs' random generators (the same for both).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for programs.",
+)
+@out_option
+@click.option(
+    "--width",
+    type=click.IntRange(min=60),
+    default=100,
+    show_default=True,
+    help="Columns that the table is wrapped to.",
+)
+def diff(base: Path, whatif: Path, seed: int, fmt: str, out: Path | None, width: int) -> None:
+    """Show where WHATIF departs from BASE, and the two traces side by side.
+
+    Both scenarios run with the same seed. The table gives the first point of departure, both
+    traces from that point, the events found in one only or moved or changed, the states that
+    differ day by day, and the final states. The exit status is 0 whether or not the traces
+    differ (this is a report, not a check); 2 if either scenario is invalid.
+    """
+    from simulator.engine import simulate
+    from simulator.loading import load_scenario
+    from simulator.report.diff import diff_json, diff_traces
+    from simulator.report.diff_table import diff_table
+
+    traces = []
+    errors: list[DipsimError] = []
+    for path in (base, whatif):
+        try:
+            traces.append(simulate(load_scenario(path), seed=seed))
+        except DipsimError as err:
+            errors.append(err)
+    # Report the problems of both files at once, so a class fixes them in one go.
+    located = [err for err in errors if isinstance(err, ScenarioError)]
+    if len(errors) > 1 and len(located) == len(errors):
+        fail(ScenarioError([p for err in located for p in err.problems]))
+    if errors:
+        fail(errors[0])
+    found = diff_traces(traces[0], traces[1])
+    write(diff_json(found) if fmt == "json" else diff_table(found, width=width), out)

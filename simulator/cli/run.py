@@ -1,0 +1,177 @@
+"""``dipsim run``: replay a scenario, or run it many times and print the outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+from simulator.cli.common import DateType, fail, out_option, write
+from simulator.errors import DipsimError
+
+if TYPE_CHECKING:
+    from simulator.model import Scenario
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people; json and csv for programs.",
+)
+@out_option
+@click.option("--until", type=DateType(), help="Stop at the end of this day (YYYY-MM-DD).")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the run's random generator (recorded in the output).",
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Run this many times (seeds derived from --seed) and print the distribution of outcomes.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Processes for --runs: 1 runs in this process, 0 uses every CPU.",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(min=60),
+    default=100,
+    show_default=True,
+    help="Columns that summaries and quotes are wrapped to.",
+)
+def run(
+    scenario: Path,
+    fmt: str,
+    out: Path | None,
+    until: dt.date | None,
+    seed: int,
+    runs: int,
+    workers: int,
+    width: int,
+) -> None:
+    """Replay SCENARIO and print its trace, event by event.
+
+    Each event shows its date, type, actor and target, the relation's state change and
+    tension, then its summary and the sentence of the source it rests on.
+
+    With --runs N (N > 1), run it N times instead, run k with a seed derived from --seed and k,
+    and print the outcomes: the share of runs ending in and reaching each state (with 95%
+    intervals), days in each state, days until each state is reached, the commonest paths.
+    """
+    from simulator.loading import load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+        if until is not None and until < loaded.start:
+            raise DipsimError(
+                f"--until {until.isoformat()} is before the scenario's start "
+                f"{loaded.start.isoformat()}"
+            )
+        if runs > 1:
+            text = _many_runs(loaded, runs, seed, workers or os.cpu_count() or 1, until, fmt, width)
+        else:
+            text = _one_run(loaded, seed, until, fmt, width)
+    except DipsimError as err:
+        fail(err)
+    write(text, out)
+
+
+def _one_run(scenario: Scenario, seed: int, until: dt.date | None, fmt: str, width: int) -> str:
+    """One run's trace, as ``dipsim run`` prints it."""
+    from simulator.engine import simulate
+
+    trace = simulate(scenario, seed=seed, until=until)
+    if fmt == "json":
+        from simulator.report.formats import trace_to_json
+
+        text = trace_to_json(trace)
+    elif fmt == "csv":
+        from simulator.report.formats import trace_to_csv
+
+        text = trace_to_csv(trace)
+    else:
+        from simulator.report.table import trace_table
+
+        text = trace_table(trace, width=width)
+    return text
+
+
+def _many_runs(
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    workers: int,
+    until: dt.date | None,
+    fmt: str,
+    width: int,
+) -> str:
+    """The outcomes of ``runs`` runs, as ``dipsim run --runs`` prints them."""
+    from simulator.montecarlo import run_many
+    from simulator.report.outcomes import outcomes_csv, outcomes_json, outcomes_table
+
+    progress = Progress(sys.stderr)
+    try:
+        outcomes = run_many(scenario, runs, seed, workers, progress, until=until)
+    finally:
+        progress.close()
+    if fmt == "json":
+        return outcomes_json(outcomes)
+    if fmt == "csv":
+        return outcomes_csv(outcomes)
+    return outcomes_table(outcomes, width=width)
+
+
+class Progress:
+    """Progress of many runs: one line on standard error, rewritten in place.
+
+    `` 3,400/10,000 runs  2,950 runs/s``, shown only when standard error is a terminal and only
+    once the work has taken ``delay`` seconds (a quick job shows nothing); ``close`` wipes it.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        delay: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.delay = delay
+        self.clock = clock
+        self.started = clock()
+        self.shown = 0  # length of the line on screen
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = self.clock() - self.started
+        if not self.enabled or elapsed < self.delay:
+            return
+        line = f" {done:,}/{total:,} runs  {done / elapsed:,.0f} runs/s"
+        self.stream.write("\r" + line.ljust(self.shown))
+        self.stream.flush()
+        self.shown = len(line)
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * self.shown + "\r")
+            self.stream.flush()
+            self.shown = 0

@@ -1,0 +1,23 @@
+"""``dipsim schema``: the JSON Schema of the scenario format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from simulator.cli.common import out_option, write
+
+
+@click.command()
+@out_option
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of the scenario format (for editors' completion and checks)."""
+    import json
+
+    from simulator.model import Scenario
+
+    document = Scenario.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "dipsim scenario (format 1)"
+    write(json.dumps(document, indent=2, ensure_ascii=False) + "\n", out)
