@@ -36,6 +36,8 @@ REPLACED = (
     "machine",
     "relations",
     "max_responses",
+    "invariants",
+    "expect",
 )
 
 
@@ -215,6 +217,9 @@ def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Sc
     """The base with the what-if's own top-level keys on top (merged or replaced)."""
     overrides = {k: v for k, v in doc.data.items() if k not in WHATIF_KEYS}
     data = base.model_dump(mode="json", by_alias=True)
+    # The base's expectations are claims about the base's runs, which a what-if sets out to
+    # change: they are not inherited (its invariants, rules of the model, are).
+    data["expect"] = []
     for key, value in overrides.items():
         if key in MERGED and isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = _merge_entries(data[key], value)

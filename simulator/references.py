@@ -10,6 +10,7 @@ import typing
 from collections.abc import Iterator, Mapping
 
 from simulator.errors import KeyPath, Problem, did_you_mean
+from simulator.expect_refs import check_claims
 from simulator.expressions import Expression
 from simulator.model import Citation, EventPattern, Scenario
 from simulator.yamlread import Document
@@ -32,6 +33,7 @@ def check_references(
             *_check_events(scenario, doc, source_texts),
             *_check_parameters(scenario, doc),
             *_check_rules(scenario, doc, source_texts),
+            *check_claims(scenario, doc),
         ]
     )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shlex
 import typing
@@ -378,6 +379,23 @@ def run_dipsim(command: str) -> str:
     return result.output
 
 
+#: ``DIPSIM_UPDATE_DOCS=1 python -m pytest tests/test_docs.py`` rewrites every console block with
+#: what dipsim prints now (review the diff in git before committing it).
+UPDATE = os.environ.get("DIPSIM_UPDATE_DOCS") == "1"
+
+
+def _update_console_block(block: Block) -> None:
+    fresh = []
+    for command, _ in _commands(block):
+        fresh.append(f"$ {command}")
+        fresh.extend(_normalised(run_dipsim(command)))
+    text = block.doc.read_text(encoding="utf-8")
+    old = f"```console\n{block.text}\n```"
+    assert old in text, f"{block.where}: block not found (was the page edited meanwhile?)"
+    block.doc.write_text(text.replace(old, "```console\n" + "\n".join(fresh) + "\n```", 1))
+    object.__setattr__(block, "text", "\n".join(fresh))
+
+
 @pytest.mark.parametrize("block", CONSOLE_BLOCKS, ids=_ids(CONSOLE_BLOCKS))
 def test_console_block_matches_dipsim(block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each ``$ dipsim ...`` command in a ```console block prints exactly what follows it.
@@ -386,6 +404,8 @@ def test_console_block_matches_dipsim(block: Block, monkeypatch: pytest.MonkeyPa
     terminal; trailing whitespace is ignored.
     """
     monkeypatch.chdir(ROOT)
+    if UPDATE:
+        _update_console_block(block)
     for command, expected in _commands(block):
         assert _normalised(run_dipsim(command)) == _normalised("\n".join(expected)), (
             f"{block.where}: `{command}` prints something else than the page shows; "

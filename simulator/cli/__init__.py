@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 
 from simulator.cli.batch import batch, summarize
+from simulator.cli.check import check
 from simulator.cli.diff import diff
 from simulator.cli.run import run
 from simulator.cli.schema import schema
@@ -28,7 +29,7 @@ def cli() -> None:
     """
 
 
-for _command in (run, schema, diff, batch, summarize):
+for _command in (run, check, schema, diff, batch, summarize):
     cli.add_command(_command)
 
 

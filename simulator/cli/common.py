@@ -3,6 +3,7 @@ the date and limit parameter types, and the exit codes."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -15,7 +16,7 @@ import click
 from simulator.errors import DipsimError, ScenarioError
 
 if TYPE_CHECKING:
-    pass
+    from simulator.yamlread import Limits
 
 #: A check failed (an expectation did not hold, an error-level finding).
 EXIT_FAILED = 1
@@ -23,12 +24,18 @@ EXIT_FAILED = 1
 EXIT_INVALID = 2
 
 
-def fail(err: DipsimError) -> NoReturn:
+def report(err: DipsimError) -> None:
+    """Print ``err`` on standard error: one ``error:`` line per problem."""
     lines = [str(p) for p in err.problems] if isinstance(err, ScenarioError) else [str(err)]
     for line in lines:
         click.echo(f"error: {line}", err=True)
     if len(lines) > 1:
         click.echo(f"{len(lines)} problems found", err=True)
+
+
+def fail(err: DipsimError) -> NoReturn:
+    """Report ``err`` and exit with status 2 (the input is invalid)."""
+    report(err)
     sys.exit(EXIT_INVALID)
 
 
@@ -77,3 +84,52 @@ out_option = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write to this file instead of standard output (written atomically).",
 )
+
+
+class LimitType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    """``NAME=N``: one of :class:`simulator.yamlread.Limits`' fields and its new value."""
+
+    name = "NAME=N"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, int]:
+        if isinstance(value, tuple):
+            return value  # already converted (a default)
+        from simulator.errors import did_you_mean
+        from simulator.yamlread import Limits
+
+        names = [f.name for f in dataclasses.fields(Limits)]
+        name, sep, number = str(value).partition("=")
+        if not sep:
+            self.fail(f"{value!r} is not NAME=N (e.g. max_events=500000)", param, ctx)
+        if name not in names:
+            self.fail(
+                f"no limit {name!r}{did_you_mean(name, names)}; limits: {', '.join(names)}",
+                param,
+                ctx,
+            )
+        try:
+            limit = int(number.replace("_", ""))
+        except ValueError:
+            self.fail(f"{name}: {number!r} is not a whole number", param, ctx)
+        if limit < 1:
+            self.fail(f"{name}: a limit is at least 1, not {limit}", param, ctx)
+        return name, limit
+
+
+limit_option = click.option(
+    "--limit",
+    "limits",
+    type=LimitType(),
+    multiple=True,
+    help="Raise (or lower) an input limit, e.g. --limit max_events=500000 (repeatable; see "
+    "docs/checking.md for the limits).",
+)
+
+
+def limits_from(pairs: tuple[tuple[str, int], ...]) -> Limits:
+    """The default limits with the ``--limit`` options given applied."""
+    from simulator.yamlread import DEFAULT_LIMITS
+
+    return dataclasses.replace(DEFAULT_LIMITS, **dict(pairs))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.common import fail, out_option, write
+from simulator.cli.common import fail, limit_option, limits_from, out_option, write
 from simulator.errors import DipsimError, ScenarioError
 
 
@@ -36,7 +36,16 @@ from simulator.errors import DipsimError, ScenarioError
     show_default=True,
     help="Columns that the table is wrapped to.",
 )
-def diff(base: Path, whatif: Path, seed: int, fmt: str, out: Path | None, width: int) -> None:
+@limit_option
+def diff(
+    base: Path,
+    whatif: Path,
+    seed: int,
+    fmt: str,
+    out: Path | None,
+    width: int,
+    limits: tuple[tuple[str, int], ...],
+) -> None:
     """Show where WHATIF departs from BASE, and the two traces side by side.
 
     Both scenarios run with the same seed. The table gives the first point of departure, both
@@ -53,7 +62,7 @@ def diff(base: Path, whatif: Path, seed: int, fmt: str, out: Path | None, width:
     errors: list[DipsimError] = []
     for path in (base, whatif):
         try:
-            traces.append(simulate(load_scenario(path), seed=seed))
+            traces.append(simulate(load_scenario(path, limits_from(limits)), seed=seed))
         except DipsimError as err:
             errors.append(err)
     # Report the problems of both files at once, so a class fixes them in one go.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from simulator.cli.common import DateType, fail, out_option, write
+from simulator.cli.common import DateType, fail, limit_option, limits_from, out_option, write
 from simulator.errors import DipsimError
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="Columns that summaries and quotes are wrapped to.",
 )
+@limit_option
 def run(
     scenario: Path,
     fmt: str,
@@ -68,6 +69,7 @@ def run(
     runs: int,
     workers: int,
     width: int,
+    limits: tuple[tuple[str, int], ...],
 ) -> None:
     """Replay SCENARIO and print its trace, event by event.
 
@@ -81,7 +83,7 @@ def run(
     from simulator.loading import load_scenario
 
     try:
-        loaded = load_scenario(scenario)
+        loaded = load_scenario(scenario, limits_from(limits))
         if until is not None and until < loaded.start:
             raise DipsimError(
                 f"--until {until.isoformat()} is before the scenario's start "

@@ -20,6 +20,7 @@ from simulator.model.edits import (
     parse_edit,
 )
 from simulator.model.events import Actor, Citation, Codes, EventSpec, EventType, Source
+from simulator.model.expect import EXPECT_KINDS, INVARIANT_KINDS, ExpectSpec, InvariantSpec
 from simulator.model.machine import (
     MachineSpec,
     RelationSpec,
@@ -32,7 +33,9 @@ from simulator.model.scenario import MAX_RESPONSES, Scenario
 
 __all__ = [
     "EDIT_KINDS",
+    "EXPECT_KINDS",
     "FORMAT_VERSION",
+    "INVARIANT_KINDS",
     "MAX_RESPONSES",
     "PLOVER_TYPES",
     "Actor",
@@ -45,6 +48,8 @@ __all__ = [
     "EventPattern",
     "EventSpec",
     "EventType",
+    "ExpectSpec",
+    "InvariantSpec",
     "LogNormal",
     "MachineSpec",
     "RelationSpec",

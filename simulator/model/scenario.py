@@ -8,6 +8,7 @@ from pydantic import Field
 
 from simulator.model.base import ActorCode, Date, Frozen, Name, Text
 from simulator.model.events import Actor, Codes, EventSpec, EventType, Source
+from simulator.model.expect import ExpectSpec, InvariantSpec
 from simulator.model.machine import MachineSpec, RelationSpec, VariableSpec
 from simulator.model.rules import RuleSpec
 
@@ -33,6 +34,8 @@ class Scenario(Frozen):
     parameters: dict[Name, float] = Field(default_factory=dict)
     rules: tuple[RuleSpec, ...] = ()
     max_responses: Annotated[int, Field(ge=0)] = MAX_RESPONSES
+    expect: tuple[ExpectSpec, ...] = ()
+    invariants: tuple[InvariantSpec, ...] = ()
 
     def codes_of(self, event: EventSpec) -> Codes:
         """An event's codes: its type's codes with the event's own codes on top."""

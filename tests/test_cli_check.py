@@ -1,0 +1,171 @@
+"""``dipsim check`` through click's runner and as a real process: output and exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from simulator.cli import cli
+from tests.conftest import JAN2024, ROOT, SCENARIOS
+
+STOCHASTIC = SCENARIOS / "whatif" / "retaliation-kills-iranians.yaml"
+
+
+def dipsim(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="dipsim")
+
+
+def whatif(tmp_path: Path, body: str, name: str = "w.yaml", base: Path = STOCHASTIC) -> Path:
+    path = tmp_path / name
+    path.write_text(f"extends: {base}\n" + textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def test_the_replay_passes_its_checks() -> None:
+    result = dipsim("check", JAN2024)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(JAN2024)
+    assert (
+        "  expectations and invariants (one run, seed 0: nothing in the scenario is random):"
+        in (lines)
+    )
+    passes = [line for line in lines if line.startswith("    PASS  ")]
+    assert len(passes) == 7
+    assert not [line for line in lines if "FAIL" in line]
+    assert lines[-1] == "  result: ok"
+
+
+def test_a_failed_expectation_exits_1_with_its_evidence(tmp_path: Path) -> None:
+    path = whatif(
+        tmp_path,
+        """
+        expect:
+          - {relation: PAK-IRN, final: normal, at_least: 0.95}
+          - {relation: PAK-IRN, reaches: envoys_recalled, by: 2024-01-17}
+        """,
+    )
+    result = dipsim("check", path, "--runs", "200")
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert "expectations and invariants (200 runs, seeds derived from 0):" in out
+    assert "    FAIL  expect[0] PAK-IRN ends in normal in at least 95% of runs\n" in out
+    assert "% of 200 runs (95% interval " in out
+    assert "    PASS  expect[1] PAK-IRN reaches envoys_recalled by 2024-01-17\n" in out
+    assert out.endswith("  result: FAILED (1 failing)\n")
+
+
+def test_an_invalid_scenario_exits_2_and_the_others_are_still_checked(tmp_path: Path) -> None:
+    bad = whatif(
+        tmp_path, "expect:\n  - {final: nromal}\n", base=SCENARIOS / "examples" / "first.yaml"
+    )
+    result = dipsim("check", bad, JAN2024)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {bad}:3:13: expect[0].final: unknown state 'nromal'")
+    assert "did you mean 'normal'?" in result.stderr
+    assert "Traceback" not in result.output
+    assert f"{JAN2024}\n" in result.stdout
+    assert "  result: ok" in result.stdout
+
+
+def test_json_output_carries_every_verdict(tmp_path: Path) -> None:
+    result = dipsim("check", JAN2024, "--format", "json")
+    assert result.exit_code == 0
+    (report,) = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert report["runs"] == 1
+    assert [r["item"] for r in report["results"]] == [
+        *(f"expect[{i}]" for i in range(5)),
+        "invariants[0]",
+        "invariants[1]",
+    ]
+    assert all(r["passed"] for r in report["results"])
+    assert {f["severity"] for f in report["findings"]} <= {"error", "warning", "info"}
+
+
+def test_strict_makes_warnings_fail(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            dipsim: 1
+            title: t
+            start: 2024-01-01
+            end: 2024-01-31
+            actors: {AAA: {name: A}, BBB: {name: B}}
+            machine:
+              states: [normal, lost]
+              initial: normal
+            relations: [{pair: [AAA, BBB]}]
+            """
+        ),
+        encoding="utf-8",
+    )
+    relaxed = dipsim("check", path)
+    strict = dipsim("check", path, "--strict")
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "warning: machine.states[1]: " in relaxed.stdout
+    assert "[unreachable-state]" in relaxed.stdout
+    assert strict.exit_code == 1
+
+
+def test_explore_prints_the_shortest_counterexample(tmp_path: Path) -> None:
+    path = whatif(
+        tmp_path,
+        """
+        invariants:
+          - {id: calm, relation: PAK-IRN, never: envoys_recalled}
+        """,
+        base=JAN2024,
+    )
+    result = dipsim("check", path, "--explore", "100", "--seed", "2")
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "  explore: 100 random sequences of " in out
+    assert "    FAIL  invariants[0] calm: PAK-IRN: envoys_recalled is never entered\n" in out
+    assert "          shortest counterexample: 1 event(s), run seed " in out
+    assert "          broken: " in out
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("max_bytes", "is not NAME=N"),
+        ("max_byte=5", "no limit 'max_byte' (did you mean 'max_bytes'?)"),
+        ("max_bytes=lots", "max_bytes: 'lots' is not a whole number"),
+        ("max_bytes=0", "max_bytes: a limit is at least 1, not 0"),
+    ],
+)
+def test_bad_limit_options_are_usage_errors(option: str, message: str) -> None:
+    result = dipsim("check", JAN2024, "--limit", option)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_limit_can_be_lowered_and_raised() -> None:
+    lowered = dipsim("check", JAN2024, "--limit", "max_bytes=1000")
+    assert lowered.exit_code == 2
+    assert "(limit max_bytes=1000; raise it with --limit max_bytes=N)" in lowered.stderr
+    raised = dipsim("run", JAN2024, "--limit", "max_bytes=100_000_000")
+    assert raised.exit_code == 0
+
+
+def test_check_as_a_real_process() -> None:
+    """The console script, end to end: status, stdout, nothing on stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator", "check", "scenarios/jan2024.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.rstrip().endswith("result: ok")
