@@ -9,11 +9,14 @@ real engine, rules included; every invariant is checked on the trace.
 The generator is seeded (``random.Random``), so ``--explore N --seed S`` finds the same thing
 every time. A violating sequence is shrunk greedily: events are dropped one at a time as long
 as the same invariant still breaks (with the same run seed), until no single event can go. The
-shortest shrunk counterexample per invariant is reported.
+shortest shrunk counterexample per invariant is reported, with the number of sequences that
+broke it. Events stay within the scenario's span (those that would fall after its end happen on
+its last day).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Callable, Sequence
@@ -33,6 +36,9 @@ GAPS = (0, 0, 1, 1, 1, 2, 2, 3, 5, 8)
 MAX_LENGTH = 12
 #: Index used for "the run raised an error" among the invariants' results.
 RUN_ERROR = -1
+#: After this many shrunk counterexamples to an invariant in a row that are no shorter than
+#: the best, later ones are counted but not shrunk (shrinking costs up to length² runs).
+PATIENCE = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,7 @@ class Counterexample:
     label: str
     sequence: int  # which of the N sequences it was found in (before shrinking)
     seed: int
+    found: int  # in how many of the N sequences the invariant broke
     events: tuple[EventSpec, ...]
     trace: Trace | None
     violation: str
@@ -112,7 +119,9 @@ class Explorer:
         day = self.scenario.start
         out = []
         for k, step in enumerate(steps):
-            day += dt.timedelta(days=step.gap)
+            # Sequences stay within the scenario's span: events that would fall after its end
+            # pile up on the last day.
+            day = min(day + dt.timedelta(days=step.gap), self.scenario.end)
             t = self.templates[step.template]
             out.append(
                 t.model_copy(
@@ -123,11 +132,7 @@ class Explorer:
 
     def run(self, steps: Sequence[Step], seed: int) -> tuple[Trace | None, dict[int, str]]:
         """The run of ``steps`` and the invariants it breaks (index -> where)."""
-        events = self.events(steps)
-        last = events[-1].date if events else self.scenario.start
-        variant = self.scenario.model_copy(
-            update={"events": events, "end": max(self.scenario.end, last), "expect": ()}
-        )
+        variant = self.scenario.model_copy(update={"events": self.events(steps), "expect": ()})
         try:
             trace = Simulator(variant).run(seed)
         except SimulationError as err:
@@ -146,8 +151,6 @@ class Explorer:
             changed = False
             for j in range(len(steps)):
                 shorter = steps[:j] + steps[j + 1 :]
-                if j == 0 and shorter:  # keep the first event's own gap from the start
-                    shorter[0] = Step(shorter[0].template, steps[0].gap + shorter[0].gap)
                 if invariant in self.run(shorter, seed)[1]:
                     steps, changed = shorter, True
                     break
@@ -165,6 +168,8 @@ def explore(
     explorer = Explorer(scenario)
     rng = random.Random(seed)
     best: dict[int, Counterexample] = {}
+    found: dict[int, int] = {}
+    stale: dict[int, int] = {}  # shrinks in a row that found nothing shorter
     count = len(explorer.templates)
     for k in range(sequences if count else 0):
         steps = [
@@ -173,15 +178,18 @@ def explore(
         run_seed = derive_seed(seed, k)
         _, broken = explorer.run(steps, run_seed)
         for index in broken:
-            if index in best and len(best[index].events) <= 1:
-                continue  # nothing shorter than one event to find
+            found[index] = found.get(index, 0) + 1
+            if index in best and (len(best[index].events) <= 1 or stale[index] >= PATIENCE):
+                continue  # nothing shorter than one event to find, or little hope of it
             small = explorer.shrink(list(steps), run_seed, index)
             if index in best and len(best[index].events) <= len(small):
+                stale[index] += 1
                 continue
+            stale[index] = 0
             trace, again = explorer.run(small, run_seed)
             label = "runs raise no error" if index == RUN_ERROR else _label(scenario, index)
             best[index] = Counterexample(
-                index, label, k, run_seed, explorer.events(small), trace, again[index]
+                index, label, k, run_seed, 0, explorer.events(small), trace, again[index]
             )
         if progress is not None:
             progress(k + 1, sequences)
@@ -189,7 +197,7 @@ def explore(
         sequences,
         seed,
         count,
-        tuple(best[i] for i in sorted(best)),
+        tuple(dataclasses.replace(best[i], found=found[i]) for i in sorted(best)),
         len(scenario.invariants),
     )
 

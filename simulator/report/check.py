@@ -69,8 +69,8 @@ def _counterexample_lines(c: Counterexample) -> list[str]:
     name = "run error" if c.invariant < 0 else f"invariants[{c.invariant}]"
     lines = [
         f"    FAIL  {name} {c.label}",
-        f"          shortest counterexample: {len(c.events)} event(s), run seed {c.seed} "
-        f"(sequence {c.sequence})",
+        f"          broken by {c.found:,} sequence(s); shortest counterexample: "
+        f"{len(c.events)} event(s), run seed {c.seed} (sequence {c.sequence})",
     ]
     if c.trace is not None:
         for r in c.trace.records:
@@ -125,6 +125,7 @@ def check_dict(report: CheckReport, strict: bool = False) -> dict[str, Any]:
                     "invariant": c.invariant,
                     "label": c.label,
                     "seed": c.seed,
+                    "sequences_broken": c.found,
                     "events": [e.model_dump(mode="json", exclude_defaults=True) for e in c.events],
                     "violation": c.violation,
                 }
