@@ -129,7 +129,7 @@ def test_explore_prints_the_shortest_counterexample(tmp_path: Path) -> None:
     out = result.stdout
     assert "  explore: 100 random sequences of " in out
     assert "    FAIL  invariants[0] calm: PAK-IRN: envoys_recalled is never entered\n" in out
-    assert "          shortest counterexample: 1 event(s), run seed " in out
+    assert "; shortest counterexample: 1 event(s), run seed " in out
     assert "          broken: " in out
 
 
