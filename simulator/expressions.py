@@ -131,16 +131,18 @@ def parse_expression(
     if not text.strip():
         raise ExpressionError("empty expression")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression is {len(text)} characters long (limit {MAX_LENGTH})")
+        raise ExpressionError(
+            f"expression {_shown(text, 40)} is {len(text)} characters long (limit {MAX_LENGTH})"
+        )
     # Python's parser refuses leading blanks; offsets are shifted back so they index ``text``.
     lead = len(text) - len(text.lstrip())
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         offset = (err.offset - 1 + lead) if err.offset else None
-        raise ExpressionError(f"syntax error in {text!r}: {err.msg}", offset) from None
+        raise ExpressionError(f"syntax error in {_shown(text)}: {err.msg}", offset) from None
     except (RecursionError, MemoryError, ValueError) as err:
-        raise ExpressionError(f"cannot parse {text!r}: {err}") from None
+        raise ExpressionError(f"cannot parse {_shown(text)}: {err}") from None
     names: set[str] = set()
     try:
         fn = _Compiler(text, allowed_names, names, constants or {}).compile(tree.body, depth=1)
@@ -163,24 +165,37 @@ class _Compiler:
         constants: Mapping[str, float],
     ) -> None:
         self.text = text
+        # The text as messages quote it: a 500-character guard is not repeated whole.
+        self.shown = _shown(text)
         self.allowed = allowed
         self.names = names
         self.constants = constants
 
     def fail(self, node: ast.AST, what: str) -> ExpressionError:
         offset = getattr(node, "col_offset", None)
-        return ExpressionError(f"{what} is not allowed in {self.text!r}", offset)
+        return ExpressionError(f"{what} is not allowed in {self.shown}", offset)
 
     def compile(self, node: ast.expr, depth: int) -> Compiled:
         if depth > MAX_DEPTH:
             raise ExpressionError(
-                f"expression {self.text!r} is nested too deeply (limit {MAX_DEPTH})"
+                f"expression {self.shown} is nested too deeply (limit {MAX_DEPTH})"
             )
         d = depth + 1
         if isinstance(node, ast.Constant):
             value = node.value
-            if isinstance(value, bool | int | float) and not isinstance(value, complex):
-                return _const(float(value) if not isinstance(value, bool) else value)
+            if isinstance(value, bool):
+                return _const(value)
+            if isinstance(value, int | float):
+                try:
+                    return _const(float(value))
+                except OverflowError:
+                    # An integer literal of hundreds of digits: float() cannot hold it.
+                    digits = str(value)
+                    raise ExpressionError(
+                        f"the number {digits[:12]}... ({len(digits)} digits) is too large "
+                        f"for floating point in {self.shown}",
+                        getattr(node, "col_offset", None),
+                    ) from None
             raise self.fail(node, f"the constant {value!r}")
         if isinstance(node, ast.Name):
             return self._name(node)
@@ -225,7 +240,7 @@ class _Compiler:
             hint = did_you_mean(name, self.allowed)
             known = ", ".join(sorted(self.allowed)) or "none"
             raise ExpressionError(
-                f"unknown variable {name!r} in {self.text!r}{hint}; variables: {known}",
+                f"unknown variable {name!r} in {self.shown}{hint}; variables: {known}",
                 node.col_offset,
             )
         self.names.add(name)
@@ -258,7 +273,7 @@ class _Compiler:
             what = node.func.id
             hint = did_you_mean(what, FUNCTIONS)
             raise ExpressionError(
-                f"calling {what!r} is not allowed in {self.text!r}{hint}; "
+                f"calling {what!r} is not allowed in {self.shown}{hint}; "
                 f"functions: {', '.join(sorted(FUNCTIONS))}",
                 node.col_offset,
             )
@@ -268,11 +283,16 @@ class _Compiler:
         if (arity is not None and len(node.args) != arity) or not node.args:
             want = f"{arity}" if arity is not None else "at least 1"
             raise ExpressionError(
-                f"{node.func.id}() takes {want} argument(s), got {len(node.args)} in {self.text!r}",
+                f"{node.func.id}() takes {want} argument(s), got {len(node.args)} in {self.shown}",
                 node.col_offset,
             )
         args = [self.compile(a, depth) for a in node.args]
         return lambda env: fn(*(a(env) for a in args))
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def _mentions(tree: ast.AST) -> set[str]:

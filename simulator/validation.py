@@ -96,7 +96,7 @@ def _message(e: Any) -> str:
     if e["type"] == "dipsim":
         return msg
     if isinstance(value, str | int | float | bool) or value is None:
-        shown = repr(value)
+        shown = _yaml_repr(value)
         if len(shown) > 60:
             shown = shown[:57] + "..."
         msg = f"{msg[0].lower()}{msg[1:]} (got {shown})"
@@ -105,11 +105,22 @@ def _message(e: Any) -> str:
     return msg
 
 
+def _yaml_repr(value: str | float | bool | None) -> str:
+    """A value as the YAML file spells it (``null``, ``true``), text quoted."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, str | int | float | bool) or value is None:
+        return _yaml_repr(value)
     return repr(value)
 
 

@@ -7,14 +7,22 @@ loader and converts it to plain Python data itself, so that it can
 * reject duplicate keys (PyYAML silently keeps the last one, which loses data),
 * keep YAML 1.1's ``yes``/``no``/``on``/``off`` as strings (an actor coded ``NO`` is Norway,
   not ``False``) and dates as text (so an impossible date gets a clear message later),
-* refuse tags other than YAML's plain ones (``!!python/object`` and friends), and
-* bound nesting depth and the number of nodes, which defuses alias bombs
-  ("billion laughs") before they can expand.
+* refuse tags other than YAML's plain ones (``!!python/object`` and friends), null keys,
+  recursive aliases and ``.nan``, and
+* bound the input (:class:`Limits`): file size, nesting depth (checked while composing, so a
+  deeply nested file never reaches Python's recursion limit), the number of values with aliases
+  expanded (which defuses alias bombs, "billion laughs", without expanding them), the length of
+  text and the number of a scenario's events.
+
+Every limit's message names the limit and how to raise it (:func:`limit_hint`).
 """
 
 from __future__ import annotations
 
+import math
 import re
+import sys
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,15 +35,33 @@ from simulator.errors import KeyPath, Location, Problem, ScenarioError
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on what a YAML file may contain; raise them for big legitimate inputs."""
+    """Bounds on what a YAML file may contain; raise them for big legitimate inputs.
 
+    This is the one place for input limits: the command line's ``--limit NAME=N`` sets these
+    fields by name, and :func:`simulator.loading.load_scenario` takes ``limits=Limits(...)``.
+    Each is documented in docs/checking.md ("Limits").
+    """
+
+    #: Size of the file in bytes (checked before anything is parsed).
     max_bytes: int = 5_000_000
+    #: Nesting of mappings and lists (checked while composing, before Python recursion is deep).
     max_depth: int = 50
+    #: YAML values, each use of an alias counted in full (an alias bomb trips it early).
     max_nodes: int = 1_000_000
+    #: Characters of one text value or key.
     max_string: int = 100_000
+    #: Items of a scenario's top-level ``events`` list (checked while composing, so an oversized
+    #: list is refused before it is converted or validated).
+    max_events: int = 100_000
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def limit_hint(name: str, limits: Limits) -> str:
+    """``(limit max_bytes=5000000; raise it with --limit max_bytes=N)``: what every limit's
+    message ends with, so that the reader knows which limit tripped and how to raise it."""
+    return f"(limit {name}={getattr(limits, name)}; raise it with --limit {name}=N)"
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -64,6 +90,17 @@ for _tag, _regexp in (
 _Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^<<$"), ["<"])
 
 
+class _RefusedError(Exception):
+    """Raised while composing: the input breaks a rule that makes going on pointless or unsafe
+    (too deep, too many events, a recursive alias). Becomes a located :class:`Problem`."""
+
+    def __init__(self, mark: Any, path: KeyPath, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.path = path
+        self.message = message
+
+
 class _Loader(
     yaml.reader.Reader,
     yaml.scanner.Scanner,
@@ -72,13 +109,78 @@ class _Loader(
     yaml.constructor.SafeConstructor,
     _Resolver,
 ):
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, limits: Limits) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         _Resolver.__init__(self)
+        self.limits = limits
+        # The key path of the node being composed, and the anchors whose values are still open
+        # (an alias to one of them would make a value that contains itself).
+        self.path: list[str | int] = []
+        self.open_anchors: list[str] = []
+        # Ancestors of the node being composed. Counted apart from ``path``, which leaves out
+        # keys: a key that is itself a mapping with mapping keys nests without adding to it.
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # PyYAML's composer recurses once per level of nesting; checking the depth here refuses
+        # a deeply nested file with its position long before Python's recursion limit.
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open_anchors:
+                raise _RefusedError(
+                    event.start_mark,
+                    tuple(self.path),
+                    f"the alias *{event.anchor} is used inside the value it names "
+                    f"(&{event.anchor}); a value cannot contain itself",
+                )
+            return super().compose_node(parent, index)
+        part = index.value if isinstance(index, yaml.ScalarNode) else index
+        pushed = isinstance(part, str | int)
+        if pushed:
+            self.path.append(part)
+        if self.depth > self.limits.max_depth:
+            raise _RefusedError(event.start_mark, _shown_path(self.path), _too_deep(self.limits))
+        if (
+            len(self.path) == 2
+            and self.path[0] == "events"
+            and isinstance(part, int)
+            and part >= self.limits.max_events
+        ):
+            raise _RefusedError(
+                event.start_mark,
+                ("events",),
+                f"more than {self.limits.max_events:,} events "
+                f"{limit_hint('max_events', self.limits)}",
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.open_anchors.append(anchor)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+            if anchor is not None:
+                self.open_anchors.pop()
+            if pushed:
+                self.path.pop()
+
+
+def _shown_path(path: typing.Sequence[str | int]) -> KeyPath:
+    """A key path for a too-deep value, without its run of trailing list indices: the line and
+    column say where the value is, and ``a[0][0][0]…`` fifty times says nothing more."""
+    shown = list(path)
+    while len(shown) > 1 and isinstance(shown[-1], int):
+        shown.pop()
+    return tuple(shown)
+
+
+def _too_deep(limits: Limits) -> str:
+    return f"nested deeper than {limits.max_depth} levels {limit_hint('max_depth', limits)}"
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -130,23 +232,36 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
     """Parse YAML text into a :class:`Document`.
 
     Raises:
-        ScenarioError: The text is not YAML dipsim accepts; every problem is located.
+        ScenarioError: The text is not YAML dipsim accepts; every problem is located (with a
+            line and column, 1:1 for what concerns the whole file, such as its size).
     """
     if isinstance(text, bytes):
         text = _decode(text, file, limits)
-    if len(text) > limits.max_bytes:
-        raise ScenarioError([Problem(Location(file), (), _too_big(len(text), limits))])
+    # A character is 1 to 4 bytes in UTF-8: encode only when the length alone cannot decide.
+    size = len(text) if len(text) > limits.max_bytes else None
+    if size is None and 4 * len(text) > limits.max_bytes:
+        size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size is not None and size > limits.max_bytes:
+        raise ScenarioError([Problem(Location(file, 1, 1), (), _too_big(size, limits))])
     try:
-        node = _Loader(text).get_single_node()
+        node = _Loader(text, limits).get_single_node()
+    except _RefusedError as err:
+        loc = Location(file, err.mark.line + 1, err.mark.column + 1)
+        raise ScenarioError([Problem(loc, err.path, err.message)]) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         what = err.problem or err.context or "invalid YAML"
         raise ScenarioError([Problem(loc, (), f"invalid YAML: {what}")]) from None
+    except yaml.reader.ReaderError as err:
+        # PyYAML's reader refuses control characters (NUL, escape, ...) with an offset only.
+        raise ScenarioError([_reader_problem(err, text, file)]) from None
     except yaml.YAMLError as err:
-        raise ScenarioError([Problem(Location(file), (), f"invalid YAML: {err}")]) from None
+        raise ScenarioError([Problem(Location(file, 1, 1), (), f"invalid YAML: {err}")]) from None
     except RecursionError:
-        raise ScenarioError([Problem(Location(file), (), "YAML nested too deeply")]) from None
+        # Only reachable when max_depth is raised past what Python's stack allows.
+        message = f"nested too deeply for Python to read {limit_hint('max_depth', limits)}"
+        raise ScenarioError([Problem(Location(file, 1, 1), (), message)]) from None
     doc = Document(file=file, data=None)
     if node is None:
         raise ScenarioError([Problem(Location(file, 1, 1), (), "the file is empty")])
@@ -155,6 +270,16 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
     if converter.problems:
         raise ScenarioError(converter.problems)
     return doc
+
+
+def _reader_problem(err: yaml.reader.ReaderError, text: str, file: str) -> Problem:
+    before = text[: err.position]
+    line = before.count("\n") + 1
+    column = err.position - (before.rfind("\n") + 1) + 1
+    char = err.character
+    code = char if isinstance(char, int) else ord(char) if char else 0
+    message = f"invalid YAML: the character U+{code:04X} is not allowed in YAML text"
+    return Problem(Location(file, line, column), (), message)
 
 
 def read_yaml_file(
@@ -180,21 +305,30 @@ def read_yaml_file(
 
 def _decode(raw: bytes, file: str, limits: Limits) -> str:
     if len(raw) > limits.max_bytes:
-        raise ScenarioError([Problem(Location(file), (), _too_big(len(raw), limits))])
-    if b"\x00" in raw[:8192]:
-        raise ScenarioError([Problem(Location(file), (), "this is a binary file, not YAML text")])
+        raise ScenarioError([Problem(Location(file, 1, 1), (), _too_big(len(raw), limits))])
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        message = "the file is UTF-16 text; save it as UTF-8"
+        raise ScenarioError([Problem(Location(file, 1, 1), (), message)])
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        message = f"this is a binary file, not YAML text (a NUL byte at offset {nul})"
+        raise ScenarioError([Problem(_byte_location(raw, nul, file), (), message)])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
         message = f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start})"
-        raise ScenarioError([Problem(Location(file, line), (), message)]) from None
+        raise ScenarioError([Problem(_byte_location(raw, err.start, file), (), message)]) from None
+
+
+def _byte_location(raw: bytes, offset: int, file: str) -> Location:
+    """Line and column (in characters, as an editor counts them) of the byte at ``offset``."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    prefix = raw[line_start:offset].decode("utf-8", errors="replace")
+    return Location(file, raw.count(b"\n", 0, offset) + 1, len(prefix) + 1)
 
 
 def _too_big(size: int, limits: Limits) -> str:
-    return (
-        f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} (raise Limits.max_bytes)"
-    )
+    return f"the file is {size:,} bytes, too big {limit_hint('max_bytes', limits)}"
 
 
 class _Converter:
@@ -221,17 +355,21 @@ class _Converter:
             self._fail(
                 node,
                 path,
-                f"more than {self.limits.max_nodes:,} YAML values (alias "
-                "expansion?); raise Limits.max_nodes for a bigger input",
+                f"more than {self.limits.max_nodes:,} YAML values, each use of an alias "
+                f"counted in full {limit_hint('max_nodes', self.limits)}",
             )
             raise ScenarioError(self.problems)
         if depth > self.limits.max_depth:
-            self._fail(node, path, f"nested deeper than {self.limits.max_depth} levels")
+            # The composer bounds the nesting of what is written; an alias can still place a
+            # deep value deep down.
+            self._fail(node, _shown_path(path), _too_deep(self.limits))
             raise ScenarioError(self.problems)
         self.doc.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in _PLAIN_TAGS:
             self._fail(
-                node, path, f"YAML tag {node.tag!r} is not allowed (dipsim reads plain YAML only)"
+                node,
+                path,
+                f"YAML tag {_written(node.tag)!r} is not allowed (dipsim reads plain YAML only)",
             )
             return None
         if seen:
@@ -248,19 +386,28 @@ class _Converter:
             self.converted[id(node)] = (value, self.nodes - before + 1)
             return value
         if node.tag == _STR:
-            if len(node.value) > self.limits.max_string:
-                self._fail(
-                    node,
-                    path,
-                    f"text of {len(node.value):,} characters, over the limit "
-                    f"of {self.limits.max_string:,}",
-                )
+            self._check_length(node, path)
             return node.value
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as err:
-            self._fail(node, path, f"cannot read {node.value!r}: {err}")
+            self._fail(node, path, _unreadable(node.value, err))
             return None
+        if isinstance(value, float) and math.isnan(value):
+            # Every comparison with NaN is false, so a NaN bound or value would pass range
+            # checks and poison arithmetic silently.
+            self._fail(node, path, f"{node.value!r} (not a number) is not allowed; write a number")
+            return None
+        return value
+
+    def _check_length(self, node: yaml.Node, path: KeyPath) -> None:
+        if len(node.value) > self.limits.max_string:
+            self._fail(
+                node,
+                path,
+                f"text of {len(node.value):,} characters is too long "
+                f"{limit_hint('max_string', self.limits)}",
+            )
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -273,12 +420,21 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._fail(key_node, path, "a mapping key must be a plain name, not a collection")
                 continue
-            key = (
-                key_node.value
-                if key_node.tag in (_STR, "tag:yaml.org,2002:bool")
-                else (self.convert(key_node, path, depth + 1))
-            )
-            if isinstance(key, float | int) and not isinstance(key, bool):
+            if key_node.tag == "tag:yaml.org,2002:null":
+                # ``~:`` or ``null:`` would become the key None, which no name can be.
+                shown = f" ({key_node.value!r})" if key_node.value else ""
+                self._fail(
+                    key_node,
+                    path,
+                    f"a mapping key cannot be null{shown}; to use the word as a name, quote it",
+                )
+                continue
+            if key_node.tag in (_STR, "tag:yaml.org,2002:bool"):
+                self._check_length(key_node, path)
+                key: Any = key_node.value
+            elif self.convert(key_node, path, depth + 1) is None:
+                continue  # a tag or number that cannot be read: reported by convert
+            else:
                 key = key_node.value  # keys are names; "1" and 1 mean the same here
             child = (*path, key)
             if key in out:
@@ -292,6 +448,22 @@ class _Converter:
             )
             out[key] = self.convert(value_node, child, depth + 1)
         return out
+
+
+def _written(tag: str) -> str:
+    """A tag as it is written in the file: ``!!binary`` rather than ``tag:yaml.org,2002:binary``."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
+
+
+def _unreadable(text: str, err: Exception) -> str:
+    """Why a plain number could not be read, without echoing thousands of digits."""
+    shown = repr(text) if len(text) <= 40 else repr(f"{text[:18]}...{text[-18:]}")
+    digits = text.lstrip("+-").replace("_", "")
+    most = sys.get_int_max_str_digits()
+    if digits.isdigit() and most and len(digits) > most:
+        return f"the number {shown} has {len(digits):,} digits, too many to read (at most {most:,})"
+    return f"cannot read {shown}: {err}"
 
 
 def dump_yaml(data: Mapping[str, Any]) -> str:

@@ -268,7 +268,21 @@ def test_text_up_to_max_length_is_accepted() -> None:
 def test_over_long_text_is_refused() -> None:
     """Text longer than MAX_LENGTH characters is refused before it is parsed."""
     err = refusal("x" * (MAX_LENGTH + 1))
-    assert str(err) == f"expression is {MAX_LENGTH + 1} characters long (limit {MAX_LENGTH})"
+    assert str(err) == (
+        f"expression {'x' * 37 + '...'!r} is {MAX_LENGTH + 1} characters long (limit {MAX_LENGTH})"
+    )
+
+
+def test_integer_too_large_for_a_float_is_refused() -> None:
+    """An integer literal beyond floating point is refused, not an OverflowError."""
+    err = refusal("x > " + "9" * 400)
+    assert str(err).startswith("the number 999999999999... (400 digits) is too large for floating")
+
+
+def test_messages_quote_long_expressions_shortened() -> None:
+    """A message quotes at most 80 characters of the expression."""
+    err = refusal("max(" + "x, " * 100 + "x.y)")
+    assert str(err) == f"attribute access is not allowed in {('max(' + 'x, ' * 30)[:77] + '...'!r}"
 
 
 def test_nesting_up_to_max_depth_is_accepted() -> None:

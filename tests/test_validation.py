@@ -66,7 +66,7 @@ SECOND_EVENT = """\
 
 TOP_KEYS = (
     "dipsim, title, description, start, end, sources, actors, event_types, machine, variables, "
-    "relations, events, parameters, rules, max_responses"
+    "relations, events, parameters, rules, max_responses, expect, invariants"
 )
 EVENT_KEYS = (
     "id, date, time, type, actor, target, relation, summary, codes, effects, source, date_basis, "
@@ -230,7 +230,8 @@ def test_every_missing_key_is_reported(tmp_path: Path) -> None:
         (
             "  CCC: {name: C}",
             "  ccc: {name: C}",
-            "s.yaml:11:3: actors.ccc: string should match pattern '^[A-Z][A-Z0-9_]*$' (got 'ccc')",
+            "s.yaml:11:3: actors.ccc: 'ccc' is not a valid actor code: use capital letters, "
+            "digits and _, starting with a capital letter (did you mean 'CCC'?)",
         ),
         (
             "title: Test",
@@ -548,8 +549,16 @@ def test_duplicate_relation_either_order(tmp_path: Path, second: str) -> None:
 def test_bad_relation_is_the_only_problem(tmp_path: Path) -> None:
     """A relation with three actors is reported once, without a false "no relations" problem."""
     assert problems(tmp_path, edit("pair: [AAA, BBB]", "pair: [AAA, BBB, CCC]")) == [
-        "s.yaml:24:11: relations[0].pair: tuple should have at most 2 items after validation, "
-        "not 3 (got a list)"
+        "s.yaml:24:11: relations[0].pair: a pair is two actor codes, written [A, B] or A-B "
+        "(got 3 items: AAA, BBB, CCC)"
+    ]
+
+
+def test_pair_without_a_dash_is_refused(tmp_path: Path) -> None:
+    """A pair written as text needs its dash."""
+    assert problems(tmp_path, edit("pair: [AAA, BBB]", "pair: AAABBB")) == [
+        "s.yaml:24:11: relations[0].pair: a pair is two actor codes, written [A, B] or A-B "
+        "(got 'AAABBB')"
     ]
 
 

@@ -164,14 +164,17 @@ def test_a_simple_alias_is_read() -> None:
     [
         (
             "a: !!python/object/apply:os.system ['touch x']\n",
-            "tag:yaml.org,2002:python/object/apply:os.system",
+            "!!python/object/apply:os.system",
         ),
-        ("a: !!python/name:os.system\n", "tag:yaml.org,2002:python/name:os.system"),
+        ("a: !!python/name:os.system\n", "!!python/name:os.system"),
+        ("a: !!binary aGk=\n", "!!binary"),
+        ("a: !!timestamp 2024-01-01\n", "!!timestamp"),
         ("a: !custom 1\n", "!custom"),
     ],
 )
 def test_non_plain_tags_are_refused(text: str, tag: str) -> None:
-    """Tags other than YAML's plain ones (python objects, custom tags) are refused, located."""
+    """Tags other than YAML's plain ones (python objects, custom tags) are refused, located,
+    and shown as written (``!!binary``, not ``tag:yaml.org,2002:binary``)."""
     assert problems(text) == [
         f"s.yaml:1:4: a: YAML tag {tag!r} is not allowed (dipsim reads plain YAML only)"
     ]
@@ -200,7 +203,8 @@ def test_alias_bomb_is_refused() -> None:
     elapsed = time.perf_counter() - started
     assert len(found) == 1
     assert found[0].endswith(
-        "more than 10,000 YAML values (alias expansion?); raise Limits.max_nodes for a bigger input"
+        "more than 10,000 YAML values, each use of an alias counted in full "
+        "(limit max_nodes=10000; raise it with --limit max_nodes=N)"
     )
     assert elapsed < 2.0
 
@@ -228,9 +232,11 @@ def test_alias_bomb_is_refused_quickly_with_default_limits() -> None:
 
 
 def test_nesting_deeper_than_the_limit_is_refused() -> None:
-    """Values nested deeper than ``max_depth`` are refused at the first too-deep value."""
+    """Values nested deeper than ``max_depth`` are refused at the first too-deep value (the key
+    path leaves out the run of list indices that leads there)."""
     assert problems("a: [[[[[1]]]]]\n", Limits(max_depth=3)) == [
-        "s.yaml:1:7: a[0][0][0]: nested deeper than 3 levels"
+        "s.yaml:1:7: a: nested deeper than 3 levels (limit max_depth=3; raise it with --limit "
+        "max_depth=N)"
     ]
     assert read_yaml("a: [[1]]\n", FILE, Limits(max_depth=3)).data == {"a": [[1]]}
 
@@ -239,7 +245,112 @@ def test_default_depth_limit_refuses_deep_nesting() -> None:
     """With the default limits, 60 levels of nesting are refused, not a RecursionError."""
     found = problems("a: " + "[" * 60 + "]" * 60 + "\n")
     assert len(found) == 1
-    assert found[0].endswith(f"nested deeper than {DEFAULT_LIMITS.max_depth} levels")
+    assert f"nested deeper than {DEFAULT_LIMITS.max_depth} levels" in found[0]
+
+
+def test_very_deep_nesting_is_refused_while_composing() -> None:
+    """100,000 levels are refused at the first level too deep, located, in well under a second:
+    the depth is checked while composing, before PyYAML's recursion could hit Python's limit."""
+    started = time.perf_counter()
+    found = problems("a:\n  b: " + "{c: " * 100_000 + "1" + "}" * 100_000 + "\n")
+    assert time.perf_counter() - started < 1.0
+    assert found == [
+        # The 49th mapping starts at column 6 + 4 * 48 = 198; its key "c", one column on, is the
+        # first value 51 levels down.
+        "s.yaml:2:199: a.b" + ".c" * 48 + ": nested deeper than 50 levels "
+        "(limit max_depth=50; raise it with --limit max_depth=N)"
+    ]
+
+
+def test_mapping_keys_that_nest_count_towards_the_depth() -> None:
+    """Mapping keys that are themselves mappings nest too (and are refused as keys anyway)."""
+    found = problems("{" * 100 + "}" * 100, Limits(max_depth=5))
+    assert len(found) == 1
+    assert "nested deeper than 5 levels" in found[0]
+
+
+def test_recursive_alias_is_refused_at_the_alias() -> None:
+    """An alias used inside the value it names would make a value that contains itself."""
+    assert problems("a: &x [1, [2, *x]]\n") == [
+        "s.yaml:1:15: a[1]: the alias *x is used inside the value it names (&x); a value "
+        "cannot contain itself"
+    ]
+
+
+def test_an_alias_after_its_value_is_closed_is_fine() -> None:
+    """The same anchor name used again after its value is closed is an ordinary alias."""
+    assert read_yaml("a: &x [1]\nb: [*x, *x]\n", FILE).data == {"a": [1], "b": [[1], [1]]}
+
+
+def test_events_over_max_events_are_refused_while_composing() -> None:
+    """A top-level ``events`` list longer than ``max_events`` is refused at the first event
+    over the limit; ``events`` elsewhere is not counted."""
+    text = "events:\n" + "".join(f"  - e{i}\n" for i in range(5))
+    assert problems(text, Limits(max_events=4)) == [
+        "s.yaml:6:5: events: more than 4 events "
+        "(limit max_events=4; raise it with --limit max_events=N)"
+    ]
+    assert len(read_yaml(text, FILE, Limits(max_events=5)).data["events"]) == 5
+    nested = "x:\n  events: [1, 2, 3]\n"
+    assert read_yaml(nested, FILE, Limits(max_events=1)).data == {"x": {"events": [1, 2, 3]}}
+
+
+@pytest.mark.parametrize("text", ["a: .nan\n", "a: [.NaN]\n", ".nan: 1\n"])
+def test_nan_is_refused(text: str) -> None:
+    """``.nan`` is refused: NaN passes every range check (all its comparisons are false)."""
+    (found,) = problems(text)
+    assert "(not a number) is not allowed; write a number" in found
+
+
+def test_infinity_is_a_number() -> None:
+    """``.inf`` stays a number (an unbounded ``max``)."""
+    assert read_yaml("a: .inf\nb: -.inf\n", FILE).data == {"a": float("inf"), "b": float("-inf")}
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "shown"),
+    [("~: 1\n", "1:1", " ('~')"), ("null: 1\n", "1:1", " ('null')"), ("? \n: 1\n", "1:2", "")],
+)
+def test_null_key_is_refused(text: str, where: str, shown: str) -> None:
+    """A null key (``~``, ``null`` or nothing) is refused: no name is null."""
+    assert problems(text) == [
+        f"s.yaml:{where}: a mapping key cannot be null{shown}; to use the word as a name, quote it"
+    ]
+
+
+def test_huge_integer_is_refused_without_echoing_it() -> None:
+    """An integer with more digits than Python reads is refused with its length, not its text."""
+    (found,) = problems("a: " + "7" * 5000 + "\n")
+    assert found == (
+        "s.yaml:1:4: a: the number '777777777777777777...777777777777777777' has 5,000 digits, "
+        "too many to read (at most 4,300)"
+    )
+
+
+def test_long_key_is_refused() -> None:
+    """``max_string`` applies to keys too."""
+    assert problems("k" * 20 + ": 1\n", Limits(max_string=10)) == [
+        "s.yaml:1:1: text of 20 characters is too long "
+        "(limit max_string=10; raise it with --limit max_string=N)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "a: b\x00c\n",
+            "s.yaml:1:5: invalid YAML: the character U+0000 is not allowed in YAML text",
+        ),
+        (
+            "a: 1\nb: \x07\n",
+            "s.yaml:2:4: invalid YAML: the character U+0007 is not allowed in YAML text",
+        ),
+    ],
+)
+def test_control_characters_in_text_are_located(text: str, message: str) -> None:
+    """Control characters in text (not bytes) are refused at their line and column."""
+    assert problems(text) == [message]
 
 
 @pytest.mark.parametrize("as_bytes", [True, False])
@@ -247,25 +358,49 @@ def test_file_over_max_bytes_is_refused(as_bytes: bool) -> None:
     """A file over ``max_bytes`` is refused before it is parsed, naming the limit to raise."""
     text = "a: 12345678901\n"
     assert problems(text.encode() if as_bytes else text, Limits(max_bytes=10)) == [
-        "s.yaml: file is 15 bytes, over the limit of 10 (raise Limits.max_bytes)"
+        "s.yaml:1:1: the file is 15 bytes, too big "
+        "(limit max_bytes=10; raise it with --limit max_bytes=N)"
+    ]
+
+
+def test_text_is_measured_in_utf8_bytes() -> None:
+    """Text given as ``str`` is measured as the UTF-8 bytes it would be in a file."""
+    assert problems("a: ééééé\n", Limits(max_bytes=12)) == [
+        "s.yaml:1:1: the file is 14 bytes, too big "
+        "(limit max_bytes=12; raise it with --limit max_bytes=N)"
     ]
 
 
 def test_string_over_max_string_is_refused() -> None:
     """Text longer than ``max_string`` characters is refused at its place."""
     assert problems("a: ok\nb: " + "x" * 20 + "\n", Limits(max_string=10)) == [
-        "s.yaml:2:4: b: text of 20 characters, over the limit of 10"
+        "s.yaml:2:4: b: text of 20 characters is too long "
+        "(limit max_string=10; raise it with --limit max_string=N)"
     ]
 
 
 def test_invalid_utf8_is_refused_with_line_and_byte() -> None:
-    """Bytes that are not UTF-8 are refused with the line, the byte and its offset."""
-    assert problems(b"a: 1\nb: \xff\n") == ["s.yaml:2: not valid UTF-8 (byte 0xff at offset 8)"]
+    """Bytes that are not UTF-8 are refused with the line, the column (in characters), the byte
+    and its offset."""
+    assert problems(b"a: 1\nb: \xff\n") == ["s.yaml:2:4: not valid UTF-8 (byte 0xff at offset 8)"]
+    assert problems("é: \xff".encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff")) == [
+        "s.yaml:1:4: not valid UTF-8 (byte 0xff at offset 4)"
+    ]
 
 
 def test_binary_input_is_refused() -> None:
-    """Input with NUL bytes is refused as binary."""
-    assert problems(b"a: 1\nb: \x00\n") == ["s.yaml: this is a binary file, not YAML text"]
+    """Input with NUL bytes is refused as binary, located at the first one."""
+    assert problems(b"a: 1\nb: \x00\n") == [
+        "s.yaml:2:4: this is a binary file, not YAML text (a NUL byte at offset 8)"
+    ]
+
+
+@pytest.mark.parametrize("bom", [b"\xff\xfe", b"\xfe\xff"])
+def test_utf16_is_refused_with_a_hint(bom: bytes) -> None:
+    """A UTF-16 file (say, saved by a Windows editor) is told to be saved as UTF-8."""
+    assert problems(bom + "a: 1\n".encode("utf-16-le")) == [
+        "s.yaml:1:1: the file is UTF-16 text; save it as UTF-8"
+    ]
 
 
 def test_utf8_byte_order_mark_is_accepted() -> None:

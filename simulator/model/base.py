@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import (
@@ -45,18 +47,89 @@ PLOVER_TYPES = frozenset(
 )
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-ActorCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Z][A-Z0-9_]*$")]
-EventId = Annotated[
-    str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-]
-Text = Annotated[str, Field(max_length=10_000)]
-
-
 def invalid(message: str) -> PydanticCustomError:
     """A validation error whose message is shown as written (formatted here, in Python:
     pydantic's templates only fill plain ``{name}`` fields)."""
     return PydanticCustomError("dipsim", "{message}", {"message": message})
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _name_rule(
+    kind: str, pattern: str, rule: str, longest: int, fix: Callable[[str], str]
+) -> Callable[[Any], Any]:
+    """A check of one kind of name that says what is wrong in words (pydantic would print the
+    regular expression), with a corrected spelling when one is obvious. It runs before the
+    ``Field`` constraints, which stay for the JSON Schema and catch anything it lets through."""
+    matcher = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value:
+            raise invalid(f"an empty {kind} is not allowed: {rule}")
+        if len(value) > longest:
+            raise invalid(
+                f"{kind} {_short(value)} is {len(value):,} characters long (at most {longest})"
+            )
+        if not matcher.match(value):
+            fixed = fix(value)
+            hint = f" (did you mean {fixed!r}?)" if fixed and matcher.match(fixed) else ""
+            raise invalid(f"{value!r} is not a valid {kind}: {rule}{hint}")
+        return value
+
+    return check
+
+
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_ACTOR_CODE = r"^[A-Z][A-Z0-9_]*$"
+_EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+#: A state, event type, variable or parameter name.
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=200, pattern=_NAME),
+    BeforeValidator(
+        _name_rule(
+            "name",
+            _NAME,
+            "use letters, digits and _, not starting with a digit",
+            200,
+            lambda v: re.sub(r"[^A-Za-z0-9_]+", "_", v.strip()),
+        )
+    ),
+]
+#: An actor's code: ``PAK``, ``EU``, ``NO``.
+ActorCode = Annotated[
+    str,
+    Field(min_length=1, max_length=16, pattern=_ACTOR_CODE),
+    BeforeValidator(
+        _name_rule(
+            "actor code",
+            _ACTOR_CODE,
+            "use capital letters, digits and _, starting with a capital letter",
+            16,
+            lambda v: v.strip().upper(),
+        )
+    ),
+]
+#: An event's (or rule's) id: ``iran-strikes-pakistan``.
+EventId = Annotated[
+    str,
+    Field(min_length=1, max_length=200, pattern=_EVENT_ID),
+    BeforeValidator(
+        _name_rule(
+            "event id",
+            _EVENT_ID,
+            "use letters, digits, '.', '_' and '-', starting with a letter or digit",
+            200,
+            lambda v: re.sub(r"[^A-Za-z0-9_.-]+", "-", v.strip()).lstrip("._-"),
+        )
+    ),
+]
+Text = Annotated[str, Field(max_length=10_000)]
 
 
 def _to_expression(value: Any) -> Expression:
@@ -127,7 +200,14 @@ def as_tuple(value: Any) -> Any:
 
 def _pair(value: Any) -> Any:
     if isinstance(value, str):
-        return tuple(value.split("-", 1)) if "-" in value else (value,)
+        if "-" not in value:
+            raise invalid(f"a pair is two actor codes, written [A, B] or A-B (got {value!r})")
+        return tuple(value.split("-", 1))
+    if isinstance(value, list | tuple) and len(value) != 2:
+        raise invalid(
+            f"a pair is two actor codes, written [A, B] or A-B (got {len(value)} items: "
+            f"{', '.join(map(str, value))})"
+        )
     return value
 
 

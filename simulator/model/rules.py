@@ -7,10 +7,12 @@ stochastic. The engine draws from the run's own random generator only.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from simulator.errors import did_you_mean
 from simulator.model.base import (
     ActorCode,
     EventId,
@@ -25,8 +27,23 @@ from simulator.model.base import (
 )
 from simulator.model.events import Citation, Codes, citations
 
+_ROLE = re.compile(r"^(actor|target|[A-Z][A-Z0-9_]*)$")
+
+
+def _role(value: Any) -> Any:
+    # Said in words, with a suggestion ("tagret" -> "target"), rather than as the pattern.
+    if isinstance(value, str) and not _ROLE.match(value):
+        raise invalid(
+            f"{value!r} is not 'actor', 'target' or an actor code"
+            + did_you_mean(value, ["actor", "target"])
+        )
+    return value
+
+
 #: Who responds, or at whom: the triggering event's ``actor`` or (sole) ``target``, or a code.
-Role = Annotated[str, Field(min_length=1, pattern=r"^(actor|target|[A-Z][A-Z0-9_]*)$")]
+Role = Annotated[
+    str, Field(min_length=1, pattern=r"^(actor|target|[A-Z][A-Z0-9_]*)$"), BeforeValidator(_role)
+]
 
 
 def _fixed(value: Any) -> Any:
@@ -35,19 +52,26 @@ def _fixed(value: Any) -> Any:
     return value
 
 
+def _not_negative(value: Any) -> Any:
+    # Checked before pydantic's ge=0 so that the message says why, not just "greater than".
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise invalid(
+            f"a delay cannot be negative (got {value!r}): a response comes after the event "
+            "that triggers it"
+        )
+    return value
+
+
+#: A number of days a response waits: never negative.
+Days = Annotated[float, Field(ge=0), BeforeValidator(_not_negative)]
+
+
 class Delay(Frozen):
     """How long after its trigger a response happens, in days: exactly one distribution."""
 
-    fixed: Annotated[float, Field(ge=0)] | None = None
-    uniform: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] | None = None
-    triangular: (
-        tuple[
-            Annotated[float, Field(ge=0)],
-            Annotated[float, Field(ge=0)],
-            Annotated[float, Field(ge=0)],
-        ]
-        | None
-    ) = None
+    fixed: Days | None = None
+    uniform: tuple[Days, Days] | None = None
+    triangular: tuple[Days, Days, Days] | None = None
     exponential: Annotated[float, Field(gt=0)] | None = Field(
         default=None, description="mean delay in days"
     )
@@ -168,4 +192,4 @@ class RuleSpec(Frozen):
     ) = None
 
 
-__all__ = ["Delay", "EventPattern", "LogNormal", "Response", "Role", "RuleSpec"]
+__all__ = ["Days", "Delay", "EventPattern", "LogNormal", "Response", "Role", "RuleSpec"]
