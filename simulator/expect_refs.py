@@ -54,7 +54,7 @@ def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
     for i, e in enumerate(s.expect):
         at: KeyPath = ("expect", i)
         yield from relation((*at, "relation"), e.relation, needed=e.kind != "event")
-        for key in ("state", "reaches", "never", "final"):
+        for key in ("state", "reaches", "never", "final", "to"):
             yield from state((*at, key), getattr(e, key))
         yield from in_span((*at, "date"), e.date)
         yield from in_span((*at, "by"), e.by)

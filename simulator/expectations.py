@@ -67,7 +67,9 @@ def describe(item: ExpectSpec, scenario: Scenario) -> str:
     elif item.kind == "never":
         text = f"{rel} never enters {item.never}" + (f" by {item.by}" if item.by else "")
     elif item.kind == "event":
-        text = f"event {item.event} is {item.outcome}"
+        text = f"event {item.event} is {item.outcome}" + (
+            f" and leaves its relation {item.to}" if item.to else ""
+        )
     else:
         text = f"{rel} ends in {item.final}"
     bounds = []
@@ -123,7 +125,7 @@ def _judge_event(item: ExpectSpec, trace: Trace) -> Verdict:
         else f"state stayed {record.before}"
     )
     return Verdict(
-        record.outcome in wanted,
+        record.outcome in wanted and item.to in (None, record.after),
         f"event {item.event} on {record.date_text}: {record.outcome} ({moved})",
     )
 

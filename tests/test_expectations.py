@@ -80,6 +80,22 @@ def test_every_expectation_kind_is_judged_with_its_evidence(tmp_path: Path) -> N
     ]
 
 
+def test_an_event_expectation_can_name_the_state_it_leaves(tmp_path: Path) -> None:
+    path = with_claims(
+        tmp_path,
+        """
+        expect:
+          - {event: pakistan-recalls-ambassador, outcome: accepted, to: envoys_recalled}
+          - {event: pakistan-recalls-ambassador, outcome: accepted, to: strained}
+        """,
+    )
+    scenario = load_scenario(path)
+    moved = (
+        "event pakistan-recalls-ambassador on 2024-01-17: transition (strained -> envoys_recalled)"
+    )
+    assert verdicts(scenario) == [(True, moved), (False, moved)]
+
+
 def test_an_event_that_did_not_happen_fails(tmp_path: Path) -> None:
     path = with_claims(tmp_path, "expect:\n  - {event: pakistan-strikes-iran, outcome: accepted}\n")
     scenario = load_scenario(path)
@@ -105,6 +121,10 @@ def test_an_event_that_did_not_happen_fails(tmp_path: Path) -> None:
             "{at_least: 0.5}",
             "expect[0]: an expectation is exactly one of: state+date; reaches; never; "
             "event+outcome; final (got none of them)",
+        ),
+        (
+            "{final: normal, to: strained}",
+            "expect[0]: 'to' goes with 'event', not with 'final'",
         ),
         (
             "{final: normal, by: 2024-01-20}",

@@ -83,6 +83,9 @@ class ExpectSpec(Frozen):
         description="an event id, or a rule response's id (`rule-id#1` is its first)",
     )
     outcome: OutcomeWord | None = None
+    to: Name | None = Field(
+        default=None, description="for event: the state the event leaves its relation in"
+    )
     final: Name | None = Field(default=None, description="the state when the run stops")
     at_least: Probability | None = Field(
         default=None, description="the statement holds in at least this share of runs"
@@ -97,6 +100,8 @@ class ExpectSpec(Frozen):
         kind = _kind_of(self, EXPECT_KINDS, "an expectation")
         if self.by is not None and kind not in {"reaches", "never"}:
             raise invalid(f"'by' goes with 'reaches' or 'never', not with {kind!r}")
+        if self.to is not None and kind != "event":
+            raise invalid(f"'to' goes with 'event', not with {kind!r}")
         if self.relation is not None and kind == "event":
             raise invalid("an event names its own relation: leave 'relation' out")
         if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
