@@ -553,7 +553,9 @@ def _trigger_findings(ctx: _Context) -> Iterator[_Raw]:
     for i, e in enumerate(s.events):
         if e.type not in ctx.handled:
             subject = f"event {e.id!r} is"
-            yield _unhandled(ctx, ("events", i, "type"), subject, e.type, e.codes, e.effects)
+            yield _unhandled(
+                ctx, ("events", i, "type"), subject, e.type, e.codes, e.effects, scripted=True
+            )
     for i, r in ctx.active:
         if r.respond.type not in ctx.handled:
             path: KeyPath = ("rules", i, "respond", "type")
@@ -578,10 +580,15 @@ def _unhandled(
     trigger: str,
     codes: Codes | None,
     explicit: Mapping[str, float],
+    *,
+    scripted: bool = False,
 ) -> _Raw:
-    """An event type no transition takes. Worth a warning only when the event (or response)
-    does nothing else either: a type without transitions that moves a variable or sets off a
-    rule is a documented way of writing scenarios (jan2024.yaml's appeals and calls)."""
+    """An event type no transition takes. Worth a warning only when a rule's response does
+    nothing else either: a type without transitions that moves a variable or sets off a rule is
+    a documented way of writing scenarios (jan2024.yaml's appeals and calls), and a scripted
+    event that does nothing at all still records what happened (jan2024.yaml's statement that
+    the dead were not Iranian) — a note, not a warning. A rule that schedules an inert response,
+    though, is almost surely a mistake."""
     base = ctx.s.event_types[trigger].codes if trigger in ctx.s.event_types else Codes()
     moved = _moved(ctx.s, base.merged(codes), explicit)
     rules = [
@@ -601,11 +608,12 @@ def _unhandled(
             f"no_transition (still {' and '.join(does)})",
         )
     return _Raw(
-        "warning",
+        "info" if scripted else "warning",
         "unhandled-trigger",
         path,
         f"{subject} only recorded: no transition takes trigger {trigger!r}, no variable moves "
-        "and no rule matches; add a transition, effects or codes, or drop it",
+        "and no rule matches"
+        + ("" if scripted else "; add a transition, effects or codes, or drop the rule"),
     )
 
 

@@ -66,7 +66,13 @@ def check_scenario(
         progress: Called with (done, total) runs.
     """
     scenario = loaded.scenario
-    findings = analyse(scenario, _locator(loaded, limits))
+    # A what-if's findings may sit in its bases' files: its own come first, then by file (the
+    # analysis sorts by line and column, which interleaves files).
+    own = loaded.document.file
+    findings = sorted(
+        analyse(scenario, _locator(loaded, limits)),
+        key=lambda f: (f.location.file != own, f.location.file),
+    )
     stochastic = is_stochastic(scenario)
     n = runs if stochastic else 1
     results: tuple[ItemResult, ...] = ()

@@ -42,6 +42,15 @@ def test_the_replay_passes_its_checks() -> None:
     assert lines[-1] == "  result: ok"
 
 
+def test_the_replay_passes_even_strictly() -> None:
+    """Its findings are all notes: an event that only records what happened is no mistake."""
+    result = dipsim("check", JAN2024, "--strict")
+    assert result.exit_code == 0, result.output
+    assert "  analysis: 0 error(s), 0 warning(s), 11 note(s) (--notes lists them)" in result.stdout
+    noted = dipsim("check", JAN2024, "--notes").stdout
+    assert noted.count(": info: ") == 11
+
+
 def test_a_failed_expectation_exits_1_with_its_evidence(tmp_path: Path) -> None:
     path = whatif(
         tmp_path,
