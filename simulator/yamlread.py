@@ -174,7 +174,7 @@ def _shown_path(path: typing.Sequence[str | int]) -> KeyPath:
     """A key path for a too-deep value, without its run of trailing list indices: the line and
     column say where the value is, and ``a[0][0][0]…`` fifty times says nothing more."""
     shown = list(path)
-    while len(shown) > 1 and isinstance(shown[-1], int):
+    while shown and isinstance(shown[-1], int):
         shown.pop()
     return tuple(shown)
 

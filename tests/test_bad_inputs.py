@@ -341,3 +341,14 @@ def test_yaml11_boolean_words_stay_names() -> None:
         ("NO-ON", "off", "on"),
         ("Y-NO", "on", "n"),
     ]
+
+
+# --- the catalogue in the docs -----------------------------------------------------------------
+
+
+def test_every_corpus_file_is_in_the_catalogue_of_messages() -> None:
+    """docs/checking.md shows a message of every corpus file, naming the file, so that the
+    catalogue of messages grows with the corpus."""
+    text = (BAD.parent.parent / "docs" / "checking.md").read_text(encoding="utf-8")
+    missing = [p.name for p in CORPUS if f"`{p.name}`" not in text]
+    assert not missing, f"corpus files not in docs/checking.md: {missing}"
