@@ -43,6 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     "report.check": {"check", "explore"},
     "expectations": {"model", "outcomes", "trace"},
     "explore": {"engine", "errors", "expectations", "model", "seeds", "trace"},
+    "graph": {"errors", "model", "trace"},
     "check": {
         "analysis",
         "engine",
@@ -81,6 +82,7 @@ ALLOWED: dict[str, set[str]] = {
         "batch.summary",
         "errors",
         "engine",
+        "graph",
         "loading",
         "model",
         "montecarlo",

@@ -419,6 +419,7 @@ def test_console_block_matches_dipsim(block: Block, monkeypatch: pytest.MonkeyPa
         "dipsim --help",
         "dipsim run --help",
         "dipsim check --help",
+        "dipsim graph --help",
         "dipsim diff --help",
         "dipsim schema --help",
         "dipsim batch --help",

@@ -14,6 +14,7 @@ import click
 from simulator.cli.batch import batch, summarize
 from simulator.cli.check import check
 from simulator.cli.diff import diff
+from simulator.cli.graph import graph
 from simulator.cli.run import run
 from simulator.cli.schema import schema
 
@@ -29,7 +30,7 @@ def cli() -> None:
     """
 
 
-for _command in (run, check, schema, diff, batch, summarize):
+for _command in (run, check, schema, diff, graph, batch, summarize):
     cli.add_command(_command)
 
 

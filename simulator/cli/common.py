@@ -39,8 +39,11 @@ def fail(err: DipsimError) -> NoReturn:
     sys.exit(EXIT_INVALID)
 
 
-def write(text: str, out: Path | None) -> None:
-    """Write to ``out`` atomically (temporary file, then rename), or to stdout."""
+def write(text: str | bytes, out: Path | None) -> None:
+    """Write to ``out`` atomically (temporary file, then rename), or to stdout.
+
+    ``bytes`` (an image) are written as they are; text as UTF-8.
+    """
     if out is None:
         click.echo(text, nl=False)
         return
@@ -53,8 +56,12 @@ def write(text: str, out: Path | None) -> None:
     except OSError as err:
         fail(DipsimError(f"{out}: cannot write in {out.parent}: {err.strerror or err}"))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as fb:
+                fb.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
         os.replace(tmp, out)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
