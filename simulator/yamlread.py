@@ -20,7 +20,9 @@ Every limit's message names the limit and how to raise it (:func:`limit_hint`).
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import sys
 import typing
 from collections.abc import Mapping
@@ -286,10 +288,12 @@ def read_yaml_file(
     path: Path, limits: Limits = DEFAULT_LIMITS, kind: str = "scenario file"
 ) -> Document:
     """Read a YAML file into a :class:`Document`; a file that cannot be read is a located
-    problem like any other (scenarios and batch specs are read this way)."""
+    problem like any other (scenarios and batch specs are read this way). At most
+    ``limits.max_bytes`` bytes are read, so that a device or a pipe that never ends (say
+    ``/dev/zero``) is refused rather than read until memory runs out."""
     shown = str(path)
     try:
-        raw = path.read_bytes()
+        raw, size = _read_bounded(path, limits.max_bytes)
     except FileNotFoundError:
         raise ScenarioError([Problem(Location(shown), (), "no such file")]) from None
     except IsADirectoryError:
@@ -300,7 +304,41 @@ def read_yaml_file(
         raise ScenarioError(
             [Problem(Location(shown), (), f"cannot read: {err.strerror}")]
         ) from None
+    except ValueError:  # a NUL character in the path
+        raise ScenarioError(
+            [Problem(Location(shown), (), "cannot read: the path has a NUL character")]
+        ) from None
+    if size is None or size > limits.max_bytes:
+        raise ScenarioError([Problem(Location(shown, 1, 1), (), _too_big(size, limits))])
     return read_yaml(raw, shown, limits)
+
+
+def read_source_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The text of a cited source file, or ``None`` when it cannot be read as UTF-8 text of at
+    most ``limits.max_bytes`` bytes (missing, a directory, a device, too big, not UTF-8, a bad
+    path). Bounded like :func:`read_yaml_file`: a scenario citing ``/dev/zero`` or
+    ``/dev/stdin`` must not make dipsim read forever."""
+    try:
+        if not path.is_file():  # devices and pipes are not sources (and may never end)
+            return None
+        raw, size = _read_bounded(path, limits.max_bytes)
+        if size is None or size > limits.max_bytes:
+            return None
+        # As Path.read_text would: universal newlines (a byte-order mark is dropped, though).
+        return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except (OSError, ValueError):  # ValueError: a NUL in the path, or bytes that are not UTF-8
+        return None
+
+
+def _read_bounded(path: Path, most: int) -> tuple[bytes, int | None]:
+    """At most ``most`` bytes of ``path``, and its size: exact for a regular file (which is then
+    not read at all when it is too big), ``None`` for a stream longer than ``most``."""
+    with path.open("rb") as f:
+        info = os.fstat(f.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size > most:
+            return b"", info.st_size
+        raw = f.read(most + 1)
+    return raw, (len(raw) if len(raw) <= most else None)
 
 
 def _decode(raw: bytes, file: str, limits: Limits) -> str:
@@ -327,8 +365,9 @@ def _byte_location(raw: bytes, offset: int, file: str) -> Location:
     return Location(file, raw.count(b"\n", 0, offset) + 1, len(prefix) + 1)
 
 
-def _too_big(size: int, limits: Limits) -> str:
-    return f"the file is {size:,} bytes, too big {limit_hint('max_bytes', limits)}"
+def _too_big(size: int | None, limits: Limits) -> str:
+    shown = f"{size:,}" if size is not None else f"more than {limits.max_bytes:,}"
+    return f"the file is {shown} bytes, too big {limit_hint('max_bytes', limits)}"
 
 
 class _Converter:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 from types import FrameType
 
 import pytest
 
 from simulator.errors import Location, ScenarioError
-from simulator.yamlread import DEFAULT_LIMITS, Limits, dump_yaml, read_yaml
+from simulator.yamlread import (
+    DEFAULT_LIMITS,
+    Limits,
+    dump_yaml,
+    read_source_text,
+    read_yaml,
+    read_yaml_file,
+)
 
 FILE = "s.yaml"
 
@@ -440,3 +448,56 @@ def test_dump_yaml_round_trips_plain_data() -> None:
     """Plain data dumped as YAML reads back the same (leading-zero text stays text)."""
     data = {"title": "T", "codes": {"cameo": "0256", "goldstein": -0.3}, "on": "NO", "n": [1, 2]}
     assert read_yaml(dump_yaml(data), FILE).data == data
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+
+def test_file_over_max_bytes_is_not_read(tmp_path: Path) -> None:
+    """A regular file over ``max_bytes`` is refused from its size, with the exact size."""
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"a: 1\n" * 10)
+    with pytest.raises(ScenarioError) as info:
+        read_yaml_file(path, Limits(max_bytes=20))
+    assert str(info.value) == (
+        f"{path}:1:1: the file is 50 bytes, too big (limit max_bytes=20; raise it with "
+        "--limit max_bytes=N)"
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_device_is_read_only_up_to_max_bytes() -> None:
+    """A file that never ends is read up to the limit and refused, not read until memory runs
+    out."""
+    with pytest.raises(ScenarioError) as info:
+        read_yaml_file(Path("/dev/zero"), Limits(max_bytes=1000))
+    assert str(info.value) == (
+        "/dev/zero:1:1: the file is more than 1,000 bytes, too big (limit max_bytes=1000; "
+        "raise it with --limit max_bytes=N)"
+    )
+
+
+def test_path_with_nul_is_a_problem_not_a_crash() -> None:
+    """A path with a NUL character (possible in YAML text) cannot be opened: a problem."""
+    with pytest.raises(ScenarioError) as info:
+        read_yaml_file(Path("a\x00b.yaml"))
+    assert str(info.value) == "a\x00b.yaml: cannot read: the path has a NUL character"
+
+
+def test_source_text_is_read_as_utf8_with_universal_newlines(tmp_path: Path) -> None:
+    """A source's text: UTF-8, byte-order mark dropped, line ends made ``\\n``."""
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"\xef\xbb\xbfOne\r\ntwo\rthree\n")
+    assert read_source_text(path) == "One\ntwo\nthree\n"
+
+
+@pytest.mark.parametrize(
+    "name", ["missing.txt", "folder", "big.txt", "latin1.txt", "nul\x00.txt", "/dev/zero"]
+)
+def test_unreadable_source_text_is_none(tmp_path: Path, name: str) -> None:
+    """A source that is missing, a folder, too big, not UTF-8, badly named or a device has no
+    text (the loader then reports it as a file that cannot be read)."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "big.txt").write_text("x" * 100, encoding="utf-8")
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
+    assert read_source_text(tmp_path / name, Limits(max_bytes=50)) is None
