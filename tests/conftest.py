@@ -32,11 +32,19 @@ SCENARIOS = ROOT / "scenarios"
 JAN2024 = SCENARIOS / "jan2024.yaml"
 #: Batch specs live under scenarios/batches/; every other .yaml under scenarios/ is a scenario.
 BATCHES = SCENARIOS / "batches"
+#: Exercise starters (and an exercise's batch spec) live under scenarios/exercises/. They are
+#: unfinished on purpose: some do not even load until the student has done the exercise, so
+#: tests/test_exercises.py checks them, not the tests that replay every shipped scenario.
+EXERCISES = SCENARIOS / "exercises"
 
 
 def scenario_files() -> list[Path]:
-    """Every scenario file shipped under scenarios/ (batch specs excluded)."""
-    return sorted(p for p in SCENARIOS.rglob("*.yaml") if BATCHES not in p.parents)
+    """Every scenario file shipped under scenarios/ (batch specs and exercises excluded)."""
+    return sorted(
+        p
+        for p in SCENARIOS.rglob("*.yaml")
+        if BATCHES not in p.parents and EXERCISES not in p.parents
+    )
 
 
 @pytest.fixture(scope="session")
