@@ -101,7 +101,7 @@ def _locator(loaded: LoadedScenario, limits: Limits) -> Callable[[KeyPath], Loca
     own = loaded.document
     if not loaded.extends:
         return own.locate
-    bases = [read_yaml_file(p, limits) for p in loaded.extends]
+    bases = [read_yaml_file(_shown(p), limits) for p in loaded.extends]
     scenario = loaded.scenario
 
     def by_id(doc: Document, path: KeyPath) -> KeyPath | None:
@@ -123,6 +123,15 @@ def _locator(loaded: LoadedScenario, limits: Limits) -> Callable[[KeyPath], Loca
         return own.locate(path)
 
     return locate
+
+
+def _shown(path: Path) -> Path:
+    """A base file's path as the user would write it: relative to the working folder when it
+    lies inside it (what-ifs name their bases by absolute path internally)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 __all__ = ["CheckReport", "check_scenario"]

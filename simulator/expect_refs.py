@@ -89,11 +89,8 @@ def _check_event(path: KeyPath, event: str, s: Scenario, doc: Document) -> Itera
     if response is not None:
         yield doc.problem(path, _unknown("rule", response["rule"], rules) + f" in {event!r}")
         return
-    yield doc.problem(
-        path,
-        _unknown("event", event, [e.id for e in s.events])
-        + " (a rule's responses are named '<rule id>#1', '#2', ...)",
-    )
+    hint = " (a rule's responses are named '<rule id>#1', '#2', ...)" if rules else ""
+    yield doc.problem(path, _unknown("event", event, [e.id for e in s.events]) + hint)
 
 
 __all__ = ["RESPONSE_ID", "check_claims"]

@@ -52,8 +52,11 @@ def _entries(trace: Trace, relation: str) -> Iterator[Record]:
     return (r for r in _records(trace, relation) if r.before != r.after)
 
 
-def _path(trace: Trace, relation: str, start: str) -> str:
-    states = [start] + [r.after for r in _entries(trace, relation)]
+def _path(trace: Trace, relation: str, start: str, by: dt.date | None = None) -> str:
+    """The states the relation went through (up to the end of day ``by``, if given)."""
+    states = [start] + [
+        r.after for r in _entries(trace, relation) if by is None or r.when.date() <= by
+    ]
     return " -> ".join(states)
 
 
@@ -83,7 +86,7 @@ def describe(item: ExpectSpec, scenario: Scenario) -> str:
 def judge(item: ExpectSpec, trace: Trace, scenario: Scenario) -> Verdict:
     """Whether ``item``'s statement holds in the run ``trace`` (bounds are for :class:`Tally`)."""
     if item.kind == "event":
-        return _judge_event(item, trace)
+        return _judge_event(item, trace, scenario)
     rel = relation_of(scenario, item.relation)
     start = _initial_state(scenario, rel)
     if item.kind == "state":
@@ -106,12 +109,12 @@ def judge(item: ExpectSpec, trace: Trace, scenario: Scenario) -> Verdict:
     elif entered is not None:
         found = f"{rel} entered {target} on {entered.date_text} ({entered.event})"
     else:
-        found = f"{rel} did not enter {target} by {by}: {_path(trace, rel, start)}"
+        found = f"{rel} did not enter {target} by {by}: {_path(trace, rel, start, by)}"
     reached = start == target or entered is not None
     return Verdict(reached if item.kind == "reaches" else not reached, found)
 
 
-def _judge_event(item: ExpectSpec, trace: Trace) -> Verdict:
+def _judge_event(item: ExpectSpec, trace: Trace, scenario: Scenario) -> Verdict:
     record = next((r for r in trace.records if r.event == item.event), None)
     if record is None:
         return Verdict(False, f"event {item.event} did not happen in this run")
@@ -124,10 +127,25 @@ def _judge_event(item: ExpectSpec, trace: Trace) -> Verdict:
         if record.outcome == "transition"
         else f"state stayed {record.before}"
     )
+    if record.outcome == "guard_failed":
+        moved += _guards_failed(record, scenario)
     return Verdict(
         record.outcome in wanted and item.to in (None, record.after),
         f"event {item.event} on {record.date_text}: {record.outcome} ({moved})",
     )
+
+
+def _guards_failed(record: Record, scenario: Scenario) -> str:
+    """Why no transition fired: the guards of those that could have, and the values they saw."""
+    guards = [
+        t.guard.text
+        for t in scenario.machine.transitions
+        if t.trigger == record.type
+        and t.guard is not None
+        and ("*" in t.source or record.before in t.source)
+    ]
+    values = ", ".join(f"{k} {v:g}" for k, v in record.variables.items())
+    return f"; guard {' / '.join(guards)} false with {values}" if guards else ""
 
 
 def describe_invariant(item: InvariantSpec, scenario: Scenario) -> str:
@@ -182,6 +200,7 @@ class ItemResult:
     held: int
     share: Proportion | None = None
     inconclusive: bool = False
+    note: str = ""  # the item's own note: the author's hint, shown when it fails
 
     @property
     def name(self) -> str:
@@ -203,6 +222,7 @@ class Tally:
         self._kept = [0] * len(scenario.invariants)
         self._last: list[str] = [""] * len(scenario.expect)
         self._failed: list[str | None] = [None] * len(scenario.expect)
+        self._example_held: list[str | None] = [None] * len(scenario.expect)
         self._broken: list[str | None] = [None] * len(scenario.invariants)
 
     def add(self, trace: Trace, run: int) -> None:
@@ -213,6 +233,8 @@ class Tally:
             self._last[i] = verdict.evidence
             if verdict.held:
                 self._held[i] += 1
+                if self._example_held[i] is None:
+                    self._example_held[i] = self._run_label(trace, run) + verdict.evidence
             elif self._failed[i] is None:
                 self._failed[i] = self._run_label(trace, run) + verdict.evidence
         for i, inv in enumerate(self.scenario.invariants):
@@ -244,6 +266,7 @@ class Tally:
                     evidence,
                     self.runs,
                     kept,
+                    note=inv.note,
                 )
             )
         return out
@@ -259,7 +282,7 @@ class Tally:
                 evidence = f"held in {_of(held, n)}"
             else:
                 evidence = f"failed in {_of(n - held, n)}; first: {self._failed[i]}"
-            return ItemResult("expect", i, label, passed, evidence, n, held)
+            return ItemResult("expect", i, label, passed, evidence, n, held, note=item.note)
         share = Proportion.of(held, n)
         low_ok = item.at_least is None or share.share >= item.at_least
         high_ok = item.at_most is None or share.share <= item.at_most
@@ -267,13 +290,25 @@ class Tally:
         # A share on the right side of its bound whose interval still reaches across it is a
         # pass that more runs could overturn: say so rather than hide it.
         inconclusive = n > 1 and any(share.low < b < share.high for b in bounds)
+        # An example run on the side that is too common: one where the claim failed when it
+        # holds too rarely, one where it held when it holds too often.
+        example = self._failed[i] if not low_ok else self._example_held[i] if not high_ok else None
         evidence = (
             f"{share.share:.1%} of {n:,} runs (95% interval {share.low:.1%}-{share.high:.1%})"
-            + (f"; e.g. {self._failed[i]}" if not (low_ok and high_ok) and self._failed[i] else "")
+            + (f"; e.g. {example}" if example else "")
             + ("; the interval includes the bound: run more to be sure" if inconclusive else "")
         )
         return ItemResult(
-            "expect", i, label, low_ok and high_ok, evidence, n, held, share, inconclusive
+            "expect",
+            i,
+            label,
+            low_ok and high_ok,
+            evidence,
+            n,
+            held,
+            share,
+            inconclusive,
+            note=item.note,
         )
 
 

@@ -72,7 +72,7 @@ def test_every_expectation_kind_is_judged_with_its_evidence(tmp_path: Path) -> N
         (True, recalled + "pakistan-recalls-ambassador)"),
         (True, "PAK-IRN on 2024-01-15: normal (from the start)"),
         (True, "PAK-IRN entered strained on 2024-01-16 (iran-strikes-pakistan)"),
-        (False, f"PAK-IRN did not enter strained by 2024-01-15: {path_seen}"),
+        (False, "PAK-IRN did not enter strained by 2024-01-15: normal"),
         (False, "PAK-IRN starts in normal"),
         (True, strike + "envoys_recalled)"),
         (False, strike + "envoys_recalled)"),
@@ -171,8 +171,7 @@ def test_names_in_claims_must_resolve_with_suggestions(tmp_path: Path) -> None:
         "expect[1].by: 2024-03-01 is outside the scenario's span 2024-01-15..2024-01-31",
         "expect[2].event: unknown event 'pakistan-strike-iran' (did you mean "
         "'pakistan-strikes-iran'?); known: iran-strikes-pakistan, pakistan-recalls-ambassador, "
-        "pakistan-strikes-iran, agreement-to-deescalate (a rule's responses are named "
-        "'<rule id>#1', '#2', ...)",
+        "pakistan-strikes-iran, agreement-to-deescalate",
         "expect[3].event: unknown rule 'retaliation'; known: none in 'retaliation#1'",
         "expect[4].relation: unknown relation 'PAK-IND' (did you mean 'PAK-IRN'?); known: PAK-IRN",
         "invariants[0].enter: unknown state 'restored' (did you mean 'strained'?); "

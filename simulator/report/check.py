@@ -39,6 +39,8 @@ def check_text(report: CheckReport, strict: bool = False, notes: bool = False) -
         for r in report.results:
             lines.append(f"    {_MARK[r.passed]}  {r.name} {r.label}")
             lines.append(f"          {r.evidence}")
+            if r.note and not r.passed:
+                lines.append(f"          note: {' '.join(r.note.split())}")
     else:
         lines.append("  expectations and invariants: none declared")
     if report.explored is not None:
@@ -112,6 +114,7 @@ def check_dict(report: CheckReport, strict: bool = False) -> dict[str, Any]:
                 "share": None if r.share is None else r.share.share,
                 "interval": None if r.share is None else [r.share.low, r.share.high],
                 "inconclusive": r.inconclusive,
+                "note": r.note,
             }
             for r in report.results
         ],
