@@ -40,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "report.diff": {"trace"},
     "report.diff_table": {"report.diff", "trace"},
     "report.outcomes": {"outcomes"},
+    "plots": {"batch.summary", "errors", "outcomes", "trace"},
     "report.check": {"check", "explore"},
     "expectations": {"model", "outcomes", "trace"},
     "explore": {"engine", "errors", "expectations", "model", "seeds", "trace"},
@@ -86,6 +87,7 @@ ALLOWED: dict[str, set[str]] = {
         "loading",
         "model",
         "montecarlo",
+        "plots",
         "report.diff",
         "report.check",
         "report.diff_table",
@@ -109,6 +111,7 @@ OWNERS: dict[str, set[str]] = {
     "pyarrow": {"batch.formats"},
     "dask": {"batch.backends"},
     "distributed": {"batch.backends"},
+    "matplotlib": {"plots"},
 }
 
 

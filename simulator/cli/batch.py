@@ -140,8 +140,19 @@ def batch(
     help="table for people; json for programs.",
 )
 @out_option
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also draw the shares against the first --by column (a second one: a panel per value), "
+    ".png or .svg (needs the plot extra).",
+)
 def summarize(
-    results: Path, by: tuple[str, ...], relation: str | None, fmt: str, out: Path | None
+    results: Path,
+    by: tuple[str, ...],
+    relation: str | None,
+    fmt: str,
+    out: Path | None,
+    plot: Path | None,
 ) -> None:
     """Summarise a results file of `dipsim batch`: per group, the share of runs ending in each
     state, with 95% Wilson intervals."""
@@ -149,6 +160,11 @@ def summarize(
     from simulator.batch.summary import Tally, parameter_columns, relations_in, typed_row
 
     try:
+        if plot is not None:  # a bad suffix or no matplotlib: say so before reading the file
+            from simulator.plots import figure_format, require_matplotlib
+
+            figure_format(plot)
+            require_matplotlib()
         rows = read_rows(results)
         first = next(rows, None)
         if first is None:
@@ -172,6 +188,11 @@ def summarize(
         tally.add(convert(first))
         for row in rows:
             tally.add(convert(row))
+        if plot is not None:
+            from simulator.plots import batch_figure, save
+
+            x, facet = (*by, None, None)[:2]
+            save(batch_figure(read_rows(results), chosen, x, facet), plot)
     except DipsimError as err:
         fail(err)
     if fmt == "json":

@@ -60,6 +60,12 @@ if TYPE_CHECKING:
     help="Columns that summaries and quotes are wrapped to.",
 )
 @limit_option
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also draw a figure, .png or .svg: the first relation's timeline; with --runs, its "
+    "outcomes (needs the plot extra).",
+)
 def run(
     scenario: Path,
     fmt: str,
@@ -70,6 +76,7 @@ def run(
     workers: int,
     width: int,
     limits: tuple[tuple[str, int], ...],
+    plot: Path | None,
 ) -> None:
     """Replay SCENARIO and print its trace, event by event.
 
@@ -83,6 +90,11 @@ def run(
     from simulator.loading import load_scenario
 
     try:
+        if plot is not None:  # a bad suffix or no matplotlib: say so before any work is done
+            from simulator.plots import figure_format, require_matplotlib
+
+            figure_format(plot)
+            require_matplotlib()
         loaded = load_scenario(scenario, limits_from(limits))
         if until is not None and until < loaded.start:
             raise DipsimError(
@@ -90,19 +102,32 @@ def run(
                 f"{loaded.start.isoformat()}"
             )
         if runs > 1:
-            text = _many_runs(loaded, runs, seed, workers or os.cpu_count() or 1, until, fmt, width)
+            text = _many_runs(
+                loaded, runs, seed, workers or os.cpu_count() or 1, until, fmt, width, plot
+            )
         else:
-            text = _one_run(loaded, seed, until, fmt, width)
+            text = _one_run(loaded, seed, until, fmt, width, plot)
     except DipsimError as err:
         fail(err)
     write(text, out)
 
 
-def _one_run(scenario: Scenario, seed: int, until: dt.date | None, fmt: str, width: int) -> str:
-    """One run's trace, as ``dipsim run`` prints it."""
+def _one_run(
+    scenario: Scenario,
+    seed: int,
+    until: dt.date | None,
+    fmt: str,
+    width: int,
+    plot: Path | None = None,
+) -> str:
+    """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``)."""
     from simulator.engine import simulate
 
     trace = simulate(scenario, seed=seed, until=until)
+    if plot is not None:
+        from simulator.plots import save, timeline_figure
+
+        save(timeline_figure(trace, states=scenario.machine.state_names), plot)
     if fmt == "json":
         from simulator.report.formats import trace_to_json
 
@@ -126,8 +151,10 @@ def _many_runs(
     until: dt.date | None,
     fmt: str,
     width: int,
+    plot: Path | None = None,
 ) -> str:
-    """The outcomes of ``runs`` runs, as ``dipsim run --runs`` prints them."""
+    """The outcomes of ``runs`` runs, as ``dipsim run --runs`` prints them (and drawn, with
+    ``plot``)."""
     from simulator.montecarlo import run_many
     from simulator.report.outcomes import outcomes_csv, outcomes_json, outcomes_table
 
@@ -136,6 +163,10 @@ def _many_runs(
         outcomes = run_many(scenario, runs, seed, workers, progress, until=until)
     finally:
         progress.close()
+    if plot is not None:
+        from simulator.plots import outcomes_figure, save
+
+        save(outcomes_figure(outcomes), plot)
     if fmt == "json":
         return outcomes_json(outcomes)
     if fmt == "csv":
