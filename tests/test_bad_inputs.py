@@ -292,6 +292,20 @@ def test_cli_prints_the_problems_and_exits_2(kind: str) -> None:
     assert result.stdout == ""
 
 
+def test_cli_limit_option_raises_the_limit_its_message_names(tmp_path: Path) -> None:
+    """The advice of a limit's message works: ``--limit max_events=N`` lets the file through."""
+    path = tmp_path / "events.yaml"
+    path.write_text(_events(4), encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["run", str(path), "--limit", "max_events=3"])
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr == (
+        f"error: {path}:14:5: events: more than 3 events "
+        "(limit max_events=3; raise it with --limit max_events=N)\n"
+    )
+    accepted = CliRunner().invoke(cli, ["run", str(path), "--limit", "max_events=4"])
+    assert accepted.exit_code == 0, accepted.output
+
+
 # --- YAML 1.1's booleans do not corrupt names ---------------------------------------------------
 
 NORWAY = """\
