@@ -20,8 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.batch.summary import parameter_columns, relations_in, typed_row
 from simulator.errors import DipsimError
+from simulator.files import save_bytes
 from simulator.outcomes import Outcomes, RelationOutcomes, wilson_interval
 from simulator.trace import Record, Trace
 
@@ -139,20 +138,7 @@ def svg_element(fig: Figure, salt: str = "dipsim") -> str:
 def save(fig: Figure, path: Path | str) -> Path:
     """Write the figure to ``path`` (``.png`` or ``.svg``), atomically; returns the path."""
     path = Path(path)
-    data = figure_bytes(fig, figure_format(path))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as err:
-        raise DipsimError(f"{path}: cannot write: {err.strerror or err}") from err
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise DipsimError(f"{path}: cannot write: {err.strerror or err}") from err
-    return path
+    return save_bytes(path, figure_bytes(fig, figure_format(path)))
 
 
 @contextmanager

@@ -17,6 +17,7 @@ PACKAGE = ROOT / "simulator"
 #: must be placed in the flow (add it deliberately).
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
+    "files": {"errors"},
     "expressions": {"errors"},
     "yamlread": {"errors"},
     "model": {"errors", "expressions"},
@@ -40,7 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "report.diff": {"trace"},
     "report.diff_table": {"report.diff", "trace"},
     "report.outcomes": {"outcomes"},
-    "plots": {"batch.summary", "errors", "outcomes", "trace"},
+    "plots": {"batch.summary", "errors", "files", "outcomes", "trace"},
     "report.check": {"check", "explore"},
     "expectations": {"model", "outcomes", "trace"},
     "explore": {"engine", "errors", "expectations", "model", "seeds", "trace"},
@@ -57,7 +58,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "batch": {"batch.runner", "batch.spec"},
     "batch.formats": {"errors"},
-    "batch.sinks": {"batch.formats", "errors"},
+    "batch.sinks": {"batch.formats", "errors", "files"},
     "batch.backends": {"errors"},
     "batch.spec": {"errors", "model", "validation", "yamlread"},
     "batch.design": {"batch.spec", "errors"},
@@ -76,6 +77,7 @@ ALLOWED: dict[str, set[str]] = {
         "whatif",
     },
     "cli": {
+        "files",
         "check",
         "yamlread",
         "batch.runner",

@@ -81,9 +81,9 @@ title: "Pakistan–Iran crisis, January 2024 — PAK-IRN, seed 0"
 stateDiagram-v2
     direction LR
     state "normal" as normal
+    state "restored" as restored
     state "strained" as strained
     state "envoys_recalled" as envoys_recalled
-    state "restored" as restored
     [*] --> normal
     normal --> strained: military_strike<br/>summon_diplomat<br/>militant_attack [tension #gt;= 0.6]<br/>1. 2024-01-16 iran-strikes-pakistan
     restored --> strained: military_strike<br/>militant_attack [tension #gt;= 0.6]
@@ -96,7 +96,7 @@ stateDiagram-v2
     classDef visited fill:#fff2cc,stroke:#b35900,stroke-width:2px,color:#000000
     classDef ended fill:#ffd966,stroke:#b35900,stroke-width:4px,color:#000000,font-weight:bold
     classDef unvisited fill:#f4f4f4,stroke:#aaaaaa,color:#888888
-    class strained,envoys_recalled,restored visited
+    class restored,strained,envoys_recalled visited
     class normal ended
 """  # noqa: E501
 
@@ -385,9 +385,9 @@ def test_the_diagram_of_a_path(jan2024: Scenario) -> None:
     ]
     assert [(n.name, n.visited, n.ended) for n in d.nodes] == [
         ("normal", True, True),
+        ("restored", True, False),
         ("strained", True, False),
         ("envoys_recalled", True, False),
-        ("restored", True, False),
     ]
     # A guard that failed (the 27 January killings) takes no edge.
     assert not any(f.event == "saravan-killings" for e in d.edges for f in e.firings)

@@ -130,7 +130,7 @@ def test_caused_by_links_exist(scenario: Scenario) -> None:
 
 def test_mission_states_only(scenario: Scenario) -> None:
     """The replay uses exactly the mission's four states; richer machines live elsewhere."""
-    assert scenario.machine.state_names == ("normal", "strained", "envoys_recalled", "restored")
+    assert scenario.machine.state_names == ("normal", "restored", "strained", "envoys_recalled")
 
 
 def test_quotes_are_verbatim(scenario: Scenario) -> None:

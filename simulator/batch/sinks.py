@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import json
 import numbers
-import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from simulator.batch.formats import (
     ARROW_TYPES,
@@ -40,6 +38,7 @@ from simulator.batch.formats import (
     pyarrow_modules,
     suffix_of,
 )
+from simulator.files import write_atomically
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -127,8 +126,11 @@ class ResultSink:
             raise SinkError(f"a chunk id is a whole number ≥ 0, not {chunk_id!r}")
         if chunk_id in self._chunks:
             raise SinkError(f"chunk {chunk_id} was written already ({self._part(chunk_id)})")
-        count = _write_atomically(
-            self._part(chunk_id), lambda file: self._format.write_part(file, self._values(rows))
+        count = write_atomically(
+            self._part(chunk_id),
+            lambda file: self._format.write_part(file, self._values(rows)),
+            suffix=_TEMP,
+            durable=True,
         )
         self._chunks[chunk_id] = count
         self._write_manifest()
@@ -141,7 +143,9 @@ class ResultSink:
         """
         self._check_open()
         parts = [self._part(chunk_id) for chunk_id in sorted(self._chunks)]
-        _write_atomically(self.out, lambda file: self._format.assemble(parts, file))
+        write_atomically(
+            self.out, lambda file: self._format.assemble(parts, file), suffix=_TEMP, durable=True
+        )
         # The manifest goes first: a folder without one holds nothing a resume would trust.
         (self.parts_dir / MANIFEST).unlink()
         shutil.rmtree(self.parts_dir)
@@ -166,7 +170,9 @@ class ResultSink:
 
     def _write_manifest(self) -> None:
         text = json.dumps(self._manifest(), separators=(",", ":")).encode()
-        _write_atomically(self.parts_dir / MANIFEST, lambda file: file.write(text))
+        write_atomically(
+            self.parts_dir / MANIFEST, lambda file: file.write(text), suffix=_TEMP, durable=True
+        )
 
     def _read_manifest(self, path: Path) -> dict[int, int]:
         try:
@@ -291,27 +297,6 @@ def _checked_value(column: Column, value: object) -> Value:
         return float(value)
     size = " (64-bit)" if kind == "int" else ""
     raise SinkError(f"column {name!r} holds {kind} values{size}, not {value!r}")
-
-
-def _write_atomically(final: Path, write: Callable[[IO[bytes]], _T]) -> _T:
-    """Write ``final`` through a temporary file beside it: flushed, synced, then renamed."""
-    handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=_TEMP)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            result = write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, final)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # POSIX: the rename itself is durable once the folder is synced
-        folder = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-    return result
 
 
 __all__ = [

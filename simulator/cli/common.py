@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -47,28 +45,12 @@ def write(text: str | bytes, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
+    from simulator.files import save_bytes
+
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        fail(DipsimError(f"{out}: cannot create the folder {out.parent}: {err.strerror or err}"))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    except OSError as err:
-        fail(DipsimError(f"{out}: cannot write in {out.parent}: {err.strerror or err}"))
-    try:
-        if isinstance(text, bytes):
-            with os.fdopen(fd, "wb") as fb:
-                fb.write(text)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-        os.replace(tmp, out)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        fail(DipsimError(f"{out}: cannot write: {err.strerror or err}"))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        save_bytes(out, text if isinstance(text, bytes) else text.encode("utf-8"))
+    except DipsimError as err:
+        fail(err)
 
 
 class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
