@@ -18,6 +18,7 @@ from simulator.yamlread import (
     Document,
     Limits,
     dump_yaml,
+    read_source_text,
     read_yaml,
     read_yaml_file,
 )
@@ -72,7 +73,7 @@ def load_scenario_with_origin(path: str | Path, limits: Limits = DEFAULT_LIMITS)
 
 def _load(path: Path, limits: Limits, chain: tuple[Path, ...]) -> LoadedScenario:
     doc = read_yaml_file(path, limits)
-    texts = _source_texts(doc, path.parent)
+    texts = _source_texts(doc, path.parent, limits)
     if isinstance(doc.data, dict) and "extends" in doc.data:
         return _load_whatif(path, doc, texts, limits, chain)
     return LoadedScenario(validate_document(doc, texts), doc, path, texts)
@@ -92,12 +93,19 @@ def _load_whatif(
         raise ScenarioError(
             [doc.problem(("extends",), "extends needs the path of a scenario file")]
         )
-    base_path = (path.parent / extends).resolve()
+    try:
+        base_path = (path.parent / extends).resolve()
+        found = base_path.is_file()
+    except (OSError, ValueError) as err:  # a NUL in the path, a name too long for the system
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise ScenarioError(
+            [doc.problem(("extends",), f"extends is not a usable path ({reason})")]
+        ) from None
     here = path.resolve()
     if base_path in (*chain, here):
-        cycle = " -> ".join(str(p) for p in (*chain, here, base_path))
+        cycle = " -> ".join(_shown(p) for p in (*chain, here, base_path))
         raise ScenarioError([doc.problem(("extends",), f"extends makes a cycle: {cycle}")])
-    if not base_path.is_file():
+    if not found:
         raise ScenarioError(
             [
                 doc.problem(
@@ -131,6 +139,14 @@ def _load_whatif(
             raise ScenarioError(_after_edit(problems, i))
         scenario = changed
     return LoadedScenario(scenario, doc, path, all_texts, (base.path, *base.extends))
+
+
+def _shown(path: Path) -> str:
+    """A path as a person would write it: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _at(doc: Document, data: Any, location: Location) -> Document:
@@ -231,18 +247,16 @@ def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Sc
     return validate_document(Document(doc.file, data, doc.positions, doc.key_positions), texts)
 
 
-def _source_texts(doc: Document, base: Path) -> dict[str, str | None]:
-    """The text of every file source, read relative to the scenario's folder."""
+def _source_texts(doc: Document, base: Path, limits: Limits) -> dict[str, str | None]:
+    """The text of every file source, read relative to the scenario's folder, bounded like the
+    scenario itself (``None`` for one that cannot be read; the reference checks say so)."""
     texts: dict[str, str | None] = {}
     sources = doc.data.get("sources") if isinstance(doc.data, dict) else None
     if not isinstance(sources, dict):
         return texts
     for sid, spec in sources.items():
         if isinstance(spec, dict) and isinstance(spec.get("file"), str):
-            try:
-                texts[str(sid)] = (base / spec["file"]).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                texts[str(sid)] = None
+            texts[str(sid)] = read_source_text(base / spec["file"], limits)
     return texts
 
 
@@ -256,7 +270,7 @@ def scenario_from_text(
 ) -> Scenario:
     """Load a scenario from YAML text (file sources cannot be checked: there is no folder)."""
     doc = read_yaml(text, file, limits)
-    return validate_document(doc, _source_texts(doc, Path(".")))
+    return validate_document(doc, _source_texts(doc, Path("."), limits))
 
 
 __all__ = [

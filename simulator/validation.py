@@ -95,6 +95,10 @@ def _message(e: Any) -> str:
     value = e.get("input")
     if e["type"] == "dipsim":
         return msg
+    if e["type"] == "bool_type":
+        # YAML 1.1 read yes/no/on/off as booleans; dipsim reads them as text (so that an actor
+        # coded NO stays Norway), which makes a flag written `yes` an error, not a silent True.
+        return f"write true or false (got {_yaml_repr(value)[:60]})"
     if isinstance(value, str | int | float | bool) or value is None:
         shown = _yaml_repr(value)
         if len(shown) > 60:

@@ -3,7 +3,8 @@ it declares, located, and the CLI prints them as ``error:`` lines with exit stat
 
 Each corpus file opens with comment lines; those of the form ``# expect: LINE:COL: key.path:
 message`` are the problems the loader must report, in order (the file's path and a colon are
-put in front; ``{bad}`` stands for the corpus folder's absolute path). See tests/bad/README.md.
+put in front; ``{bad}`` stands for the corpus folder as dipsim shows it: relative to the
+working folder when inside it). See tests/bad/README.md.
 Inputs that cannot carry comments (binary, invalid UTF-8, oversized) are generated below
 (:data:`GENERATED`), each with its expectation beside it.
 """
@@ -34,6 +35,14 @@ _NAME = re.compile(r"^\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*\.yaml$")
 _EXPECT = "# expect: "
 
 
+def _shown(folder: Path) -> str:
+    """The folder as dipsim shows paths in messages: relative to the working folder if inside."""
+    try:
+        return str(folder.relative_to(Path.cwd()))
+    except ValueError:
+        return str(folder)
+
+
 def expectations(path: Path) -> list[str]:
     """The problems ``path`` declares in its leading comment lines, as the loader prints them."""
     lines = path.read_text(encoding="utf-8").split("\n")
@@ -43,7 +52,7 @@ def expectations(path: Path) -> list[str]:
             break
         header.append(line)
     return [
-        f"{path}:{line[len(_EXPECT) :]}".replace("{bad}", str(BAD))
+        f"{path}:{line[len(_EXPECT) :]}".replace("{bad}", _shown(BAD))
         for line in header
         if line.startswith(_EXPECT)
     ]

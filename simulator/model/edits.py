@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, model_validator
 
 from simulator.model.base import Date, EventId, Frozen, as_tuple, invalid, one_or_many
 from simulator.model.events import EventSpec
@@ -50,7 +50,7 @@ class ShiftEvents(Frozen):
     shift: Ids
     by: float | None = None
     to: Date | None = None
-    with_consequences: bool = False
+    with_consequences: StrictBool = False
 
     @model_validator(mode="after")
     def _by_or_to(self) -> ShiftEvents:

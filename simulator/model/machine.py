@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, model_validator
 
 from simulator.model.base import (
     ExpressionField,
@@ -28,7 +28,7 @@ class StateSpec(Frozen):
 
     name: Name
     description: Text = ""
-    final: bool = False
+    final: StrictBool = False
 
 
 class TransitionSpec(Frozen):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, model_validator
 
 from simulator.errors import did_you_mean
 from simulator.model.base import (
@@ -182,7 +182,7 @@ class RuleSpec(Frozen):
     delay: DelayField = Delay(fixed=0)
     cancel_on: EventPattern | None = None
     max_fires: Annotated[int, Field(ge=0)] | None = None
-    enabled: bool = True
+    enabled: StrictBool = True
     source: (
         Annotated[
             tuple[Citation, ...],
