@@ -165,6 +165,28 @@ def test_a_limit_can_be_lowered_and_raised() -> None:
     assert raised.exit_code == 0
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "scenarios/jan2024.yaml"],
+        ["check", "scenarios/jan2024.yaml"],
+        ["diff", "scenarios/jan2024.yaml", "scenarios/whatif/no-retaliation.yaml"],
+        ["graph", "scenarios/jan2024.yaml"],
+        ["batch", "scenarios/batches/counter-strike-sweep.yaml", "-o", "unused.csv"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_every_command_that_reads_input_takes_limit(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--limit reaches the reader in every command: a tiny max_bytes refuses the first file."""
+    monkeypatch.chdir(ROOT)
+    result = dipsim(*args, "--limit", "max_bytes=10")
+    assert result.exit_code == 2, result.output
+    assert "too big (limit max_bytes=10; raise it with --limit max_bytes=N)" in result.stderr
+    assert not (ROOT / "unused.csv").exists()
+
+
 def test_check_as_a_real_process() -> None:
     """The console script, end to end: status, stdout, nothing on stderr."""
     done = subprocess.run(

@@ -25,7 +25,7 @@ from simulator.batch.sinks import MANIFEST, ResultSink, SinkError, read_rows
 from simulator.batch.spec import BatchSpec, LoadedSpec, load_batch_spec
 from simulator.batch.summary import Tally
 from simulator.errors import BatchError, DipsimError
-from simulator.loading import load_scenario
+from simulator.loading import DEFAULT_LIMITS, Limits, load_scenario
 from simulator.model import Scenario
 
 #: Runs per task unless the spec or the caller says otherwise: about a fifth of a second of work
@@ -74,12 +74,12 @@ class BatchResult:
 
 
 def prepare(
-    loaded: LoadedSpec, chunk_size: int | None = None
+    loaded: LoadedSpec, chunk_size: int | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[Job, list[tuple[str, str]], int]:
     """The job, its result columns and its chunk size, after checking every parameter path
     on the base scenario (a typo fails here, at once, rather than as a million error rows)."""
     spec = loaded.spec
-    scenario = load_scenario(loaded.scenario_path)
+    scenario = load_scenario(loaded.scenario_path, limits)
     if spec.until is not None and spec.until < scenario.start:
         raise BatchError(
             f"until {spec.until.isoformat()} is before the scenario's start "
@@ -157,6 +157,7 @@ def run_batch(
     scheduler: str | None = None,
     chunk_size: int | None = None,
     progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> BatchResult:
     """Run a batch and write its results.
 
@@ -171,14 +172,15 @@ def run_batch(
         scheduler: A running Dask scheduler's address (``dask`` only; else a local cluster).
         chunk_size: Runs per task (part of what ``resume`` checks: resume with the same size).
         progress: Called with (runs done, runs in all) after each chunk.
+        limits: Bounds on the spec and scenario files (see :class:`simulator.yamlread.Limits`).
 
     Raises:
         DipsimError: The spec or scenario is invalid, a library is missing, or the results
             file cannot be written. KeyboardInterrupt stops the batch with finished chunks kept.
     """
     started = time.perf_counter()
-    loaded = _loaded(spec)
-    job, cols, size = prepare(loaded, chunk_size)
+    loaded = _loaded(spec, limits)
+    job, cols, size = prepare(loaded, chunk_size, limits)
     out_path = Path(out) if out is not None else loaded.path.with_suffix(".parquet")
     relation = job.relations[0] if job.relations else ""
     tally = Tally(job.parameter_columns or ("point",), relation)
@@ -238,7 +240,7 @@ def _manifest_fingerprint(path: Path) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def _loaded(spec: BatchSpec | LoadedSpec | str | Path) -> LoadedSpec:
+def _loaded(spec: BatchSpec | LoadedSpec | str | Path, limits: Limits) -> LoadedSpec:
     if isinstance(spec, LoadedSpec):
         return spec
     if isinstance(spec, BatchSpec):
@@ -247,7 +249,7 @@ def _loaded(spec: BatchSpec | LoadedSpec | str | Path) -> LoadedSpec:
         if not scenario.is_file():
             raise BatchError(f"no scenario file {spec.scenario!r} (relative to {Path.cwd()})")
         return LoadedSpec(spec, Path.cwd() / "batch.yaml", scenario)
-    return load_batch_spec(spec)
+    return load_batch_spec(spec, limits)
 
 
 def _tally_file(path: Path, by: tuple[str, ...], relation: str) -> Tally:

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import click
 
-from simulator.cli.common import fail, out_option, write
+from simulator.cli.common import fail, limit_option, limits_from, out_option, write
 from simulator.errors import DipsimError
 
 
@@ -60,6 +60,7 @@ from simulator.errors import DipsimError
     show_default=True,
     help="How the closing summary is printed.",
 )
+@limit_option
 def batch(
     spec: Path,
     workers: int,
@@ -70,6 +71,7 @@ def batch(
     chunk_size: int | None,
     quiet: bool,
     fmt: str,
+    limits: tuple[tuple[str, int], ...],
 ) -> None:
     """Run the batch SPEC: every design point, every replication, one results row per run.
 
@@ -93,6 +95,7 @@ def batch(
             scheduler=scheduler,
             chunk_size=chunk_size,
             progress=progress,
+            limits=limits_from(limits),
         )
     except DipsimError as err:
         fail(err)
