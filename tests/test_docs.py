@@ -421,6 +421,7 @@ def test_console_block_matches_dipsim(block: Block, monkeypatch: pytest.MonkeyPa
         "dipsim check --help",
         "dipsim graph --help",
         "dipsim diff --help",
+        "dipsim report --help",
         "dipsim schema --help",
         "dipsim batch --help",
         "dipsim summarize --help",

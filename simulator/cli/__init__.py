@@ -15,6 +15,7 @@ from simulator.cli.batch import batch, summarize
 from simulator.cli.check import check
 from simulator.cli.diff import diff
 from simulator.cli.graph import graph
+from simulator.cli.report import report
 from simulator.cli.run import run
 from simulator.cli.schema import schema
 
@@ -30,7 +31,7 @@ def cli() -> None:
     """
 
 
-for _command in (run, check, schema, diff, graph, batch, summarize):
+for _command in (run, check, schema, diff, graph, report, batch, summarize):
     cli.add_command(_command)
 
 

@@ -1,0 +1,94 @@
+"""``dipsim report``: a scenario's run as one self-contained HTML page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from simulator.cli.common import fail, limit_option, limits_from, write
+from simulator.errors import DipsimError
+
+#: Runs that judge a stochastic scenario's claims (``simulator.reporting.REPORT_RUNS``; written
+#: out here so that ``dipsim --help`` need not import the library, and a test keeps them equal).
+DEFAULT_RUNS = 200
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="The HTML file to write (atomically); - writes the page to standard output.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the run shown (and of the base's); master seed of the checks' runs.",
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=DEFAULT_RUNS,
+    show_default=True,
+    help="Runs that judge the expectations of a scenario with random rules (one run when "
+    "nothing is random).",
+)
+@click.option(
+    "--relation",
+    metavar="A-B",
+    help="The relation the diagram and the timeline follow.  [default: the scenario's first]",
+)
+@click.option(
+    "--timestamp",
+    is_flag=True,
+    help="Show when the page was made (then two pages of the same run differ).",
+)
+@limit_option
+def report(
+    scenario: Path,
+    out: Path,
+    seed: int,
+    runs: int,
+    relation: str | None,
+    timestamp: bool,
+    limits: tuple[tuple[str, int], ...],
+) -> None:
+    """Write SCENARIO's report: one HTML file that opens anywhere, offline.
+
+    The page holds the scenario's header (title, description, span, seed, files), the state
+    machine with the run's path, the timeline figure, every event with its codes, summary and
+    source quote, and the verdicts of `dipsim check` (expectations, invariants, analysis). For
+    a what-if (a file with `extends`), its base's run follows, with where the two depart.
+
+    Nothing in it is fetched or run: no script, no fonts, no network. The diagram needs
+    Graphviz's dot program and the timeline matplotlib (the plot extra); without them the page
+    says so in their place and a warning is printed.
+    """
+    from simulator.reporting import build_report
+
+    generated = None
+    if timestamp:
+        generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        made = build_report(
+            scenario,
+            seed=seed,
+            runs=runs,
+            relation=relation,
+            limits=limits_from(limits),
+            generated=generated,
+        )
+    except DipsimError as err:
+        fail(err)
+    for warning in made.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    to_stdout = str(out) == "-"
+    write(made.html, None if to_stdout else out)
+    if not to_stdout:
+        click.echo(f"wrote {out} ({len(made.html.encode('utf-8')) // 1024:,} KB)", err=True)
