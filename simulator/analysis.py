@@ -18,20 +18,17 @@ What is decided, and what is approximated (always in the direction of saying les
 - **Reachability** follows transitions from the machine's and the relations' initial states and
   ignores guards, so a state reported unreachable is unreachable in every run; a state reported
   reachable may still never be entered (its only way in may have a guard that never holds).
-- **Guards** are read from their syntax tree (parsed, never evaluated) as sets of values of the
-  variables, within each variable's declared ``[min, max]`` (the engine clamps every value to
-  them). Decided: ``true``/``false``, comparisons — chained too — between constants
-  (parameters included) and a linear expression of *one* variable (``2 * tension - 0.1 > 0``),
-  a bare number or variable (true when non-zero), ``and``, ``or``, ``not`` and ``a if c else b``
-  in a condition. Anything else (two variables in one comparison, ``min``, ``abs`` of a variable,
-  ...) counts as "may or may not hold". Each guard gets an over-approximation (every value where
-  it may hold) and an under-approximation (values where it surely holds): it is reported
-  unsatisfiable only when the first is empty, always true only when the second covers the bounds.
-  A comparison whose constant had to be computed (``2 * x > 1``) is widened by a relative 1e-9
-  so that floating-point rounding at the boundary cannot produce a wrong finding.
+- **Guards** are read by :mod:`simulator.intervals` as sets of values of the variables within
+  their declared ``[min, max]``: comparisons (chained too) of a linear expression of *one*
+  variable with constants or parameters, ``and``/``or``/``not`` and ``a if c else b`` are
+  decided; anything else (two variables in one comparison, ``min``, ``abs`` of a variable, ...)
+  counts as "may or may not hold". A guard is reported unsatisfiable only when it surely holds
+  nowhere, always true only when it surely holds everywhere within the bounds (boundaries that
+  had to be computed are widened so that rounding cannot produce a wrong finding).
 - **Competing transitions** (same trigger, overlapping sources) are reported when both guards
-  can, or may, hold for the same values; the engine then fires the first declared, so a later
-  one may be shadowed entirely.
+  can, or may, hold for the same values (an undecided guard may hold anywhere); the engine then
+  fires the first declared. A later one is reported shadowed entirely only when the earlier
+  one's guard surely holds wherever the later one's may.
 - **Triggers and rules**: the event types a run can produce are the scripted events' types and,
   to a fixed point, the response types of rules whose ``when.type`` can match them. Actors,
   targets, relations and states of patterns are ignored there (over-approximated).
@@ -44,15 +41,13 @@ What is decided, and what is approximated (always in the direction of saying les
 
 from __future__ import annotations
 
-import ast
-import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import reduce
 from typing import Literal, NamedTuple
 
-from simulator.errors import ExpressionError, KeyPath, Location, format_key_path
-from simulator.expressions import Expression, parse_expression
+from simulator.errors import KeyPath, Location, format_key_path
+from simulator.expressions import Expression
+from simulator.intervals import Approx, Guards, may_overlap, surely_overlap
 from simulator.model import Codes, EventPattern, RuleSpec, Scenario, TransitionSpec
 
 Severity = Literal["error", "warning", "info"]
@@ -104,322 +99,6 @@ def analyse(scenario: Scenario, locate: Callable[[KeyPath], Location]) -> list[F
     return sorted(found, key=lambda f: (f.location.line or 0, f.location.column or 0, f.code))
 
 
-# --- Sets of values: intervals, boxes, regions ------------------------------------------------
-
-
-class _Span(NamedTuple):
-    """An interval of numbers; ``lo_in``/``hi_in`` say whether the ends belong to it."""
-
-    lo: float
-    hi: float
-    lo_in: bool
-    hi_in: bool
-
-
-#: A union of disjoint, non-empty spans in increasing order.
-_Set = tuple[_Span, ...]
-#: A box: one set per variable it constrains (sorted by name); other variables are unconstrained.
-_Box = tuple[tuple[str, _Set], ...]
-#: A union of boxes; ``()`` is empty and ``((),)`` is everything.
-_Region = tuple[_Box, ...]
-
-_EMPTY: _Region = ()
-_FULL: _Region = ((),)
-#: Regions are unions of boxes, which ``and`` and ``not`` multiply; past this many boxes an
-#: operation gives up (and its caller falls back to a safe approximation).
-_MAX_BOXES = 64
-_ALL = _Span(-math.inf, math.inf, False, False)
-
-
-def _is_empty(s: _Span) -> bool:
-    return s.lo > s.hi or (s.lo == s.hi and not (s.lo_in and s.hi_in))
-
-
-def _meet(a: _Span, b: _Span) -> _Span:
-    # The higher lower end wins (open on a tie), the lower upper end wins (open on a tie).
-    lo = max(a, b, key=lambda s: (s.lo, not s.lo_in))
-    hi = min(a, b, key=lambda s: (s.hi, s.hi_in))
-    return _Span(lo.lo, hi.hi, lo.lo_in, hi.hi_in)
-
-
-def _normalise(spans: Iterable[_Span]) -> _Set:
-    ordered = sorted((s for s in spans if not _is_empty(s)), key=lambda s: (s.lo, not s.lo_in))
-    out: list[_Span] = []
-    for s in ordered:
-        last = out[-1] if out else None
-        if last is not None and (s.lo < last.hi or (s.lo == last.hi and (last.hi_in or s.lo_in))):
-            hi = max(last, s, key=lambda x: (x.hi, x.hi_in))
-            out[-1] = _Span(last.lo, hi.hi, last.lo_in, hi.hi_in)
-        else:
-            out.append(s)
-    return tuple(out)
-
-
-def _set_meet(a: _Set, b: _Set) -> _Set:
-    return _normalise(_meet(x, y) for x in a for y in b)
-
-
-def _complement(spans: _Set, domain: _Span) -> _Set:
-    gaps: list[_Span] = []
-    lo, lo_in = -math.inf, False
-    for s in spans:
-        gaps.append(_Span(lo, s.lo, lo_in, not s.lo_in))
-        lo, lo_in = s.hi, not s.hi_in
-    gaps.append(_Span(lo, math.inf, lo_in, False))
-    return _normalise(_meet(g, domain) for g in gaps)
-
-
-def _box_meet(a: _Box, b: _Box) -> _Box | None:
-    merged = dict(a)
-    for name, spans in b:
-        met = _set_meet(merged[name], spans) if name in merged else spans
-        if not met:
-            return None
-        merged[name] = met
-    return tuple(sorted(merged.items()))
-
-
-def _region_and(a: _Region, b: _Region) -> _Region | None:
-    boxes = {m for x in a for y in b if (m := _box_meet(x, y)) is not None}
-    return tuple(sorted(boxes)) if len(boxes) <= _MAX_BOXES else None
-
-
-def _region_or(a: _Region, b: _Region) -> _Region | None:
-    boxes = set(a) | set(b)
-    return tuple(sorted(boxes)) if len(boxes) <= _MAX_BOXES else None
-
-
-def _region_not(r: _Region, domains: Mapping[str, _Span]) -> _Region | None:
-    # not (B1 or B2 ...) = not B1 and not B2 ...; not B = (x outside B's x) or (y outside ...).
-    out: _Region | None = _FULL
-    for box in r:
-        outside = tuple(
-            ((name, rest),)
-            for name, spans in box
-            if (rest := _complement(spans, domains.get(name, _ALL)))
-        )
-        out = _region_and(out, outside) if out is not None else None
-    return out
-
-
-class _Approx(NamedTuple):
-    """A guard as two regions: ``over`` holds every value where the guard may hold, ``under``
-    only values where it surely holds."""
-
-    over: _Region
-    under: _Region
-
-
-_TRUE = _Approx(_FULL, _FULL)
-_FALSE = _Approx(_EMPTY, _EMPTY)
-_UNKNOWN = _Approx(_FULL, _EMPTY)
-
-
-def _both(a: _Approx, b: _Approx) -> _Approx:
-    over, under = _region_and(a.over, b.over), _region_and(a.under, b.under)
-    return _Approx(a.over if over is None else over, _EMPTY if under is None else under)
-
-
-def _either(a: _Approx, b: _Approx) -> _Approx:
-    over, under = _region_or(a.over, b.over), _region_or(a.under, b.under)
-    return _Approx(_FULL if over is None else over, a.under if under is None else under)
-
-
-def _negate(a: _Approx, domains: Mapping[str, _Span]) -> _Approx:
-    over, under = _region_not(a.under, domains), _region_not(a.over, domains)
-    return _Approx(_FULL if over is None else over, _EMPTY if under is None else under)
-
-
-# --- Guards as regions ------------------------------------------------------------------------
-
-
-class _Linear(NamedTuple):
-    """``a × var + b``; ``var`` is None for a constant. ``exact`` when it is a constant, a
-    variable or a negated variable: then the engine computes it without rounding."""
-
-    var: str | None
-    a: float
-    b: float
-    exact: bool = False
-
-
-_MIRROR: dict[type[ast.cmpop], type[ast.cmpop]] = {
-    ast.Lt: ast.Gt,
-    ast.LtE: ast.GtE,
-    ast.Gt: ast.Lt,
-    ast.GtE: ast.LtE,
-    ast.Eq: ast.Eq,
-    ast.NotEq: ast.NotEq,
-}
-_HOLDS: dict[type[ast.cmpop], Callable[[float, float], bool]] = {
-    ast.Lt: lambda x, y: x < y,
-    ast.LtE: lambda x, y: x <= y,
-    ast.Gt: lambda x, y: x > y,
-    ast.GtE: lambda x, y: x >= y,
-    ast.Eq: lambda x, y: x == y,
-    ast.NotEq: lambda x, y: x != y,
-}
-
-
-def _solutions(op: type[ast.cmpop], k: float, slack: float) -> tuple[_Set, _Set]:
-    """The values x with ``x op k``: (a superset, a subset), ``slack`` apart at each end."""
-    lo, hi = k - slack, k + slack
-    exact = slack == 0.0
-    if op in (ast.Lt, ast.LtE):
-        closed = op is ast.LtE
-        return (_Span(-math.inf, hi, False, closed or not exact),), (
-            _Span(-math.inf, lo, False, closed and exact),
-        )
-    if op in (ast.Gt, ast.GtE):
-        closed = op is ast.GtE
-        return (_Span(lo, math.inf, closed or not exact, False),), (
-            _Span(hi, math.inf, closed and exact, False),
-        )
-    below, above = _Span(-math.inf, lo, False, False), _Span(hi, math.inf, False, False)
-    if op is ast.Eq:
-        return (_Span(lo, hi, True, True),), ((_Span(k, k, True, True),) if exact else ())
-    return ((_ALL,) if not exact else (below, above)), (below, above)
-
-
-class _Guards:
-    """Reads guards as regions of the variables' values, within their declared bounds."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.domains = {
-            name: _Span(v.min, v.max, True, True) for name, v in scenario.variables.items()
-        }
-        self.parameters = dict(scenario.parameters)
-        self._cache: dict[str, _Approx] = {}
-
-    def approx(self, guard: Expression | None) -> _Approx:
-        """The guard's regions (no guard: always true)."""
-        if guard is None:
-            return _TRUE
-        text = guard.text.strip()
-        if text not in self._cache:
-            try:
-                tree = ast.parse(text, mode="eval")
-            except (SyntaxError, ValueError, RecursionError):
-                self._cache[text] = _UNKNOWN
-            else:
-                self._cache[text] = self._condition(tree.body)
-        return self._cache[text]
-
-    def never(self, a: _Approx) -> bool:
-        return not a.over
-
-    def always(self, a: _Approx) -> bool:
-        return _region_not(a.under, self.domains) == _EMPTY
-
-    def _condition(self, node: ast.expr) -> _Approx:
-        if isinstance(node, ast.BoolOp):
-            parts = [self._condition(v) for v in node.values]
-            return reduce(_both if isinstance(node.op, ast.And) else _either, parts)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return _negate(self._condition(node.operand), self.domains)
-        if isinstance(node, ast.Compare):
-            operands = [node.left, *node.comparators]
-            links = (
-                self._compare(operands[i], op, operands[i + 1]) for i, op in enumerate(node.ops)
-            )
-            return reduce(_both, links)
-        if isinstance(node, ast.IfExp):
-            test = self._condition(node.test)
-            return _either(
-                _both(test, self._condition(node.body)),
-                _both(_negate(test, self.domains), self._condition(node.orelse)),
-            )
-        # A number used as a condition is true when it is not zero.
-        return self._solve(self._linear(node), ast.NotEq, _Linear(None, 0.0, 0.0, exact=True))
-
-    def _compare(self, left: ast.expr, op: ast.cmpop, right: ast.expr) -> _Approx:
-        return self._solve(self._linear(left), type(op), self._linear(right))
-
-    def _solve(self, left: _Linear | None, op: type[ast.cmpop], right: _Linear | None) -> _Approx:
-        if left is None or right is None or op not in _HOLDS:
-            return _UNKNOWN
-        if left.var is None and right.var is None:
-            return _TRUE if _HOLDS[op](left.b, right.b) else _FALSE
-        if left.var is not None and right.var is not None and left.var != right.var:
-            return _UNKNOWN
-        if left.var is None:  # put the variable on the left
-            left, right, op = right, left, _MIRROR[op]
-        assert left.var is not None
-        a, c = left.a - right.a, right.b - left.b
-        if _cancels(a, left.a, right.a):
-            return _UNKNOWN
-        if a == 0.0:
-            return _TRUE if _HOLDS[op](0.0, c) else _FALSE
-        if a < 0:
-            op = _MIRROR[op]
-        k = c / a
-        # ``x op k`` is exact when both sides are plain (``k`` is then ``c`` or ``c / ±1``, or
-        # ``c / ±2`` for ``x op -x``); otherwise rounding in the engine's arithmetic could move
-        # the boundary, so the sets are kept well clear of it: one part in 10⁹ of the largest
-        # term, in units of the variable.
-        scale = max(1.0, abs(k), abs(left.b / a), abs(right.b / a))
-        slack = 0.0 if left.exact and right.exact else 1e-9 * scale
-        over, under = _solutions(op, k, slack)
-        return _Approx(self._region(left.var, over), self._region(left.var, under))
-
-    def _region(self, var: str, spans: _Set) -> _Region:
-        within = _set_meet(spans, (self.domains.get(var, _ALL),))
-        return (((var, within),),) if within else _EMPTY
-
-    def _linear(self, node: ast.expr) -> _Linear | None:
-        if not any(isinstance(n, ast.Name) and n.id in self.domains for n in ast.walk(node)):
-            value = self._constant(node)
-            return None if value is None else _Linear(None, 0.0, value, exact=True)
-        if isinstance(node, ast.Name):
-            return _Linear(node.id, 1.0, 0.0, exact=True)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            inner = self._linear(node.operand)
-            if inner is None:
-                return None
-            sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
-            # Negation is exact in floating point.
-            return _Linear(inner.var, sign * inner.a, sign * inner.b, inner.exact)
-        if isinstance(node, ast.BinOp):
-            left, right = self._linear(node.left), self._linear(node.right)
-            if left is None or right is None:
-                return None
-            return _combine(node.op, left, right)
-        return None
-
-    def _constant(self, node: ast.expr) -> float | None:
-        # A part without variables is computed by the expression language itself (parsed and
-        # compiled to closures, never eval'd), so its value is exactly the engine's.
-        try:
-            value = parse_expression(ast.unparse(node), constants=self.parameters)({})
-            number = float(value)
-        except (ExpressionError, ArithmeticError, ValueError, TypeError, KeyError):
-            return None
-        return number if math.isfinite(number) else None
-
-
-def _cancels(a: float, p: float, q: float) -> bool:
-    """Whether ``a`` (= p - q) is rounding noise, not a coefficient: ``0.1 * x * 3 - 0.3 * x``
-    gives 5.6e-17 here, and an engine value whose sign no one can tell."""
-    return a != 0.0 and abs(a) <= 1e-9 * max(abs(p), abs(q))
-
-
-def _combine(op: ast.operator, left: _Linear, right: _Linear) -> _Linear | None:
-    if isinstance(op, ast.Add | ast.Sub):
-        if left.var is not None and right.var is not None and left.var != right.var:
-            return None
-        sign = 1.0 if isinstance(op, ast.Add) else -1.0
-        a = left.a + sign * right.a
-        if _cancels(a, left.a, right.a):
-            return None
-        return _Linear(left.var or right.var, a, left.b + sign * right.b)
-    if isinstance(op, ast.Mult) and (left.var is None or right.var is None):
-        k, x = (left.b, right) if left.var is None else (right.b, left)
-        return _Linear(x.var, k * x.a, k * x.b)
-    if isinstance(op, ast.Div) and right.var is None and right.b != 0.0:
-        return _Linear(left.var, left.a / right.b, left.b / right.b)
-    return None
-
-
 # --- The scenario, prepared -------------------------------------------------------------------
 
 
@@ -429,7 +108,8 @@ class _Context:
     def __init__(self, scenario: Scenario) -> None:
         self.s = scenario
         self.states = scenario.machine.state_names
-        self.guards = _Guards(scenario)
+        bounds = {name: (v.min, v.max) for name, v in scenario.variables.items()}
+        self.guards = Guards(bounds, scenario.parameters)
         self.handled = {t.trigger for t in scenario.machine.transitions}
         # Rules that may fire at all: enabled, a chance above 0, fires left, a possible guard.
         self.live = [
@@ -438,9 +118,12 @@ class _Context:
             if r.enabled
             and r.probability != 0.0
             and r.max_fires != 0
-            and not self.guards.never(self.guards.approx(r.when.guard))
+            and not self.guards.never(self.approx(r.when.guard))
         ]
         self.active, self.produced = self._fixed_point()
+
+    def approx(self, guard: Expression | None) -> Approx:
+        return self.guards.approx(None if guard is None else guard.text)
 
     def sources(self, t: TransitionSpec) -> tuple[str, ...]:
         return self.states if "*" in t.source else t.source
@@ -653,7 +336,7 @@ def _guard_findings(ctx: _Context) -> Iterator[_Raw]:
 def _judge(ctx: _Context, at: KeyPath, guard: Expression | None, effect: str) -> Iterator[_Raw]:
     if guard is None:
         return
-    a = ctx.guards.approx(guard)
+    a = ctx.approx(guard)
     if ctx.guards.never(a):
         yield _Raw(
             "warning",
@@ -703,16 +386,13 @@ def _compete(
     shared: Sequence[str],
 ) -> Iterator[_Raw]:
     (i, t1), (j, t2) = first, second
-    g1, g2 = ctx.guards.approx(t1.guard), ctx.guards.approx(t2.guard)
-    together = _region_and(g1.over, g2.over)
-    if together == _EMPTY:
+    g1, g2 = ctx.approx(t1.guard), ctx.approx(t2.guard)
+    if not may_overlap(g1, g2):
         return  # the guards exclude each other
     at: KeyPath = ("machine", "transitions", j)
     where = f"from {_quote(shared)}"
     order = "transitions are tried in the order declared and the first whose guard holds fires"
-    escape = _region_not(g1.under, ctx.guards.domains)
-    hidden = escape is not None and _region_and(g2.over, escape) == _EMPTY
-    if hidden:
+    if ctx.guards.covers(g1, g2):
         yield _Raw(
             "warning",
             "nondeterministic-transitions",
@@ -730,7 +410,7 @@ def _compete(
             f"when {t1.guard.text!r} does not hold ({order})",
         )
     else:
-        can = "can" if _region_and(g1.under, g2.under) not in (None, _EMPTY) else "may"
+        can = "can" if surely_overlap(g1, g2) else "may"
         yield _Raw(
             "warning",
             "nondeterministic-transitions",

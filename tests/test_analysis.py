@@ -7,17 +7,14 @@ key.path: message [code]``.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 from hypothesis import given, note
-from hypothesis import strategies as st
 
 from simulator.analysis import Finding, analyse
 from simulator.engine import simulate
 from simulator.errors import Location
-from simulator.expressions import parse_expression
 from simulator.loading import load_scenario_with_origin, scenario_from_text
 from simulator.model import Scenario
 from simulator.yamlread import read_yaml
@@ -201,29 +198,17 @@ def test_a_rule_response_fires_a_trigger() -> None:
 
 
 # --- Guards -----------------------------------------------------------------------------------
+# Which guards hold never, always, or neither is decided by simulator.intervals and tested in
+# tests/test_intervals.py; here, that the decisions become findings, with the facts they rest on.
 
 
 @pytest.mark.parametrize(
     ("guard", "given"),
     [
         ("tension > 1.5", "given tension in [0, 1]"),
-        ("tension > 1", "given tension in [0, 1]"),
-        ("1 < tension", "given tension in [0, 1]"),
-        ("-tension > 0", "given tension in [0, 1]"),
-        ("2 * tension - 3 > 0", "given tension in [0, 1]"),
-        ("(tension + 1) / 2 > 1.5", "given tension in [0, 1]"),
-        ("0.5 < tension < 0.2", "given tension in [0, 1]"),
-        ("tension > 0.8 and tension < 0.2", "given tension in [0, 1]"),
         ("tension > 0.8 and trust > 2", "given tension in [0, 1], trust in [0, 1]"),
-        ("not (tension <= 1)", "given tension in [0, 1]"),
-        ("tension > 1.5 or trust < -1", "given tension in [0, 1], trust in [0, 1]"),
-        ("tension == 2", "given tension in [0, 1]"),
         ("tension > limit", "given tension in [0, 1], limit = 1"),
         ("false", "whatever the variables' values"),
-        (
-            "(tension > 2) if trust > 0.5 else (tension < -1)",
-            "given tension in [0, 1], trust in [0, 1]",
-        ),
     ],
 )
 def test_unsatisfiable_guard(guard: str, given: str) -> None:
@@ -235,50 +220,24 @@ def test_unsatisfiable_guard(guard: str, given: str) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "guard",
-    [
-        "tension >= 0",
-        "0 <= tension <= 1",
-        "tension <= 1 or tension > 5",
-        "not (tension > 1)",
-        "true",
-        "tension < 0.5 or tension >= 0.5",
-        "tension != 2",
-        "tension + 1",
-    ],
-)
+@pytest.mark.parametrize("guard", ["tension >= 0", "true"])
 def test_always_true_guard(guard: str) -> None:
     assert [(f.severity, f.code, f.key_path) for f in findings(with_guard(guard))] == [
         ("info", "always-true-guard", ("machine", "transitions", 0, "guard"))
     ]
 
 
-@pytest.mark.parametrize(
-    "guard",
-    [
-        "tension >= 0.6",
-        "tension < 0.5 and trust > 0.2",
-        "tension == 1",
-        "tension != 0",
-        # Undecidable here (two variables, or not linear): may hold, so no finding, even where
-        # a cleverer analysis would see that they never (or always) hold.
-        "tension * tension > 2",
-        "max(tension, 0) > 2",
-        "tension > trust + 2",
-        "abs(tension) >= 0",
-        "tension / trust > 0",
-    ],
-)
+@pytest.mark.parametrize("guard", ["tension >= 0.6", "tension > trust + 2", "tension > 2 * limit"])
 def test_possible_or_undecidable_guards_give_no_finding(guard: str) -> None:
-    assert findings(with_guard(guard)) == []
+    assert findings(with_guard(guard) + "parameters: {limit: 0.25}\n") == []
 
 
-def test_guard_boundaries_are_exact() -> None:
+def test_the_bounds_are_the_variables_declared_ones() -> None:
     assert [f.code for f in findings(with_guard("tension > 1"))] == ["unsatisfiable-guard"]
-    assert findings(with_guard("tension >= 1")) == []
-    assert [f.code for f in findings(with_guard("tension >= 0"))] == ["always-true-guard"]
-    assert findings(with_guard("tension > 0")) == []
+    wider = edit(
+        "tension: {min: 0, max: 1,", "tension: {min: 0, max: 2,", with_guard("tension > 1")
+    )
+    assert findings(wider) == []
 
 
 def test_rule_guards_are_checked() -> None:
@@ -516,51 +475,3 @@ def test_findings_are_deterministic_and_sorted(scenario: Scenario) -> None:
     assert found == analyse(scenario, locate)
     keys = [(f.location.line or 0, f.location.column or 0, f.code) for f in found]
     assert keys == sorted(keys)
-
-
-_NUMBERS = st.sampled_from([-1.0, -0.5, 0.0, 0.2, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0])
-
-
-@st.composite
-def _atom(draw: st.DrawFn) -> str:
-    op = draw(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]))
-    left = draw(
-        st.sampled_from(["x", "-x", "2 * x", "x / 2 + 0.25", "1 - x", "0.1 * x + 0.2", "y"])
-    )
-    k = draw(_NUMBERS)
-    if draw(st.booleans()):
-        return f"{left} {op} {k}"
-    return f"{k} {op} {left}" if draw(st.booleans()) else f"{k} {op} {left} {op} {draw(_NUMBERS)}"
-
-
-_GUARDS = st.recursive(
-    _atom(),
-    lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({' '.join(t)})"),
-        inner.map(lambda g: f"not ({g})"),
-    ),
-    max_leaves=4,
-)
-
-
-@given(_GUARDS, st.sampled_from([(0.0, 1.0), (0.5, 0.5), (-1.0, 2.0), (0.2, 0.75)]))
-def test_guard_findings_agree_with_evaluation(guard: str, bounds: tuple[float, float]) -> None:
-    """A guard reported never to hold is false at every value tried within the bounds, one
-    reported always to hold is true at every one (the bounds, the constants, points between)."""
-    lo, hi = bounds
-    text = with_guard(guard)
-    text = edit("tension: {min: 0, max: 1,", f"x: {{min: {lo}, max: {hi}}}\n  tension: {{", text)
-    text = edit("trust: {min: 0, max: 1, initial: 0.5}", f"y: {{min: {lo}, max: {hi}}}", text)
-    codes = {f.code for f in findings(text)}
-    expression = parse_expression(guard)
-    grid = {lo, hi, *(lo + (hi - lo) * i / 16 for i in range(17))}
-    grid |= {
-        v for v in (-1.0, -0.5, 0.0, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0) if lo <= v <= hi
-    }
-    grid |= {math.nextafter(v, d) for v in set(grid) for d in (lo, hi)}
-    values = {bool(expression({"x": x, "y": y})) for x in grid for y in grid}
-    note(f"{codes} {values}")
-    if "unsatisfiable-guard" in codes:
-        assert values == {False}
-    if "always-true-guard" in codes:
-        assert values == {True}
