@@ -17,6 +17,7 @@ from simulator.errors import DipsimError
 
 if TYPE_CHECKING:
     from simulator.model import Scenario
+    from simulator.report.table import TableStyle
 
 
 @click.command()
@@ -66,6 +67,17 @@ if TYPE_CHECKING:
     help="Also draw a figure, .png or .svg: the first relation's timeline; with --runs, its "
     "outcomes (needs the plot extra).",
 )
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the table's states and its conflict and cooperation markers, or not "
+    "[default: when standard output is a terminal and NO_COLOR is not set].",
+)
+@click.option(
+    "--step",
+    is_flag=True,
+    help="On a terminal, show one event per key: Enter or space for the next, q to stop.",
+)
 def run(
     scenario: Path,
     fmt: str,
@@ -77,6 +89,8 @@ def run(
     width: int,
     limits: tuple[tuple[str, int], ...],
     plot: Path | None,
+    color: bool | None,
+    step: bool,
 ) -> None:
     """Replay SCENARIO and print its trace, event by event.
 
@@ -87,8 +101,12 @@ def run(
     and print the outcomes: the share of runs ending in and reaching each state (with 95%
     intervals), days in each state, days until each state is reached, the commonest paths.
     """
+    from simulator.cli.step import check_step, step_run, table_style, use_color
     from simulator.loading import load_scenario
 
+    if step:
+        check_step(fmt, out, runs)
+    colored = use_color(color, out)
     try:
         if plot is not None:  # a bad suffix or no matplotlib: say so before any work is done
             from simulator.plots import figure_format, require_matplotlib
@@ -106,10 +124,17 @@ def run(
                 loaded, runs, seed, workers or os.cpu_count() or 1, until, fmt, width, plot
             )
         else:
-            text = _one_run(loaded, seed, until, fmt, width, plot)
+            style = table_style(colored, loaded.machine.state_names)
+            if step:
+                step_run(loaded, seed, until, width, plot, style, colored)
+                return
+            text = _one_run(loaded, seed, until, fmt, width, plot, style)
     except DipsimError as err:
         fail(err)
-    write(text, out)
+    if colored:  # click.echo strips colours on a pipe unless told, and --color may force them
+        click.echo(text, nl=False, color=True)
+    else:
+        write(text, out)
 
 
 def _one_run(
@@ -119,6 +144,7 @@ def _one_run(
     fmt: str,
     width: int,
     plot: Path | None = None,
+    style: TableStyle | None = None,
 ) -> str:
     """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``)."""
     from simulator.engine import simulate
@@ -137,9 +163,9 @@ def _one_run(
 
         text = trace_to_csv(trace)
     else:
-        from simulator.report.table import trace_table
+        from simulator.report.table import PLAIN, trace_table
 
-        text = trace_table(trace, width=width)
+        text = trace_table(trace, width=width, style=PLAIN if style is None else style)
     return text
 
 

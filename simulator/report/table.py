@@ -1,31 +1,152 @@
-"""A trace as a table for people: one line of facts per event, then its summary and the
-sentence of the source it rests on, wrapped to fit the width (100 columns by default)."""
+"""A trace as a table for people: one line of facts per event, then the event's id and summary
+and the sentence of the source it rests on, wrapped to fit the width (100 columns by default).
+
+The table is plain text unless a :class:`TableStyle` paints it. The renderer says what each
+piece is — a state and how grave it is, a conflict or cooperation marker, an event id — and the
+style's ``paint`` decides how that looks (the command line uses terminal colours). So this
+module knows nothing of terminals or escape codes, and the table stays a pure function of the
+trace and its arguments.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from simulator.trace import Record, Trace
 
 ARROW = "→"
 
+#: The marker after the event type: the sign of the event's Goldstein value. A symbol rather than
+#: only a colour, so that colour-blind readers and printed handouts see it too.
+CONFLICT = "▼"
+COOPERATION = "▲"
+NEUTRAL = "·"
 
-def _state_cell(r: Record) -> str:
+
+class Role(enum.Enum):
+    """What a piece of the table is, for a :class:`TableStyle` to paint."""
+
+    #: The machine's first state (scenarios list their states from calm to crisis).
+    CALM = "calm"
+    #: A state in the calmer half of those between the first and the last.
+    UNEASY = "uneasy"
+    #: A state in the graver half of those between the first and the last.
+    GRAVE = "grave"
+    #: The machine's last state.
+    CRISIS = "crisis"
+    #: The marker of an event with a Goldstein value below 0.
+    CONFLICT = "conflict"
+    #: The marker of an event with a Goldstein value above 0.
+    COOPERATION = "cooperation"
+    #: The marker of an event at 0 or without a Goldstein value.
+    NEUTRAL = "neutral"
+    #: An event's id, in the line under its row.
+    EVENT_ID = "event_id"
+
+
+def _unpainted(text: str, _role: Role) -> str:
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class TableStyle:
+    """How the table is decorated beyond plain text.
+
+    Attributes:
+        paint: ``paint(text, role)`` gives ``text`` as it should look (e.g. with colour codes).
+            It must not change the columns the text takes: padding is computed on the plain
+            text. The default leaves the text as it is.
+        states: The machine's states in the scenario's order, calm to crisis; a state is
+            painted by its position (see :func:`state_role`). States not listed are not painted.
+    """
+
+    paint: Callable[[str, Role], str] = _unpainted
+    states: tuple[str, ...] = ()
+
+    def state(self, name: str) -> str:
+        role = state_role(name, self.states)
+        return name if role is None else self.paint(name, role)
+
+
+#: Plain text: no colours.
+PLAIN = TableStyle()
+
+
+def state_role(state: str, states: Sequence[str]) -> Role | None:
+    """How grave ``state`` is by its position in ``states`` (listed calm to crisis).
+
+    The first state is calm and the last the crisis; those between are split into a calmer and a
+    graver half (a middle one counts as calmer). None for a state not in ``states``.
+    """
+    if state not in states:
+        return None
+    i, n = states.index(state), len(states)
+    if i == 0:
+        return Role.CALM
+    if i == n - 1:
+        return Role.CRISIS
+    return Role.UNEASY if 2 * (i - 1) < n - 2 else Role.GRAVE
+
+
+def goldstein_marker(goldstein: float | None) -> tuple[str, Role]:
+    """The marker of an event with this Goldstein value, and its role."""
+    # Written as two comparisons so that an unknown value (None, or NaN) is neutral.
+    if goldstein is not None and goldstein < 0:
+        return CONFLICT, Role.CONFLICT
+    if goldstein is not None and goldstein > 0:
+        return COOPERATION, Role.COOPERATION
+    return NEUTRAL, Role.NEUTRAL
+
+
+@dataclass(frozen=True, slots=True)
+class TableParts:
+    """The table cut where ``dipsim run --step`` pauses; each part ends with a newline.
+
+    Attributes:
+        head: The title line, a blank line, the column headers and their rule.
+        events: One block per record: its row, id and summary, and citation.
+        tail: The run's log (if any) and the ``final:`` line.
+    """
+
+    head: str
+    events: tuple[str, ...]
+    tail: str
+
+    @property
+    def text(self) -> str:
+        return self.head + "".join(self.events) + self.tail
+
+
+# A cell as (plain text, text as shown): columns are measured on the first.
+_Cell = tuple[str, str]
+
+
+def _state_cell(r: Record, style: TableStyle) -> _Cell:
     if r.outcome == "transition" and r.before != r.after:
-        return f"{r.before} {ARROW} {r.after}"
+        return (
+            f"{r.before} {ARROW} {r.after}",
+            f"{style.state(r.before)} {ARROW} {style.state(r.after)}",
+        )
     if r.outcome == "transition":
-        return f"{r.after} (again)"
-    if r.outcome == "guard_failed":
-        return f"{r.after} (guard not met)"
-    return f"{r.after} (unchanged)"
+        note = " (again)"
+    elif r.outcome == "guard_failed":
+        note = " (guard not met)"
+    else:
+        note = " (unchanged)"
+    return r.after + note, style.state(r.after) + note
 
 
 def _parties(r: Record) -> str:
     return f"{r.actor} {ARROW} {','.join(r.target)}"
 
 
-def trace_table(trace: Trace, width: int = 100, variable: str | None = None) -> str:
+def trace_table(
+    trace: Trace, width: int = 100, variable: str | None = None, style: TableStyle = PLAIN
+) -> str:
     """Render ``trace`` as text.
 
     Args:
@@ -33,52 +154,58 @@ def trace_table(trace: Trace, width: int = 100, variable: str | None = None) -> 
         width: Columns to fit (summaries and quotes are wrapped to it).
         variable: The variable shown in the last column (default: ``tension`` if present, else
             the first variable, else none).
+        style: How to paint the table (default: plain text).
     """
+    return table_parts(trace, width, variable, style).text
+
+
+def table_parts(
+    trace: Trace, width: int = 100, variable: str | None = None, style: TableStyle = PLAIN
+) -> TableParts:
+    """:func:`trace_table` in parts: the head, one block per record, the tail."""
     if variable is None and trace.variables:
         variable = "tension" if "tension" in trace.variables else trace.variables[0]
     multi = len(trace.final) > 1
-    rows: list[tuple[str, ...]] = []
+    rows: list[list[_Cell]] = []
     for r in trace.records:
-        cells = [r.date_text]
+        cells: list[_Cell] = [(r.date_text, r.date_text)]
         if multi:
-            cells.append(r.relation)
-        cells += [r.type, _parties(r), _state_cell(r)]
+            cells.append((r.relation, r.relation))
+        marker, role = goldstein_marker(r.goldstein)
+        cells += [
+            (r.type, r.type),
+            (marker, style.paint(marker, role)),
+            (_parties(r), _parties(r)),
+            _state_cell(r, style),
+        ]
         if variable is not None:
-            cells.append(f"{r.variables.get(variable, 0.0):.2f}")
-        rows.append(tuple(cells))
-    header = ["date"] + (["relation"] if multi else []) + ["event", "actor → target", "state"]
+            value = f"{r.variables.get(variable, 0.0):.2f}"
+            cells.append((value, value))
+        rows.append(cells)
+    # The marker column has no heading: the header line reads as before, and docs/ say what
+    # the markers mean.
+    header = ["date"] + (["relation"] if multi else []) + ["event", "", "actor → target", "state"]
     if variable is not None:
         header.append(variable)
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
-    lines = [
+    # At least one column each, so that the marker column has its rule even without events.
+    widths = [max([len(h), 1] + [len(row[i][0]) for row in rows]) for i, h in enumerate(header)]
+    head = [
         f"{trace.title}  (seed {trace.seed}, {trace.start.isoformat()} .. "
         f"{trace.stop.isoformat()})",
         "",
+        _join(header, widths),
+        _join(["-" * w for w in widths], widths),
     ]
-    lines.append(_join(header, widths))
-    lines.append(_join(["-" * w for w in widths], widths))
     indent = " " * (widths[0] + 2)
-    for r, row in zip(trace.records, rows, strict=True):
-        lines.append(_join(list(row), widths))
-        lines.extend(
-            textwrap.wrap(r.summary, width, initial_indent=indent, subsequent_indent=indent)
-        )
-        if r.cause.startswith("rule:"):
-            after = f", in response to {', '.join(r.caused_by)}" if r.caused_by else ""
-            lines.append(f"{indent}↳ {r.event}: rule {r.cause.removeprefix('rule:')}{after}")
-        if r.quote:
-            cited = f"“{r.quote}” [{r.source}]"
-            lines.extend(
-                textwrap.wrap(
-                    cited, width, initial_indent=indent + "  ", subsequent_indent=indent + "   "
-                )
-            )
-        elif r.source:
-            lines.append(f"{indent}  [{r.source}]")
+    blocks = [
+        _event_block(r, row, widths, indent, width, style)
+        for r, row in zip(trace.records, rows, strict=True)
+    ]
+    tail: list[str] = []
     if trace.log:
-        lines.append("")
+        tail.append("")
         for entry in trace.log:
-            lines.extend(
+            tail.extend(
                 textwrap.wrap(
                     f"{entry.kind}: {entry.message}",
                     width,
@@ -86,25 +213,70 @@ def trace_table(trace: Trace, width: int = 100, variable: str | None = None) -> 
                     subsequent_indent=indent,
                 )
             )
-    lines.append("")
-    lines.append(
+    tail.append("")
+    tail.append(
         "final: "
         + "; ".join(
-            f"{f.relation} {f.state}"
+            f"{f.relation} {style.state(f.state)}"
             + (f" ({variable} {f.variables[variable]:.2f})" if variable in f.variables else "")
             for f in trace.final
         )
     )
-    return "\n".join(lines) + "\n"
+    return TableParts(_lines(head), tuple(blocks), _lines(tail))
+
+
+def _event_block(
+    r: Record, row: list[_Cell], widths: list[int], indent: str, width: int, style: TableStyle
+) -> str:
+    """A record's lines: its row, then its id and summary, then its source."""
+    lines = [_join([c[0] for c in row], widths, [c[1] for c in row])]
+    if r.cause.startswith("rule:"):
+        # A response's id is on its ↳ line, under its summary.
+        lines.extend(
+            textwrap.wrap(r.summary, width, initial_indent=indent, subsequent_indent=indent)
+        )
+        after = f", in response to {', '.join(r.caused_by)}" if r.caused_by else ""
+        rule = r.cause.removeprefix("rule:")
+        lines.append(f"{indent}↳ {style.paint(r.event, Role.EVENT_ID)}: rule {rule}{after}")
+    else:
+        # Exercises and expectations name events by id, so the id leads the summary (students
+        # need not look it up in the scenario file).
+        text = f"{r.event}: {r.summary}" if r.summary else r.event
+        summary = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
+        if summary and summary[0].startswith(indent + r.event):  # not if an id too long was cut
+            rest = summary[0][len(indent + r.event) :]
+            summary[0] = indent + style.paint(r.event, Role.EVENT_ID) + rest
+        lines.extend(summary)
+    if r.quote:
+        cited = f"“{r.quote}” [{r.source}]"
+        lines.extend(
+            textwrap.wrap(
+                cited, width, initial_indent=indent + "  ", subsequent_indent=indent + "   "
+            )
+        )
+    elif r.source:
+        lines.append(f"{indent}  [{r.source}]")
+    return _lines(lines)
+
+
+def _lines(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
 
 
 def _date(when: dt.datetime) -> str:
     return when.date().isoformat().ljust(10)
 
 
-def _join(cells: list[str], widths: list[int]) -> str:
+def _join(cells: list[str], widths: list[int], shown: list[str] | None = None) -> str:
+    """Cells padded to their columns, the last one right-aligned.
+
+    ``shown`` are the cells as printed (painted), when they differ from ``cells``: the padding
+    is measured on the plain ``cells``, since escape codes take no columns on screen.
+    """
+    printed = cells if shown is None else shown
+    last = len(cells) - 1
     parts = [
-        c.ljust(w) if i < len(cells) - 1 else c.rjust(w)
-        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        out + " " * (w - len(plain)) if i < last else " " * (w - len(plain)) + out
+        for i, (plain, out, w) in enumerate(zip(cells, printed, widths, strict=True))
     ]
     return "  ".join(parts).rstrip()
