@@ -25,9 +25,9 @@ up the same way, in the safe direction (``over`` grows, ``under`` shrinks).
 A comparison whose constant had to be computed (``2 * x > 1``) is widened by a relative 1e-9 at
 its boundary — ``over`` reaches past it, ``under`` stops short of it — so that floating-point
 rounding in the engine cannot turn the answer around. A comparison of a plain variable (or its
-negation) with a constant is exact to the last bit. One known gap: when the variable's
-coefficients on the two sides cancel exactly (``x * 3 - x > 2 * x``), the comparison is decided
-on the constants alone, although the engine rounds each side its own way.
+negation) with a constant is exact to the last bit. When the variable's coefficients on the two
+sides cancel exactly (``x * 3 - x > 2 * x``), the comparison is decided on the constants only if
+they differ by more than rounding could; otherwise it is unknown.
 """
 
 from __future__ import annotations
@@ -310,9 +310,18 @@ class Guards:
         return self._solve(self._linear(node), ast.NotEq, _Linear(None, 0.0, 0.0, exact=True))
 
     def _compare(self, left: ast.expr, op: ast.cmpop, right: ast.expr) -> Approx:
-        return self._solve(self._linear(left), type(op), self._linear(right))
+        # The same computation on both sides rounds the same way: its result is exact.
+        same = ast.dump(left) == ast.dump(right)
+        return self._solve(self._linear(left), type(op), self._linear(right), same=same)
 
-    def _solve(self, left: _Linear | None, op: type[ast.cmpop], right: _Linear | None) -> Approx:
+    def _solve(
+        self,
+        left: _Linear | None,
+        op: type[ast.cmpop],
+        right: _Linear | None,
+        *,
+        same: bool = False,
+    ) -> Approx:
         if left is None or right is None or op not in _HOLDS:
             return UNKNOWN
         if left.var is None and right.var is None:
@@ -326,6 +335,12 @@ class Guards:
         if _cancels(a, left.a, right.a):
             return UNKNOWN
         if a == 0.0:
+            # The variable cancels on paper (``x * 3 - x > 2 * x``), but the engine rounds each
+            # side its own way: decide on the constants only when they are clear of rounding.
+            noise = 1e-9 * max(1.0, abs(left.a), abs(right.a), abs(left.b), abs(right.b))
+            rounded = not (same or (left.exact and right.exact))
+            if rounded and left.a != 0.0 and abs(c) <= noise:
+                return UNKNOWN
             return TRUE if _HOLDS[op](0.0, c) else FALSE
         if a < 0:
             op = _MIRROR[op]
