@@ -22,8 +22,6 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("DIPSIM_UPDATE_GOLDEN") == "1"
 
 
-
-
 def golden_name(path: Path) -> str:
     return str(path.relative_to(SCENARIOS)).replace("/", "__").removesuffix(".yaml")
 

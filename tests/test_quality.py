@@ -1,4 +1,4 @@
-"""Static checks run with the test suite: ruff and mypy --strict must be clean."""
+"""Static checks run with the test suite: ruff (lint and format) and mypy --strict must be clean."""
 
 from __future__ import annotations
 
@@ -24,6 +24,18 @@ def test_ruff_clean() -> None:
     """`ruff check` finds nothing in simulator/, tests/ and benchmarks/."""
     done = subprocess.run(
         [_tool("ruff"), "check", "simulator", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_clean() -> None:
+    """`ruff format --check` would change nothing: one layout, so diffs show only real changes."""
+    done = subprocess.run(
+        [_tool("ruff"), "format", "--check", "simulator", "tests", "benchmarks"],
         cwd=ROOT,
         capture_output=True,
         text=True,
