@@ -9,7 +9,14 @@ from typing import Any, TextIO
 
 import click
 
-from simulator.cli.common import fail, limit_option, limits_from, out_option, write
+from simulator.cli.common import (
+    fail,
+    limit_option,
+    limits_from,
+    out_option,
+    table_or_json_option,
+    write,
+)
 from simulator.errors import DipsimError
 
 
@@ -134,14 +141,7 @@ def batch(
     help="Group by this column (repeatable) [default: every parameter column].",
 )
 @click.option("--relation", help="Whose final state to count [default: the first recorded].")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people; json for programs.",
-)
+@table_or_json_option
 @out_option
 @click.option(
     "--plot",

@@ -53,6 +53,16 @@ def write(text: str | bytes, out: Path | None) -> None:
         fail(err)
 
 
+table_or_json_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json for programs.",
+)
+
+
 class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     name = "DATE"
 

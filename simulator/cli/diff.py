@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.common import fail, limit_option, limits_from, out_option, write
+from simulator.cli.common import (
+    fail,
+    limit_option,
+    limits_from,
+    out_option,
+    table_or_json_option,
+    write,
+)
 from simulator.errors import DipsimError, ScenarioError
 
 
@@ -20,14 +27,7 @@ from simulator.errors import DipsimError, ScenarioError
     show_default=True,
     help="Seed of both runs' random generators (the same for both).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people; json for programs.",
-)
+@table_or_json_option
 @out_option
 @click.option(
     "--width",
