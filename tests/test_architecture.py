@@ -135,7 +135,7 @@ OWNERS: dict[str, set[str]] = {
 
 
 #: Packages whose modules form one layer (they may import each other freely).
-LAYERS = ("model", "cli")
+LAYERS = ("model", "cli", "plots")
 
 
 def _layer(name: str) -> str:

@@ -1,0 +1,86 @@
+"""The timeline's key: the numbered list of the events beside the figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from simulator.plots.style import goldstein_colour
+from simulator.trace import Record
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+
+#: Rows of the timeline's event key per column (two at most; more events are elided).
+KEY_ROWS = 30
+
+
+def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bool]]:
+    """The key's lines: number, text (ids cut to ``width``) and whether the state changed."""
+    lines = []
+    for i, r in enumerate(records, start=1):
+        name = r.event if len(r.event) <= width else r.event[: width - 1] + "\u2026"
+        day = str(r.when.day).rjust(2, "\u2007")  # a figure space is as wide as a digit
+        text = f"{day} {r.when:%b}  {name}  {_signed(r.goldstein)}"
+        lines.append((str(i), text, r.before != r.after))
+    return lines
+
+
+def _signed(value: float | None) -> str:
+    """A Goldstein value as the key shows it: ``+5``, ``\u221210`` (a true minus), ``0``."""
+    if value is None:
+        return ""
+    return "0" if value == 0 else f"{value:+g}".replace("-", "\u2212")
+
+
+def draw_key(ax: Axes, records: Sequence[Record]) -> None:
+    """The numbered list of events, packed by matplotlib's offsetbox so that columns never
+    overlap, whatever the lengths of the event ids."""
+    from matplotlib.offsetbox import AnchoredOffsetbox, HPacker, TextArea, VPacker
+
+    ax.set_axis_off()
+    lines = _key_lines(records, 30 if len(records) <= KEY_ROWS else 22)
+    if len(lines) > 2 * KEY_ROWS:
+        more = len(lines) - 2 * KEY_ROWS + 1
+        lines = [*lines[: 2 * KEY_ROWS - 1], ("", f"\u2026 and {more} more", False)]
+    size = 13 if len(lines) <= 22 else 12 if len(lines) <= KEY_ROWS else 10
+    rows = min(len(lines), KEY_ROWS)
+    # Lines spaced to fill the height (about 520 points below the titles), at most a line apart.
+    gap = max(2.0, min(float(size), (520 - 1.2 * size * rows) / max(rows, 1)))
+    entries: list[Artist] = []
+    for i, (number, text, moved) in enumerate(lines):
+        colour = goldstein_colour(records[i].goldstein) if number else "black"
+        weight = "bold" if moved else "normal"
+        # Figure spaces (as wide as a digit) right-align the numbers.
+        padded = number.rjust(len(str(len(records))), "\u2007")
+        entries.append(
+            HPacker(
+                children=[
+                    TextArea(
+                        padded, textprops={"color": colour, "fontweight": "bold", "fontsize": size}
+                    ),
+                    TextArea(text, textprops={"fontweight": weight, "fontsize": size}),
+                ],
+                sep=size / 2,
+                pad=0,
+            )
+        )
+    columns = [entries[k : k + KEY_ROWS] for k in range(0, len(entries), KEY_ROWS)]
+    body = HPacker(
+        children=[VPacker(children=c, sep=gap, pad=0) for c in columns], sep=2 * size, pad=0
+    )
+    parts: list[Any] = [TextArea("events", textprops={"fontweight": "bold"}), body]
+    if lines:
+        note = {"fontsize": size, "style": "italic", "color": "#555555"}
+        parts.append(TextArea("bold: changed the state", textprops=note))
+    else:
+        parts.append(TextArea("none", textprops={"fontsize": size}))
+    key = AnchoredOffsetbox(
+        loc="upper left",
+        child=VPacker(children=parts, sep=size, pad=0),
+        frameon=False,
+        borderpad=0,
+        pad=0,
+    )
+    ax.add_artist(key)

@@ -1,0 +1,238 @@
+"""The timeline of one run: a relation's state, its variables and the events that moved them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from simulator.errors import DipsimError
+from simulator.plots.key import draw_key
+from simulator.plots.labels import label_events, marker_area
+from simulator.plots.style import (
+    BAND,
+    CONFLICT,
+    COOPERATION,
+    VARIABLE_COLOURS,
+    goldstein_colour,
+    new_figure,
+    styled,
+)
+from simulator.trace import Record, Trace
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+def timeline_figure(
+    trace: Trace,
+    relation: str | None = None,
+    states: Sequence[str] | None = None,
+    variables: Sequence[str] | None = None,
+) -> Figure:
+    """One relation over one run: its state, its variables and the events that moved them.
+
+    Top: the state as a step band (``states`` in the machine's order, escalation upwards; pass
+    ``scenario.machine.state_names``, else the order the trace visits them) with the variables
+    (default: all of the trace's) as lines on a second axis. Bottom: each event of the relation
+    as a marker at its Goldstein value, red for conflict, green for cooperation, grey for
+    neither, sized by the value's magnitude, ringed in black when it changed the state, and
+    numbered; the key on the right names each number. Events of one day are spread evenly
+    across it, in the order they happened. ``relation`` defaults to the trace's first.
+    """
+    rel = _pick_relation(trace, relation)
+    records = [r for r in trace.records if r.relation == rel]
+    order = _state_order(trace, rel, records, states)
+    names = list(_default_variables(trace) if variables is None else variables)
+    with styled():
+        fig = new_figure()
+        grid = fig.add_gridspec(2, 2, height_ratios=(3, 2), width_ratios=(2.9, 1), hspace=0.04)
+        ax_state = fig.add_subplot(grid[0, 0])
+        ax_events = fig.add_subplot(grid[1, 0], sharex=ax_state)
+        ax_key = fig.add_subplot(grid[:, 1])
+        # x is days since the start: no dependence on matplotlib's date units or their epoch.
+        xs = _event_positions(records, trace.start)
+        start, stop = 0.0, (trace.stop - trace.start).days + 1.0
+        _draw_states(ax_state, records, xs, order, start, stop)
+        _draw_variables(ax_state, trace, rel, records, xs, names, stop)
+        _draw_events(ax_events, records, xs)
+        _date_axis(ax_events, trace.start, trace.stop)
+        ax_state.tick_params(axis="x", labelbottom=False)
+        draw_key(ax_key, records)
+        fig.suptitle(trace.title, x=0.01, ha="left", fontweight="bold")
+        ax_state.set_title(f"{rel}, seed {trace.seed}", pad=12)
+        if records:
+            label_events(fig, ax_events, records, xs)
+    return fig
+
+
+def _pick_relation(trace: Trace, relation: str | None) -> str:
+    known = [end.relation for end in trace.final] or sorted({r.relation for r in trace.records})
+    if relation is None:
+        if not known:
+            raise DipsimError("the trace has no relation to draw")
+        return known[0]
+    if relation not in known:
+        raise DipsimError(f"relation {relation!r} is not in the trace; it has {', '.join(known)}")
+    return relation
+
+
+def _default_variables(trace: Trace) -> tuple[str, ...]:
+    """Tension alone if the trace has it (other variables have other scales), else all."""
+    return ("tension",) if "tension" in trace.variables else trace.variables
+
+
+def _state_order(
+    trace: Trace, relation: str, records: Sequence[Record], states: Sequence[str] | None
+) -> list[str]:
+    """The states bottom to top: those given, then any others the run visits, in visiting order."""
+    order = list(states or ())
+    visited = [s for r in records for s in (r.before, r.after)]
+    visited += [end.state for end in trace.final if end.relation == relation]
+    for state in visited:
+        if state not in order:
+            order.append(state)
+    return order
+
+
+def _event_positions(records: Sequence[Record], start: dt.date) -> list[float]:
+    """Where each event sits on the date axis: a day's events evenly across it, in order.
+
+    Many events share a day (seven on 18 January 2024); placed at midnight they would hide each
+    other. Spread over the middle 80% of their day, each stays on its date and keeps its order.
+    """
+    per_day: dict[dt.date, int] = {}
+    for r in records:
+        per_day[r.when.date()] = per_day.get(r.when.date(), 0) + 1
+    seen: dict[dt.date, int] = {}
+    xs = []
+    for r in records:
+        day = r.when.date()
+        i = seen.get(day, 0)
+        seen[day] = i + 1
+        xs.append((day - start).days + 0.1 + 0.8 * (i + 0.5) / per_day[day])
+    return xs
+
+
+def _draw_states(
+    ax: Axes,
+    records: Sequence[Record],
+    xs: Sequence[float],
+    order: Sequence[str],
+    start: float,
+    stop: float,
+) -> None:
+    levels = {s: i for i, s in enumerate(order)}
+    first = records[0].before if records else order[0]
+    steps_x = [start, *xs, stop]
+    steps_y = [levels[first], *(levels[r.after] for r in records)]
+    steps_y.append(steps_y[-1])
+    ax.fill_between(steps_x, steps_y, -0.5, step="post", color=BAND, alpha=0.13, linewidth=0)
+    ax.step(steps_x, steps_y, where="post", color=BAND, linewidth=4, label="state", zorder=3)
+    ax.set_yticks(range(len(order)), list(order))
+    ax.set_ylim(-0.5, len(order) - 0.5)
+    ax.set_xlim(start, stop)
+    ax.grid(axis="y", color="#d0d0d0", linewidth=1)
+
+
+def _draw_variables(
+    ax: Axes,
+    trace: Trace,
+    relation: str,
+    records: Sequence[Record],
+    xs: Sequence[float],
+    names: Sequence[str],
+    stop: float,
+) -> None:
+    """Each variable after each event, then at the end, joined by lines, on a second axis."""
+    if not names:
+        return
+    twin = ax.twinx()
+    twin.spines["right"].set_visible(True)
+    final = next((e.variables for e in trace.final if e.relation == relation), {})
+    top = 1.0
+    for i, name in enumerate(names):
+        points = [
+            (x, r.variables[name]) for x, r in zip(xs, records, strict=True) if name in r.variables
+        ]
+        if name in final:
+            points.append((stop, final[name]))
+        if not points:
+            continue
+        top = max(top, *(v for _, v in points))
+        twin.plot(
+            [x for x, _ in points],
+            [v for _, v in points],
+            color=VARIABLE_COLOURS[i % len(VARIABLE_COLOURS)],
+            linewidth=2.5,
+            marker="o",
+            markersize=4,
+            label=name,
+            zorder=4,
+        )
+    twin.set_ylim(0, top * 1.05)
+    twin.set_ylabel(names[0] if len(names) == 1 else "variables")
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    twin.legend(
+        handles=handles,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncol=min(len(handles), 4),
+        frameon=False,
+        borderaxespad=0.2,
+    )
+
+
+def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> None:
+    values = [0.0 if r.goldstein is None else r.goldstein for r in records]
+    colours = [goldstein_colour(r.goldstein) for r in records]
+    ax.axhline(0, color="#555555", linewidth=1)
+    ax.vlines(xs, 0, values, colors=colours, linewidth=2)
+    markers = ax.scatter(
+        xs,
+        values,
+        s=[marker_area(v) for v in values],
+        c=colours,
+        edgecolors=["black" if r.before != r.after else "white" for r in records],
+        linewidths=[2.0 if r.before != r.after else 1.0 for r in records],
+        zorder=3,
+    )
+    # Named so that tests (and a report restyling the figure) can find the event markers.
+    markers.set_label("_events")
+    reach = max(10.0, *(abs(v) for v in values)) if values else 10.0
+    ax.set_ylim(-reach * 1.35, reach * 1.35)
+    ax.set_yticks([-reach, -reach / 2, 0, reach / 2, reach])
+    # The axis is named by its two halves, in their colours, beside the tick labels: inside the
+    # axes a word would sit on the events.
+    for y, word, colour in ((0.75, "cooperation", COOPERATION), (0.25, "conflict", CONFLICT)):
+        ax.text(
+            -0.075,
+            y,
+            word,
+            color=colour,
+            transform=ax.transAxes,
+            rotation=90,
+            ha="center",
+            va="center",
+            fontweight="bold",
+        )
+    ax.text(
+        -0.11, 0.5, "Goldstein value", transform=ax.transAxes, rotation=90, ha="center", va="center"
+    )
+    ax.grid(axis="y", color="#e4e4e4", linewidth=1)
+
+
+def _date_axis(ax: Axes, start: dt.date, stop: dt.date) -> None:
+    """Date labels centred on their days, a faint line between days when there are few."""
+    days = (stop - start).days + 1
+    every = max(1, math.ceil(days / 12))
+    labelled = [start + dt.timedelta(days=d) for d in range(0, days, every)]
+    ax.set_xticks([(d - start).days + 0.5 for d in labelled], [f"{d.day} {d:%b}" for d in labelled])
+    ax.tick_params(axis="x", length=0)
+    if days <= 62:
+        ax.set_xticks(range(days + 1), minor=True)
+        for axes in (ax, *ax.get_shared_x_axes().get_siblings(ax)):
+            axes.grid(axis="x", which="minor", color="#e4e4e4", linewidth=1)
+    ax.set_xlabel(f"{start.year}" if start.year == stop.year else "date")
