@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -185,6 +186,20 @@ def test_every_command_that_reads_input_takes_limit(
     assert result.exit_code == 2, result.output
     assert "too big (limit max_bytes=10; raise it with --limit max_bytes=N)" in result.stderr
     assert not (ROOT / "unused.csv").exists()
+
+
+def test_colour_marks_verdicts_only_when_asked_or_on_a_terminal(tmp_path: Path) -> None:
+    path = whatif(tmp_path, "expect:\n  - {relation: PAK-IRN, final: normal}\n")
+    coloured = dipsim("check", path, "--runs", "50", "--color").stdout
+    assert "\x1b[31m\x1b[1mFAIL\x1b[0m  expect[0]" in coloured
+    assert "\x1b[32m\x1b[1mPASS\x1b[0m  invariants[0]" in coloured
+    assert "  result: \x1b[31m\x1b[1mFAILED\x1b[0m (1 failing)" in coloured
+    plain = dipsim("check", path, "--runs", "50").stdout  # CliRunner's output is no terminal
+    assert "\x1b[" not in plain
+    assert plain == click.unstyle(coloured)
+    out = tmp_path / "check.txt"
+    dipsim("check", path, "--runs", "50", "--color", "--out", out)
+    assert "\x1b[" not in out.read_text(encoding="utf-8")
 
 
 def test_check_as_a_real_process() -> None:

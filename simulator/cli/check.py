@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,25 @@ from simulator.cli.common import (
 )
 from simulator.cli.run import Progress
 from simulator.errors import DipsimError
+
+#: What stands out in a check's text on a terminal: verdicts, warnings, the result line.
+_MARKS = (
+    (re.compile(r"^(    )(PASS)(  )", re.M), "green"),
+    (re.compile(r"^(    )(FAIL)(  )", re.M), "red"),
+    (re.compile(r"^(.*?: )(warning)(: )", re.M), "yellow"),
+    (re.compile(r"^(  result: )(ok)()$", re.M), "green"),
+    (re.compile(r"^(  result: )(FAILED)( )", re.M), "red"),
+)
+
+
+def _coloured(text: str) -> str:
+    for pattern, colour in _MARKS:
+
+        def paint(m: re.Match[str], colour: str = colour) -> str:
+            return m[1] + click.style(m[2], fg=colour, bold=True) + m[3]
+
+        text = pattern.sub(paint, text)
+    return text
 
 
 @click.command()
@@ -57,6 +77,11 @@ from simulator.errors import DipsimError
     help="text for people; json for programs.",
 )
 @out_option
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour PASS, FAIL and warnings [default: only on a terminal, and not with NO_COLOR].",
+)
 @limit_option
 def check(
     scenarios: tuple[Path, ...],
@@ -67,6 +92,7 @@ def check(
     notes: bool,
     fmt: str,
     out: Path | None,
+    color: bool | None,
     limits: tuple[tuple[str, int], ...],
 ) -> None:
     """Check each SCENARIO: that it loads, what static analysis finds, and its claims.
@@ -102,7 +128,13 @@ def check(
     if fmt == "json":
         write(check_json(reports, strict), out)
     else:
-        write("".join(check_text(r, strict, notes) for r in reports), out)
+        from simulator.cli.step import use_color
+
+        text = "".join(check_text(r, strict, notes) for r in reports)
+        if use_color(color, out):  # click.echo strips colours on a pipe unless told
+            click.echo(_coloured(text), nl=False, color=True)
+        else:
+            write(text, out)
     if invalid:
         sys.exit(EXIT_INVALID)
     if any(r.failures(strict) for r in reports):
