@@ -50,10 +50,34 @@ def _typed(value: Any) -> Any:
 
 
 @dataclass
-class _Group:
+class Group:
+    """Counts of one group of runs: all runs, runs with an error, final states."""
+
     runs: int = 0
     errors: int = 0
     states: dict[str, int] = field(default_factory=dict)
+
+    def count(self, row: Mapping[str, Any], relation: str) -> bool:
+        """Count one result row; ``False`` when the run ended in an error (no state to count)."""
+        self.runs += 1
+        if row.get("error"):
+            self.errors += 1
+            return False
+        state = row.get(f"{relation}.final_state")
+        if state is not None:
+            self.states[str(state)] = self.states.get(str(state), 0) + 1
+        return True
+
+    def add(self, other: Group) -> None:
+        """Merge another group's counts into this one."""
+        self.runs += other.runs
+        self.errors += other.errors
+        for s, n in other.states.items():
+            self.states[s] = self.states.get(s, 0) + n
+
+    @property
+    def ok(self) -> int:
+        return self.runs - self.errors
 
 
 class Tally:
@@ -62,21 +86,15 @@ class Tally:
     def __init__(self, by: Sequence[str], relation: str) -> None:
         self.by = tuple(by)
         self.relation = relation
-        self.groups: dict[tuple[Any, ...], _Group] = {}
+        self.groups: dict[tuple[Any, ...], Group] = {}
 
     def add(self, row: Mapping[str, Any]) -> None:
         """Count one result row."""
         key = tuple(row.get(c) for c in self.by)
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = _Group()
-        group.runs += 1
-        if row.get("error"):
-            group.errors += 1
-            return
-        state = row.get(f"{self.relation}.final_state")
-        if state is not None:
-            group.states[str(state)] = group.states.get(str(state), 0) + 1
+            group = self.groups[key] = Group()
+        group.count(row, self.relation)
 
     @property
     def runs(self) -> int:

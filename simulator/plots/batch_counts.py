@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.batch.summary import parameter_columns, relations_in, typed_row
+from simulator.batch.summary import Group, parameter_columns, relations_in, typed_row
 from simulator.errors import DipsimError
 
 #: A numeric parameter with more distinct values than this is cut into bins (for the x axis).
@@ -14,23 +14,8 @@ MAX_X_VALUES = 12
 X_BINS = 8
 
 
-@dataclass
-class Cell:
-    """Counts of one group of runs: all runs, runs with an error, final states."""
-
-    runs: int = 0
-    errors: int = 0
-    states: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: Cell) -> None:
-        self.runs += other.runs
-        self.errors += other.errors
-        for s, n in other.states.items():
-            self.states[s] = self.states.get(s, 0) + n
-
-    @property
-    def ok(self) -> int:
-        return self.runs - self.errors
+#: Counts of one group of runs: the batch summary's own group (one way of counting rows).
+Cell = Group
 
 
 @dataclass
@@ -100,13 +85,8 @@ def _count_row(counts: BatchCounts, row: Mapping[str, Any]) -> None:
     cell = counts.cells.get((xv, fv))
     if cell is None:
         cell = counts.cells[(xv, fv)] = Cell()
-    cell.runs += 1
-    if row.get("error"):
-        cell.errors += 1
+    if not cell.count(row, counts.relation):
         return
-    final = row.get(f"{counts.relation}.final_state")
-    if final is not None:
-        cell.states[str(final)] = cell.states.get(str(final), 0) + 1
     if counts.span is None:
         spent = [v for k, v in row.items() if k.startswith(f"{counts.relation}.days.")]
         if spent and all(isinstance(v, int | float) for v in spent):
