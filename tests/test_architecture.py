@@ -110,7 +110,16 @@ ALLOWED: dict[str, set[str]] = {
     "batch.backends": {"errors"},
     "batch.spec": {"errors", "model", "validation", "yamlread"},
     "batch.design": {"batch.spec", "errors"},
-    "batch.job": {"engine", "errors", "model", "montecarlo", "seeds", "trace", "whatif"},
+    "batch.job": {
+        "engine",
+        "errors",
+        "expectations",
+        "model",
+        "montecarlo",
+        "seeds",
+        "trace",
+        "whatif",
+    },
     "batch.summary": {"outcomes"},
     "batch.runner": {
         "batch.backends",

@@ -11,9 +11,14 @@ import pytest
 from simulator.batch.design import design_points, grid_values
 from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk
 from simulator.batch.spec import BatchSpec, load_batch_spec
+from simulator.batch.summary import parameter_columns
+from simulator.engine import simulate
 from simulator.errors import ScenarioError
+from simulator.expectations import first_violation, judge
 from simulator.loading import load_scenario
+from simulator.model import ExpectSpec
 from simulator.seeds import derive_seed
+from simulator.whatif import set_value
 from tests.conftest import BATCHES, SCENARIOS
 
 
@@ -205,6 +210,48 @@ def test_rows_carry_coordinates_seed_metrics_and_errors() -> None:
     names = [name for name, _ in columns(job, ["float"])]
     assert set(rows[0]) == set(names)
     assert set(rows[4]) <= set(names)
+
+
+def test_the_expectations_metric_records_each_claim_per_run() -> None:
+    """With `expectations`, a run's row says whether each expectation and invariant held (here
+    one claim that varies from run to run, and the two invariants inherited from jan2024), as
+    judging the run's trace directly does."""
+    job = _job(replications=6)
+    ends_normal = ExpectSpec.model_validate(
+        {"id": "ends-normal", "relation": "PAK-IRN", "final": "normal"}
+    )
+    scenario = job.scenario.model_copy(update={"expect": (ends_normal,)})
+    # A fingerprint of its own: workers cache simulators by fingerprint and point.
+    job = dataclasses.replace(
+        job,
+        fingerprint="test-expectations",
+        scenario=scenario,
+        metrics=("final_state", "expectations"),
+    )
+    assert [n for n, kind in columns(job, ["float"]) if kind == "bool"] == [
+        "expect.ends-normal",
+        "invariant.restored-only-after-a-recall",
+        "invariant.tension-in-bounds",
+    ]
+    (chunk,) = chunks(job, 18)
+    _, rows = run_chunk(for_workers(job), chunk)
+    rows = [r for r in rows if r["error"] is None]  # point 2.0 is not a probability
+    assert len(rows) == 12
+    for row in rows:
+        at_point = set_value(scenario, job.paths[0], row["p"])
+        trace = simulate(at_point, seed=row["seed"])
+        assert row["expect.ends-normal"] is judge(ends_normal, trace, at_point).held
+        assert row["expect.ends-normal"] is (row["PAK-IRN.final_state"] == "normal")
+        for inv in at_point.invariants:
+            held = first_violation(inv, trace, at_point) is None
+            assert row[f"invariant.{inv.id}"] is held
+    # At p = 1 Iran always strikes back and most runs end with envoys recalled: both verdicts.
+    assert {row["expect.ends-normal"] for row in rows} == {True, False}
+
+
+def test_claim_columns_are_not_parameters() -> None:
+    names = ["run_id", "point", "p", "PAK-IRN.final_state", "expect.0", "invariant.calm", "error"]
+    assert parameter_columns(names) == ["p"]
 
 
 def test_integer_samples_give_each_whole_number_its_share() -> None:

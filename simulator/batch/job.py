@@ -19,6 +19,7 @@ from typing import Any
 
 from simulator.engine import Simulator
 from simulator.errors import DipsimError
+from simulator.expectations import first_violation, judge
 from simulator.model import Scenario
 from simulator.montecarlo import summarize
 from simulator.seeds import derive_seed
@@ -125,7 +126,7 @@ def run_chunk(job: Job, chunk: Chunk) -> tuple[int, list[Row]]:
         try:
             if isinstance(sim, DipsimError):
                 raise sim
-            row.update(metrics(job, sim.run(seed=seed, until=job.until)))
+            row.update(metrics(job, sim.run(seed=seed, until=job.until), sim.scenario))
             row["error"] = None
         except Exception as err:
             row["error"] = f"{type(err).__name__}: {err}"
@@ -133,8 +134,10 @@ def run_chunk(job: Job, chunk: Chunk) -> tuple[int, list[Row]]:
     return chunk.id, rows
 
 
-def metrics(job: Job, trace: Trace) -> Row:
-    """The recorded metrics of one run, per relation, as flat columns."""
+def metrics(job: Job, trace: Trace, scenario: Scenario | None = None) -> Row:
+    """The recorded metrics of one run, per relation, as flat columns (then, if asked, whether
+    each of ``scenario``'s expectations and invariants held: the point's scenario, by default
+    the job's)."""
     summary = summarize(trace)
     out: Row = {}
     wanted = set(job.metrics)
@@ -156,7 +159,23 @@ def metrics(job: Job, trace: Trace) -> Row:
             out[f"{rid}.transitions"] = len(rel.path) - 1
         if "variables" in wanted:
             out.update(_variables(job, trace, rid, finals[rid].variables))
+    if "expectations" in wanted:
+        out.update(_claims(scenario or job.scenario, trace))
     return out
+
+
+def claim_columns(scenario: Scenario) -> list[str]:
+    """``expect.<id or index>`` per expectation, ``invariant.<id or index>`` per invariant."""
+    return [f"expect.{e.id or i}" for i, e in enumerate(scenario.expect)] + [
+        f"invariant.{v.id or i}" for i, v in enumerate(scenario.invariants)
+    ]
+
+
+def _claims(scenario: Scenario, trace: Trace) -> Row:
+    held = [judge(e, trace, scenario).held for e in scenario.expect] + [
+        first_violation(v, trace, scenario) is None for v in scenario.invariants
+    ]
+    return dict(zip(claim_columns(scenario), held, strict=True))
 
 
 def _variables(job: Job, trace: Trace, rid: str, final: dict[str, float]) -> Row:
@@ -199,5 +218,7 @@ def columns(job: Job, parameter_kinds: Sequence[str]) -> list[Column]:
         if "variables" in wanted:
             for name in job.scenario.variables:
                 cols += [(f"{rid}.{name}.max", "float"), (f"{rid}.{name}.final", "float")]
+    if "expectations" in wanted:
+        cols += [(name, "bool") for name in claim_columns(job.scenario)]
     cols.append(("error", "str"))
     return cols

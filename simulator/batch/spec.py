@@ -17,8 +17,11 @@ from simulator.model.base import Date, Frozen, invalid
 from simulator.validation import translate_errors
 from simulator.yamlread import DEFAULT_LIMITS, Limits, read_yaml_file
 
-Metric = Literal["final_state", "days_in_state", "first_entered", "transitions", "variables"]
-#: What a batch can record per run (default: all of them).
+Metric = Literal[
+    "final_state", "days_in_state", "first_entered", "transitions", "variables", "expectations"
+]
+#: What a batch records per run by default (``expectations`` is asked for by name: it adds a
+#: column per ``expect`` item and invariant of the scenario).
 METRICS: tuple[Metric, ...] = (
     "final_state",
     "days_in_state",

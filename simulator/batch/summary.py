@@ -15,13 +15,22 @@ from simulator.outcomes import wilson_interval
 
 #: Metric columns are named after their relation: ``PAK-IRN.final_state``.
 METRIC_COLUMN = re.compile(r"^[A-Z][A-Z0-9_]*-[A-Z][A-Z0-9_]*\.")
+#: Columns of the ``expectations`` metric: ``expect.<id>``, ``invariant.<id>``.
+CLAIM_PREFIXES = ("expect.", "invariant.")
 #: Columns every results file has besides parameters and metrics.
 FIXED_COLUMNS = ("run_id", "point", "replication", "seed", "error")
 
 
 def parameter_columns(columns: Iterable[str]) -> list[str]:
-    """The parameter columns of a results file: neither fixed nor a relation's metric."""
-    return [c for c in columns if c not in FIXED_COLUMNS and not METRIC_COLUMN.match(c)]
+    """The parameter columns of a results file: neither fixed nor a metric (a relation's, or
+    whether an expectation or invariant held)."""
+    return [
+        c
+        for c in columns
+        if c not in FIXED_COLUMNS
+        and not METRIC_COLUMN.match(c)
+        and not c.startswith(CLAIM_PREFIXES)
+    ]
 
 
 def relations_in(columns: Iterable[str]) -> list[str]:
