@@ -11,7 +11,7 @@ import pytest
 from simulator.batch.design import design_points, grid_values
 from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk
 from simulator.batch.spec import BatchSpec, load_batch_spec
-from simulator.batch.summary import parameter_columns
+from simulator.batch.summary import Tally, parameter_columns
 from simulator.engine import simulate
 from simulator.errors import ScenarioError
 from simulator.expectations import first_violation, judge
@@ -247,6 +247,28 @@ def test_the_expectations_metric_records_each_claim_per_run() -> None:
             assert row[f"invariant.{inv.id}"] is held
     # At p = 1 Iran always strikes back and most runs end with envoys recalled: both verdicts.
     assert {row["expect.ends-normal"] for row in rows} == {True, False}
+
+
+def test_the_tally_counts_claims_held_per_group() -> None:
+    """Per group, the share of runs without error in which each claim held (True from Parquet
+    or JSON Lines, "true" from CSV); the final-state table is printed as before, then theirs."""
+    tally = Tally(["p"], "PAK-IRN", ["expect.a", "invariant.b"])
+    rows: list[dict[str, Any]] = [
+        {"p": 0, "PAK-IRN.final_state": "normal", "expect.a": True, "invariant.b": "true"},
+        {"p": 0, "PAK-IRN.final_state": "normal", "expect.a": False, "invariant.b": "true"},
+        {"p": 0, "error": "SimulationError: x", "expect.a": True},
+        {"p": 1, "PAK-IRN.final_state": "strained", "expect.a": "false", "invariant.b": True},
+    ]
+    for row in rows:
+        tally.add(row)
+    groups = tally.to_dict()["groups"]
+    assert [g["claims_held"]["expect.a"]["count"] for g in groups] == [1, 0]
+    assert [g["claims_held"]["invariant.b"]["share"] for g in groups] == [1.0, 1.0]
+    text = tally.table()
+    assert "claims held, share of runs [95% Wilson interval]" in text
+    assert text.index("final state of PAK-IRN") < text.index("claims held")
+    assert "50.0% [" in text.split("claims held")[1]
+    assert "claims held" not in Tally(["p"], "PAK-IRN").table()
 
 
 def test_claim_columns_are_not_parameters() -> None:

@@ -23,7 +23,7 @@ from simulator.batch.design import column_kind, design_points, grid_values
 from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk, scenario_at
 from simulator.batch.sinks import MANIFEST, ResultSink, SinkError, read_rows
 from simulator.batch.spec import BatchSpec, LoadedSpec, load_batch_spec
-from simulator.batch.summary import Tally
+from simulator.batch.summary import CLAIM_PREFIXES, Tally
 from simulator.errors import BatchError, DipsimError
 from simulator.loading import DEFAULT_LIMITS, Limits, load_scenario
 from simulator.model import Scenario
@@ -183,7 +183,8 @@ def run_batch(
     job, cols, size = prepare(loaded, chunk_size, limits)
     out_path = Path(out) if out is not None else loaded.path.with_suffix(".parquet")
     relation = job.relations[0] if job.relations else ""
-    tally = Tally(job.parameter_columns or ("point",), relation)
+    claims = [name for name, _ in cols if name.startswith(CLAIM_PREFIXES)]
+    tally = Tally(job.parameter_columns or ("point",), relation, claims)
     with _open_sink(out_path, cols, job.fingerprint, resume) as sink:
         done_chunks = sink.completed()
         done = sum(c.stop - c.start for c in chunks(job, size) if c.id in done_chunks)
@@ -209,7 +210,7 @@ def run_batch(
         path = sink.finish()
     if done_chunks:
         # Rows kept from an interrupted run were not seen here: count the whole file once.
-        tally = _tally_file(path, tally.by, relation)
+        tally = _tally_file(path, tally.by, relation, tally.claims)
     return BatchResult(
         path, tally.runs, tally.errors, len(job.points), tally, time.perf_counter() - started
     )
@@ -252,8 +253,8 @@ def _loaded(spec: BatchSpec | LoadedSpec | str | Path, limits: Limits) -> Loaded
     return load_batch_spec(spec, limits)
 
 
-def _tally_file(path: Path, by: tuple[str, ...], relation: str) -> Tally:
-    tally = Tally(by, relation)
+def _tally_file(path: Path, by: tuple[str, ...], relation: str, claims: tuple[str, ...]) -> Tally:
+    tally = Tally(by, relation, claims)
     for row in read_rows(path):
         tally.add(row)
     return tally

@@ -7,7 +7,7 @@ keeping only counts per group, so it summarises a million rows in constant memor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,9 +65,13 @@ class Group:
     runs: int = 0
     errors: int = 0
     states: dict[str, int] = field(default_factory=dict)
+    claims: dict[str, int] = field(default_factory=dict)  # claim column -> runs where it held
 
-    def count(self, row: Mapping[str, Any], relation: str) -> bool:
-        """Count one result row; ``False`` when the run ended in an error (no state to count)."""
+    def count(self, row: Mapping[str, Any], relation: str, claims: Sequence[str] = ()) -> bool:
+        """Count one result row; ``False`` when the run ended in an error (no state to count).
+
+        ``claims`` are the ``expect.*``/``invariant.*`` columns to count where they held.
+        """
         self.runs += 1
         if row.get("error"):
             self.errors += 1
@@ -75,6 +79,10 @@ class Group:
         state = row.get(f"{relation}.final_state")
         if state is not None:
             self.states[str(state)] = self.states.get(str(state), 0) + 1
+        for name in claims:
+            # True from Parquet and JSON Lines; "true" from CSV.
+            if row.get(name) in (True, "true"):
+                self.claims[name] = self.claims.get(name, 0) + 1
         return True
 
     def add(self, other: Group) -> None:
@@ -92,9 +100,10 @@ class Group:
 class Tally:
     """Counts of final states per group of runs, fed row by row."""
 
-    def __init__(self, by: Sequence[str], relation: str) -> None:
+    def __init__(self, by: Sequence[str], relation: str, claims: Sequence[str] = ()) -> None:
         self.by = tuple(by)
         self.relation = relation
+        self.claims = tuple(claims)  # expect.*/invariant.* columns, counted where they held
         self.groups: dict[tuple[Any, ...], Group] = {}
 
     def add(self, row: Mapping[str, Any]) -> None:
@@ -103,7 +112,7 @@ class Tally:
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Group()
-        group.count(row, self.relation)
+        group.count(row, self.relation, self.claims)
 
     @property
     def runs(self) -> int:
@@ -126,21 +135,14 @@ class Tally:
         out = []
         for key, g in sorted(self.groups.items(), key=lambda kv: _sort_key(kv[0])):
             ok = g.runs - g.errors
-            shares = {}
-            for s in self.states():
-                low, high = wilson_interval(g.states.get(s, 0), ok)
-                shares[s] = {
-                    "count": g.states.get(s, 0),
-                    "share": g.states.get(s, 0) / ok if ok else None,
-                    "low": low,
-                    "high": high,
-                }
+            shares = {s: _share(g.states.get(s, 0), ok) for s in self.states()}
             out.append(
                 {
                     "group": dict(zip(self.by, key, strict=True)),
                     "runs": g.runs,
                     "errors": g.errors,
                     "final_states": shares,
+                    "claims_held": {c: _share(g.claims.get(c, 0), ok) for c in self.claims},
                 }
             )
         return {
@@ -152,17 +154,31 @@ class Tally:
         }
 
     def table(self, limit: int = 50) -> str:
-        """A table for people: one line per group, the share ending in each state [95% CI]."""
-        states = self.states()
-        head = [*(c for c in self.by), "runs", *(f"{s}" for s in states)]
+        """A table for people: one line per group, the share ending in each state [95% CI]; then,
+        if the results record them, the share of runs in which each claim held."""
+        lines = [f"final state of {self.relation}, share of runs [95% Wilson interval]"]
+        lines += self._grid(self.states(), lambda g, s: g.states.get(s, 0), limit)
+        if self.claims:
+            lines.append("")
+            lines.append("claims held, share of runs [95% Wilson interval]")
+            lines += self._grid(self.claims, lambda g, c: g.claims.get(c, 0), limit)
+        lines.append(f"{self.runs:,} runs, {self.errors:,} with errors")
+        return "\n".join(lines) + "\n"
+
+    def _grid(
+        self, columns: Sequence[str], count: Callable[[Group, str], int], limit: int
+    ) -> list[str]:
+        """Header, rule and one line per group: ``count(group, column)`` as a share of its runs
+        without error, with its interval."""
+        head = [*self.by, "runs", *columns]
         rows = []
         for key, g in sorted(self.groups.items(), key=lambda kv: _sort_key(kv[0])):
             ok = g.runs - g.errors
             cells = [_fmt(v) for v in key] + [
                 f"{g.runs:,}" + (f" ({g.errors} err)" if g.errors else "")
             ]
-            for s in states:
-                n = g.states.get(s, 0)
+            for c in columns:
+                n = count(g, c)
                 low, high = wilson_interval(n, ok)
                 cells.append(
                     f"{100 * n / ok:.1f}% [{100 * low:.1f}–{100 * high:.1f}]" if ok else "–"
@@ -173,16 +189,19 @@ class Tally:
             max(len(h), *(len(r[i]) for r in shown)) if shown else len(h)
             for i, h in enumerate(head)
         ]
-        lines = [f"final state of {self.relation}, share of runs [95% Wilson interval]"]
-        lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
+        lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
         lines.append("  ".join("-" * w for w in widths))
         lines += [
             "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in shown
         ]
         if len(rows) > limit:
             lines.append(f"... {len(rows) - limit} more groups (see --format json)")
-        lines.append(f"{self.runs:,} runs, {self.errors:,} with errors")
-        return "\n".join(lines) + "\n"
+        return lines
+
+
+def _share(count: int, ok: int) -> dict[str, Any]:
+    low, high = wilson_interval(count, ok)
+    return {"count": count, "share": count / ok if ok else None, "low": low, "high": high}
 
 
 def _fmt(value: Any) -> str:

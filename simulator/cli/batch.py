@@ -160,7 +160,13 @@ def summarize(
     """Summarise a results file of `dipsim batch`: per group, the share of runs ending in each
     state, with 95% Wilson intervals."""
     from simulator.batch.sinks import read_rows
-    from simulator.batch.summary import Tally, parameter_columns, relations_in, typed_row
+    from simulator.batch.summary import (
+        CLAIM_PREFIXES,
+        Tally,
+        parameter_columns,
+        relations_in,
+        typed_row,
+    )
 
     try:
         if plot is not None:  # a bad suffix or no matplotlib: say so before reading the file
@@ -185,7 +191,8 @@ def summarize(
         chosen = relation or relations[0]
         if chosen not in relations:
             raise DipsimError(f"--relation {chosen!r}: the results record {', '.join(relations)}")
-        tally = Tally(by or parameter_columns(names) or ["point"], chosen)
+        claims = [c for c in names if c.startswith(CLAIM_PREFIXES)]
+        tally = Tally(by or parameter_columns(names) or ["point"], chosen, claims)
         # A CSV file gives text; numbers are read back as numbers so that groups sort by value.
         convert = typed_row if results.suffix == ".csv" else (lambda row: row)
         tally.add(convert(first))
