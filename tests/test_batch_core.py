@@ -11,7 +11,7 @@ import pytest
 from simulator.batch.design import design_points, grid_values
 from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk
 from simulator.batch.spec import BatchSpec, load_batch_spec
-from simulator.batch.summary import Tally, parameter_columns
+from simulator.batch.summary import Tally, machine_order, parameter_columns
 from simulator.engine import simulate
 from simulator.errors import ScenarioError
 from simulator.expectations import first_violation, judge
@@ -269,6 +269,18 @@ def test_the_tally_counts_claims_held_per_group() -> None:
     assert text.index("final state of PAK-IRN") < text.index("claims held")
     assert "50.0% [" in text.split("claims held")[1]
     assert "claims held" not in Tally(["p"], "PAK-IRN").table()
+
+
+def test_state_columns_follow_the_machine_when_known() -> None:
+    """Two sweeps' summaries have their columns in the same order: the machine's, taken from
+    the results' days/first columns; states it does not list come after, commonest first."""
+    columns = ["p", "PAK-IRN.final_state", "PAK-IRN.days.normal", "PAK-IRN.days.strained"]
+    assert machine_order(columns, "PAK-IRN") == ["normal", "strained"]
+    tally = Tally(["p"], "PAK-IRN", order=machine_order(columns, "PAK-IRN"))
+    for state in ("strained", "strained", "normal", "odd"):
+        tally.add({"p": 0, "PAK-IRN.final_state": state})
+    assert tally.states() == ["normal", "strained", "odd"]
+    assert Tally(["p"], "PAK-IRN").states() == []
 
 
 def test_claim_columns_are_not_parameters() -> None:

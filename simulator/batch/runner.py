@@ -184,7 +184,8 @@ def run_batch(
     out_path = Path(out) if out is not None else loaded.path.with_suffix(".parquet")
     relation = job.relations[0] if job.relations else ""
     claims = [name for name, _ in cols if name.startswith(CLAIM_PREFIXES)]
-    tally = Tally(job.parameter_columns or ("point",), relation, claims)
+    order = job.scenario.machine.state_names
+    tally = Tally(job.parameter_columns or ("point",), relation, claims, order)
     with _open_sink(out_path, cols, job.fingerprint, resume) as sink:
         done_chunks = sink.completed()
         done = sum(c.stop - c.start for c in chunks(job, size) if c.id in done_chunks)
@@ -210,7 +211,7 @@ def run_batch(
         path = sink.finish()
     if done_chunks:
         # Rows kept from an interrupted run were not seen here: count the whole file once.
-        tally = _tally_file(path, tally.by, relation, tally.claims)
+        tally = _tally_file(path, tally.by, relation, tally.claims, tally.order)
     return BatchResult(
         path, tally.runs, tally.errors, len(job.points), tally, time.perf_counter() - started
     )
@@ -253,8 +254,14 @@ def _loaded(spec: BatchSpec | LoadedSpec | str | Path, limits: Limits) -> Loaded
     return load_batch_spec(spec, limits)
 
 
-def _tally_file(path: Path, by: tuple[str, ...], relation: str, claims: tuple[str, ...]) -> Tally:
-    tally = Tally(by, relation, claims)
+def _tally_file(
+    path: Path,
+    by: tuple[str, ...],
+    relation: str,
+    claims: tuple[str, ...],
+    order: tuple[str, ...],
+) -> Tally:
+    tally = Tally(by, relation, claims, order)
     for row in read_rows(path):
         tally.add(row)
     return tally

@@ -42,6 +42,18 @@ def relations_in(columns: Iterable[str]) -> list[str]:
     ]
 
 
+def machine_order(columns: Iterable[str], relation: str) -> list[str]:
+    """The machine's states as a results file's columns tell them (``days_in_state`` and
+    ``first_entered`` columns list every state in the machine's order), or none."""
+    order: list[str] = []
+    for c in columns:
+        for kind in ("days", "first"):
+            prefix = f"{relation}.{kind}."
+            if c.startswith(prefix) and c.removeprefix(prefix) not in order:
+                order.append(c.removeprefix(prefix))
+    return order
+
+
 def typed_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row read from CSV with its numbers as numbers (``"0.5"`` -> ``0.5``, ``"3"`` -> ``3``)."""
     return {k: _typed(v) for k, v in row.items()}
@@ -100,10 +112,17 @@ class Group:
 class Tally:
     """Counts of final states per group of runs, fed row by row."""
 
-    def __init__(self, by: Sequence[str], relation: str, claims: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        by: Sequence[str],
+        relation: str,
+        claims: Sequence[str] = (),
+        order: Sequence[str] = (),
+    ) -> None:
         self.by = tuple(by)
         self.relation = relation
         self.claims = tuple(claims)  # expect.*/invariant.* columns, counted where they held
+        self.order = tuple(order)  # the machine's states: columns in this order, when known
         self.groups: dict[tuple[Any, ...], Group] = {}
 
     def add(self, row: Mapping[str, Any]) -> None:
@@ -123,12 +142,14 @@ class Tally:
         return sum(g.errors for g in self.groups.values())
 
     def states(self) -> list[str]:
-        """Every final state seen, most common overall first."""
+        """Every final state seen: in the machine's order when it is known (so that two
+        summaries have their columns in the same order), else most common overall first."""
         totals: dict[str, int] = {}
         for g in self.groups.values():
             for s, n in g.states.items():
                 totals[s] = totals.get(s, 0) + n
-        return sorted(totals, key=lambda s: (-totals[s], s))
+        known = [s for s in self.order if s in totals]
+        return known + sorted((s for s in totals if s not in known), key=lambda s: (-totals[s], s))
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain data (shares and intervals over the runs without error)."""

@@ -163,6 +163,7 @@ def summarize(
     from simulator.batch.summary import (
         CLAIM_PREFIXES,
         Tally,
+        machine_order,
         parameter_columns,
         relations_in,
         typed_row,
@@ -192,7 +193,8 @@ def summarize(
         if chosen not in relations:
             raise DipsimError(f"--relation {chosen!r}: the results record {', '.join(relations)}")
         claims = [c for c in names if c.startswith(CLAIM_PREFIXES)]
-        tally = Tally(by or parameter_columns(names) or ["point"], chosen, claims)
+        order = machine_order(names, chosen)
+        tally = Tally(by or parameter_columns(names) or ["point"], chosen, claims, order)
         # A CSV file gives text; numbers are read back as numbers so that groups sort by value.
         convert = typed_row if results.suffix == ".csv" else (lambda row: row)
         tally.add(convert(first))

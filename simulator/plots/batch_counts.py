@@ -6,7 +6,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.batch.summary import Group, parameter_columns, relations_in, typed_row
+from simulator.batch.summary import (
+    Group,
+    machine_order,
+    parameter_columns,
+    relations_in,
+    typed_row,
+)
 from simulator.errors import DipsimError
 
 #: A numeric parameter with more distinct values than this is cut into bins (for the x axis).
@@ -104,13 +110,7 @@ def batch_states(counts: BatchCounts) -> list[str]:
     for cell in counts.cells.values():
         for s, n in cell.states.items():
             seen[s] = seen.get(s, 0) + n
-    # days_in_state and first_entered columns list every state in the machine's order.
-    machine: list[str] = []
-    for c in counts.columns:
-        for kind in ("days", "first"):
-            prefix = f"{counts.relation}.{kind}."
-            if c.startswith(prefix) and c.removeprefix(prefix) not in machine:
-                machine.append(c.removeprefix(prefix))
+    machine = machine_order(counts.columns, counts.relation)
     ordered = [s for s in machine if s in seen]
     return ordered + sorted((s for s in seen if s not in ordered), key=lambda s: -seen[s])
 
