@@ -73,13 +73,21 @@ class DaysToReach:
     p50: float
     p75: float
     p95: float
+    #: Runs that first entered the state on day 0, 1, 2, … of the run (the histogram; its sum
+    #: is ``runs``). Empty in outcomes read from files written before it existed.
+    by_day: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, times: Sequence[float]) -> DaysToReach:
+        by_day = [0] * (int(max(times)) + 1)
+        for t in times:
+            by_day[int(t)] += 1
         if len(times) == 1:
-            return cls(1, *[float(times[0])] * len(QUANTILE_LEVELS))
-        cuts = statistics.quantiles(times, n=20, method="inclusive")
-        return cls(len(times), *[cuts[level // 5 - 1] for level in QUANTILE_LEVELS])
+            q = [float(times[0])] * len(QUANTILE_LEVELS)
+        else:
+            cuts = statistics.quantiles(times, n=20, method="inclusive")
+            q = [cuts[level // 5 - 1] for level in QUANTILE_LEVELS]
+        return cls(len(times), q[0], q[1], q[2], q[3], q[4], tuple(by_day))
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +219,9 @@ def _state_dict(s: StateOutcome) -> dict[str, Any]:
         "mean_days": s.mean_days,
         "days_to_reach": None
         if reach is None
-        else {"runs": reach.runs} | {f"p{q}": getattr(reach, f"p{q}") for q in QUANTILE_LEVELS},
+        else {"runs": reach.runs}
+        | {f"p{q}": getattr(reach, f"p{q}") for q in QUANTILE_LEVELS}
+        | {"by_day": list(reach.by_day)},
     }
 
 
@@ -222,10 +232,14 @@ def _state_from_dict(d: dict[str, Any]) -> StateOutcome:
         ended=_proportion_from_dict(d["ended"]),
         reached=_proportion_from_dict(d["reached"]),
         mean_days=float(d["mean_days"]),
-        days_to_reach=None
-        if reach is None
-        else DaysToReach(int(reach["runs"]), *[float(reach[f"p{q}"]) for q in QUANTILE_LEVELS]),
+        days_to_reach=None if reach is None else _reach_from_dict(reach),
     )
+
+
+def _reach_from_dict(d: dict[str, Any]) -> DaysToReach:
+    q = [float(d[f"p{level}"]) for level in QUANTILE_LEVELS]
+    by_day = tuple(int(n) for n in d.get("by_day", ()))
+    return DaysToReach(int(d["runs"]), q[0], q[1], q[2], q[3], q[4], by_day)
 
 
 def _proportion_from_dict(d: dict[str, Any]) -> Proportion:

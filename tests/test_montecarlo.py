@@ -134,8 +134,8 @@ def test_wilson_interval_contains_the_share_and_is_symmetric(case: tuple[int, in
 def test_days_to_reach_quantiles() -> None:
     """Quantiles are statistics.quantiles(n=20, inclusive): 0..20 gives 1, 5, 10, 15, 19."""
     reach = DaysToReach.of([float(t) for t in range(21)])
-    assert reach == DaysToReach(21, 1.0, 5.0, 10.0, 15.0, 19.0)
-    assert DaysToReach.of([2.5]) == DaysToReach(1, 2.5, 2.5, 2.5, 2.5, 2.5)
+    assert reach == DaysToReach(21, 1.0, 5.0, 10.0, 15.0, 19.0, (1,) * 21)
+    assert DaysToReach.of([2.5]) == DaysToReach(1, 2.5, 2.5, 2.5, 2.5, 2.5, (0, 0, 1))
     assert DaysToReach.of([1.0, 3.0]).p50 == 2.0
 
 
@@ -251,7 +251,7 @@ def test_tally_counts_shares_days_and_paths(hand: Scenario) -> None:
     # broken: 8 days in (calm, broken) ×3, 8 in (calm, tense, broken), 1 in (calm, broken, calm)
     assert states["broken"].mean_days == pytest.approx((3 * 9 + 8 + 1) / 12)
     assert sum(s.mean_days for s in bb.states) == pytest.approx(10.0)
-    assert states["tense"].days_to_reach == DaysToReach(7, 1.0, 1.0, 1.0, 1.0, 1.0)
+    assert states["tense"].days_to_reach == DaysToReach(7, 1.0, 1.0, 1.0, 1.0, 1.0, (0, 7))
     assert states["broken"].days_to_reach == DaysToReach.of([1.0, 1.0, 1.0, 2.0, 1.0])
     # Ties broken by the path's text; only the TOP_PATHS commonest are kept.
     assert bb.paths == (
@@ -301,7 +301,9 @@ def test_a_scenario_without_rules_gives_one_outcome_in_100_percent_of_runs(
         "normal",
     )
     assert pak_irn["normal"].ended.count == 20
-    assert pak_irn["restored"].days_to_reach == DaysToReach(20, 11.0, 11.0, 11.0, 11.0, 11.0)
+    assert pak_irn["restored"].days_to_reach == DaysToReach(
+        20, 11.0, 11.0, 11.0, 11.0, 11.0, (0,) * 11 + (20,)
+    )
     assert dict(out.by_cause) == {"script": 20 * len(jan2024.events)}
 
 
@@ -408,4 +410,4 @@ def test_to_dict_keys_and_seed(jan2024: Scenario) -> None:
     assert (data["seed"], data["seeds"]) == (41, "run k uses derive_seed(seed, k)")
     state = data["relations"][0]["states"][0]
     assert list(state) == ["state", "ended", "reached", "mean_days", "days_to_reach"]
-    assert list(state["days_to_reach"]) == ["runs", "p5", "p25", "p50", "p75", "p95"]
+    assert list(state["days_to_reach"]) == ["runs", "p5", "p25", "p50", "p75", "p95", "by_day"]

@@ -241,10 +241,11 @@ def test_timeline_of_other_relations_and_of_no_events(
 
 
 def test_outcomes_figure_bars_are_the_shares(outcomes: Outcomes, figures: Path) -> None:
-    """One bar per state, its height the share of runs ending in it, its error bar the Wilson
-    interval; the second panel follows the days to reach `restored` through its quantiles."""
+    """Left: one bar per state, its height the share of runs ending in it, its error bar the
+    Wilson interval. Right: the days to reach `restored` as a histogram by day (bar heights: the
+    share of all runs first reaching it that day) and the cumulative share reached."""
     fig = keep(plots.outcomes_figure(outcomes), figures, "outcomes")
-    bars = [c for ax in fig.axes for c in ax.containers if isinstance(c, BarContainer)]
+    bars = [c for c in fig.axes[0].containers if isinstance(c, BarContainer)]
     assert len(bars) == 1
     rel = outcomes.relations[0]
     assert [p.get_height() for p in bars[0].patches] == [s.ended.share for s in rel.states]
@@ -254,6 +255,27 @@ def test_outcomes_figure_bars_are_the_shares(outcomes: Outcomes, figures: Path) 
     restored = next(s for s in rel.states if s.state == "restored")
     reach = restored.days_to_reach
     assert reach is not None
+    assert sum(reach.by_day) == reach.runs
+    (histogram,) = [c for c in fig.axes[1].containers if isinstance(c, BarContainer)]
+    heights = [p.get_height() for p in histogram.patches]
+    assert heights == [n / outcomes.runs for n in reach.by_day]
+    assert sum(heights) == pytest.approx(restored.reached.share)
+    assert "day on which restored was first reached" in set(texts(fig))
+
+
+def test_outcomes_figure_from_older_outcomes_uses_the_quantiles(outcomes: Outcomes) -> None:
+    """Outcomes read from a file written before the histogram existed: the quantile curve."""
+    data = outcomes.to_dict()
+    for relation in data["relations"]:
+        for state in relation["states"]:
+            if state["days_to_reach"] is not None:
+                del state["days_to_reach"]["by_day"]
+    older = Outcomes.from_dict(data)
+    fig = plots.outcomes_figure(older)
+    restored = next(s for s in older.relations[0].states if s.state == "restored")
+    reach = restored.days_to_reach
+    assert reach is not None
+    assert reach.by_day == ()
     curve = next(ln for ln in fig.axes[1].get_lines() if len(xs(ln)) == 5)
     assert xs(curve) == [reach.p5, reach.p25, reach.p50, reach.p75, reach.p95]
     assert "days until restored was first reached" in set(texts(fig))
@@ -261,7 +283,7 @@ def test_outcomes_figure_bars_are_the_shares(outcomes: Outcomes, figures: Path) 
 
 def test_outcomes_figure_other_state_and_errors(outcomes: Outcomes) -> None:
     fig = plots.outcomes_figure(outcomes, relation="PAK-IRN", state="envoys_recalled")
-    assert "days until envoys_recalled was first reached" in set(texts(fig))
+    assert "day on which envoys_recalled was first reached" in set(texts(fig))
     with pytest.raises(DipsimError, match="state 'calm' is not in the machine"):
         plots.outcomes_figure(outcomes, state="calm")
     with pytest.raises(DipsimError, match="relation 'X-Y' is not in the outcomes"):

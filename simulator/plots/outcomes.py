@@ -33,7 +33,7 @@ def outcomes_figure(
         fig = new_figure()
         ax_share, ax_days = fig.subplots(1, 2, width_ratios=(1.25, 1))
         _draw_shares(ax_share, rel)
-        _draw_days_from_quantiles(ax_days, outcomes, rel, chosen)
+        _draw_days(ax_days, outcomes, rel, chosen)
         fig.suptitle(outcomes.title, x=0.01, ha="left", fontweight="bold")
         ax_share.set_title(
             f"{rel.relation}: how {outcomes.runs:,} runs ended (seed {outcomes.seed})", pad=12
@@ -92,6 +92,81 @@ def _draw_shares(ax: Axes, rel: RelationOutcomes) -> None:
         1.0,
         -0.14 if len(rel.states) <= 4 else -0.2,
         "bars: 95% Wilson intervals",
+        transform=ax.transAxes,
+        ha="right",
+        fontsize=12,
+        color="#555555",
+    )
+
+
+def _draw_days(ax: Axes, outcomes: Outcomes, rel: RelationOutcomes, state: str) -> None:
+    """The distribution of days until ``state`` was first reached: a histogram by day when the
+    outcomes carry one, else a curve through the stored quantiles (outcomes read from older
+    files)."""
+    reach = rel.states[[s.state for s in rel.states].index(state)].days_to_reach
+    if reach is not None and reach.by_day:
+        _draw_days_histogram(ax, outcomes, rel, state)
+    else:
+        _draw_days_from_quantiles(ax, outcomes, rel, state)
+
+
+def _draw_days_histogram(ax: Axes, outcomes: Outcomes, rel: RelationOutcomes, state: str) -> None:
+    index = [s.state for s in rel.states].index(state)
+    outcome = rel.states[index]
+    reach = outcome.days_to_reach
+    assert reach is not None
+    colour = state_colour(index)
+    runs = outcomes.runs
+    shares = [n / runs for n in reach.by_day]
+    days = range(len(shares))
+    ax.set_title(f"day on which {state} was first reached", pad=12)
+    ax.bar(
+        days,
+        shares,
+        width=0.8,
+        align="edge",
+        color=colour,
+        alpha=0.55,
+        zorder=2,
+        label="first reached that day",
+    )
+    cumulative, total = [], 0
+    for n in reach.by_day:
+        total += n
+        cumulative.append(total / runs)
+    ax.step(
+        [d + 1 for d in days],
+        cumulative,
+        where="pre",
+        color=colour,
+        linewidth=3,
+        zorder=3,
+        label="reached by the end of the day",
+    )
+    ax.axvline(reach.p50, color="#333333", linestyle=":", linewidth=1.5, zorder=4)
+    ax.text(
+        reach.p50,
+        0.45,
+        f" median: day {reach.p50:.1f}",
+        transform=ax.get_xaxis_transform(),
+        ha="left",
+        va="center",
+        fontsize=12,
+        color="#333333",
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+        zorder=5,
+    )
+    ax.set_ylim(0, 1.05)
+    percent_axis(ax)
+    ax.set_ylabel("share of all runs")
+    ax.set_xlabel(f"days after the start, {outcomes.start.isoformat()}")
+    ax.set_xlim(0, max(1.0, (outcomes.stop - outcomes.start).days + 1.0))
+    ax.grid(color="#e4e4e4", zorder=0)
+    ax.legend(loc="upper left", frameon=False, fontsize=12)
+    ax.text(
+        1.0,
+        -0.14,
+        f"{reach.runs:,} of {runs:,} runs reached {state} ({100 * outcome.reached.share:.1f}%)",
         transform=ax.transAxes,
         ha="right",
         fontsize=12,
