@@ -17,6 +17,7 @@ from tests.conftest import ROOT
         ("bench_run.py", "× fold"),
         ("bench_montecarlo.py", "× fold"),
         ("bench_batch.py", "× 1 worker"),
+        ("bench_check.py", "× base"),
     ],
 )
 def test_benchmark_quick_run(script: str, marker: str) -> None:
