@@ -94,3 +94,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix for a misspelt name, or ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str]) -> str:
+    """``unknown state 'x' (did you mean 'y'?); known: a, b, c`` (the first dozen names)."""
+    known = list(known)
+    listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    return f"unknown {kind} {name!r}{did_you_mean(name, known)}; known: {listing or 'none'}"

@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from simulator.errors import KeyPath, Problem, did_you_mean
+from simulator.errors import KeyPath, Problem, unknown_name
 from simulator.model import Scenario, relation_id
 from simulator.yamlread import Document
 
 #: A rule response's id: the rule's id, ``#``, and which of its responses (1 is the first).
 RESPONSE_ID = re.compile(r"^(?P<rule>.+)#(?P<n>[1-9][0-9]*)$")
-
-
-def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
-    known = list(known)
-    listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-    return f"unknown {kind} {name!r}{did_you_mean(name, known)}; known: {listing or 'none'}"
 
 
 def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
@@ -31,7 +25,7 @@ def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
 
     def state(path: KeyPath, name: str | None) -> Iterator[Problem]:
         if name is not None and name not in states:
-            yield doc.problem(path, _unknown("state", name, states))
+            yield doc.problem(path, unknown_name("state", name, states))
 
     def relation(path: KeyPath, pair: tuple[str, str] | None, needed: bool) -> Iterator[Problem]:
         if pair is None:
@@ -42,7 +36,7 @@ def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
                     f"(one of {', '.join(relations.values())})",
                 )
         elif frozenset(pair) not in relations:
-            yield doc.problem(path, _unknown("relation", relation_id(pair), relations.values()))
+            yield doc.problem(path, unknown_name("relation", relation_id(pair), relations.values()))
 
     def in_span(path: KeyPath, day: dt.date | None) -> Iterator[Problem]:
         if day is not None and not s.start <= day <= s.end:
@@ -74,7 +68,7 @@ def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
             for name in unknown:
                 yield doc.problem(
                     (*at, "always"),
-                    _unknown("variable", name, [*s.variables, *s.parameters])
+                    unknown_name("variable", name, [*s.variables, *s.parameters])
                     + f" in {inv.always.text!r}",
                 )
 
@@ -87,10 +81,10 @@ def _check_event(path: KeyPath, event: str, s: Scenario, doc: Document) -> Itera
     if response is not None and response["rule"] in rules:
         return
     if response is not None:
-        yield doc.problem(path, _unknown("rule", response["rule"], rules) + f" in {event!r}")
+        yield doc.problem(path, unknown_name("rule", response["rule"], rules) + f" in {event!r}")
         return
     hint = " (a rule's responses are named '<rule id>#1', '#2', ...)" if rules else ""
-    yield doc.problem(path, _unknown("event", event, [e.id for e in s.events]) + hint)
+    yield doc.problem(path, unknown_name("event", event, [e.id for e in s.events]) + hint)
 
 
 __all__ = ["RESPONSE_ID", "check_claims"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterator, Mapping
 
-from simulator.errors import KeyPath, Problem, did_you_mean
+from simulator.errors import KeyPath, Problem, did_you_mean, unknown_name
 from simulator.expect_refs import check_claims
 from simulator.expressions import Expression
 from simulator.model import Citation, EventPattern, Scenario
@@ -45,12 +45,6 @@ def _check_span(s: Scenario, doc: Document) -> Iterator[Problem]:
         )
 
 
-def _unknown(kind: str, name: str, known: typing.Iterable[str]) -> str:
-    known = list(known)
-    listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-    return f"unknown {kind} {name!r}{did_you_mean(name, known)}; known: {listing or 'none'}"
-
-
 def _check_machine(s: Scenario, doc: Document) -> Iterator[Problem]:
     states = s.machine.state_names
     seen: set[str] = set()
@@ -59,13 +53,13 @@ def _check_machine(s: Scenario, doc: Document) -> Iterator[Problem]:
             yield doc.problem(("machine", "states", i), f"state {name!r} is declared twice")
         seen.add(name)
     if s.machine.initial not in seen:
-        yield doc.problem(("machine", "initial"), _unknown("state", s.machine.initial, states))
+        yield doc.problem(("machine", "initial"), unknown_name("state", s.machine.initial, states))
     for i, t in enumerate(s.machine.transitions):
         at: KeyPath = ("machine", "transitions", i)
         if t.trigger not in s.event_types:
             yield doc.problem(
                 (*at, "trigger"),
-                _unknown("event type", t.trigger, s.event_types)
+                unknown_name("event type", t.trigger, s.event_types)
                 + " (declare it under event_types)",
             )
         for j, src in enumerate(t.source):
@@ -73,9 +67,9 @@ def _check_machine(s: Scenario, doc: Document) -> Iterator[Problem]:
                 path = (
                     (*at, "source", j) if (*at, "source", j) in doc.positions else (*at, "source")
                 )
-                yield doc.problem(path, _unknown("state", src, states))
+                yield doc.problem(path, unknown_name("state", src, states))
         if t.dest not in seen:
-            yield doc.problem((*at, "dest"), _unknown("state", t.dest, states))
+            yield doc.problem((*at, "dest"), unknown_name("state", t.dest, states))
         yield from _check_names(s, doc, (*at, "guard"), t.guard, "guard")
 
 
@@ -85,7 +79,7 @@ def _check_relations(s: Scenario, doc: Document) -> Iterator[Problem]:
         at: KeyPath = ("relations", i)
         for j, code in enumerate(r.pair):
             if code not in s.actors:
-                yield doc.problem((*at, "pair", j), _unknown("actor", code, s.actors))
+                yield doc.problem((*at, "pair", j), unknown_name("actor", code, s.actors))
         if r.pair[0] == r.pair[1]:
             yield doc.problem((*at, "pair"), f"a relation needs two different actors, got {r.id}")
         key = frozenset(r.pair)
@@ -96,11 +90,15 @@ def _check_relations(s: Scenario, doc: Document) -> Iterator[Problem]:
             )
         seen.setdefault(key, i)
         if r.initial is not None and r.initial not in s.machine.state_names:
-            yield doc.problem((*at, "initial"), _unknown("state", r.initial, s.machine.state_names))
+            yield doc.problem(
+                (*at, "initial"), unknown_name("state", r.initial, s.machine.state_names)
+            )
         for name, value in r.variables.items():
             spec = s.variables.get(name)
             if spec is None:
-                yield doc.problem((*at, "variables", name), _unknown("variable", name, s.variables))
+                yield doc.problem(
+                    (*at, "variables", name), unknown_name("variable", name, s.variables)
+                )
             elif not spec.min <= value <= spec.max:
                 yield doc.problem(
                     (*at, "variables", name), f"{name} {value} is outside [{spec.min}, {spec.max}]"
@@ -134,7 +132,7 @@ def _check_citations(
         cpath: KeyPath = (*at, j) if (*at, j) in doc.positions else at
         src = s.sources.get(c.ref)
         if src is None:
-            yield doc.problem((*cpath, "ref"), _unknown("source", c.ref, s.sources))
+            yield doc.problem((*cpath, "ref"), unknown_name("source", c.ref, s.sources))
             continue
         if src.file is not None:
             if c.quote is None:
@@ -172,7 +170,7 @@ def _check_pattern(
         for j, name in enumerate(names or ()):
             path = (*at, key, j) if (*at, key, j) in doc.positions else (*at, key)
             if name not in known:
-                yield doc.problem(path, _unknown(kind, name, known))
+                yield doc.problem(path, unknown_name(kind, name, known))
     if p.relation is not None:
         yield from _check_pair(s, doc, (*at, "relation"), p.relation)
     yield from _check_names(s, doc, (*at, "guard"), p.guard, "guard")
@@ -210,21 +208,22 @@ def _check_rules(s: Scenario, doc: Document, texts: Mapping[str, str | None]) ->
         if r.type not in s.event_types:
             yield doc.problem(
                 (*at, "respond", "type"),
-                _unknown("event type", r.type, s.event_types) + " (declare it under event_types)",
+                unknown_name("event type", r.type, s.event_types)
+                + " (declare it under event_types)",
             )
         for key, roles in (("actor", (r.actor,)), ("target", r.target)):
             for role in roles:
                 if role not in ("actor", "target") and role not in s.actors:
                     yield doc.problem(
                         (*at, "respond", key),
-                        _unknown("actor", role, ["actor", "target", *s.actors]),
+                        unknown_name("actor", role, ["actor", "target", *s.actors]),
                     )
         if r.relation is not None:
             yield from _check_pair(s, doc, (*at, "respond", "relation"), r.relation)
         for name in r.effects:
             if name not in s.variables:
                 yield doc.problem(
-                    (*at, "respond", "effects", name), _unknown("variable", name, s.variables)
+                    (*at, "respond", "effects", name), unknown_name("variable", name, s.variables)
                 )
         yield from _check_citations(s, doc, (*at, "source"), rule.source or (), normalised)
 
@@ -238,7 +237,7 @@ def _check_names(
     known = [*s.variables, *s.parameters]
     for name in sorted(expr.names - set(known)):
         yield doc.problem(
-            at, f"{what} {expr.text!r} reads " + _unknown("variable or parameter", name, known)
+            at, f"{what} {expr.text!r} reads " + unknown_name("variable or parameter", name, known)
         )
 
 
@@ -256,7 +255,8 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
         if e.type not in s.event_types:
             yield doc.problem(
                 (*at, "type"),
-                _unknown("event type", e.type, s.event_types) + " (declare it under event_types)",
+                unknown_name("event type", e.type, s.event_types)
+                + " (declare it under event_types)",
             )
         if s.start <= s.end and not s.start <= e.date <= s.end:
             yield doc.problem(
@@ -269,11 +269,13 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
             for j, t in enumerate(e.target)
         ]:
             if code not in s.actors:
-                yield doc.problem(path, _unknown("actor", code, s.actors))
+                yield doc.problem(path, unknown_name("actor", code, s.actors))
         yield from _check_event_relation(s, doc, i)
         for name in e.effects:
             if name not in s.variables:
-                yield doc.problem((*at, "effects", name), _unknown("variable", name, s.variables))
+                yield doc.problem(
+                    (*at, "effects", name), unknown_name("variable", name, s.variables)
+                )
         yield from _check_citations(s, doc, (*at, "source"), e.source, normalised)
         for j, cause in enumerate(e.caused_by):
             path = (
@@ -282,7 +284,7 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 else ((*at, "caused_by"))
             )
             if cause not in first_index and cause not in {x.id for x in s.events}:
-                yield doc.problem(path, _unknown("event", cause, [x.id for x in s.events]))
+                yield doc.problem(path, unknown_name("event", cause, [x.id for x in s.events]))
             elif cause == e.id:
                 yield doc.problem(path, f"event {e.id!r} cannot cause itself")
             else:
