@@ -14,12 +14,12 @@ from pathlib import Path
 
 from simulator.analysis import Finding, analyse
 from simulator.engine import Simulator
-from simulator.errors import KeyPath, Location
+from simulator.errors import KeyPath, Location, shown_path
 from simulator.expectations import ItemResult, Tally, is_stochastic
 from simulator.explore import ExploreResult, explore
 from simulator.loading import LoadedScenario
 from simulator.seeds import derive_seed
-from simulator.yamlread import DEFAULT_LIMITS, Document, Limits, read_yaml_file
+from simulator.yamlread import Document
 
 Progress = Callable[[int, int], None]
 
@@ -52,7 +52,6 @@ def check_scenario(
     runs: int = 1000,
     seed: int = 0,
     explore_sequences: int = 0,
-    limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> CheckReport:
     """Analyse ``loaded``, judge its claims on runs, and explore if asked.
@@ -62,7 +61,6 @@ def check_scenario(
         runs: Runs to judge a stochastic scenario's claims on (a deterministic one runs once).
         seed: Master seed; run ``k`` uses ``derive_seed(seed, k)`` as ``dipsim run --runs`` does.
         explore_sequences: Random event sequences to hunt invariant violations with (0: none).
-        limits: Limits for reading the base files of a what-if (to locate findings in them).
         progress: Called with (done, total) runs.
     """
     scenario = loaded.scenario
@@ -70,7 +68,7 @@ def check_scenario(
     # analysis sorts by line and column, which interleaves files).
     own = loaded.document.file
     findings = sorted(
-        analyse(scenario, _locator(loaded, limits)),
+        analyse(scenario, _locator(loaded)),
         key=lambda f: (f.location.file != own, f.location.file),
     )
     stochastic = is_stochastic(scenario)
@@ -91,17 +89,18 @@ def check_scenario(
     return CheckReport(loaded.path, tuple(findings), results, n, stochastic, seed, explored)
 
 
-def _locator(loaded: LoadedScenario, limits: Limits) -> Callable[[KeyPath], Location]:
+def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
     """Where a key path of the loaded scenario is written.
 
     A what-if's scenario mixes its own keys with its bases': a path is placed in the what-if if
     written there, else in the nearest base that writes it (events and rules found by id, since
-    edits renumber them), else at the nearest enclosing key of the what-if.
+    edits renumber them), else at the nearest enclosing key of the what-if. The bases'
+    documents are the ones loading read; their files are shown as the user would write them.
     """
     own = loaded.document
-    if not loaded.extends:
+    if not loaded.base:
         return own.locate
-    bases = [read_yaml_file(_shown(p), limits) for p in loaded.extends]
+    bases = [b.document for b in loaded.bases]
     scenario = loaded.scenario
 
     def by_id(doc: Document, path: KeyPath) -> KeyPath | None:
@@ -116,22 +115,17 @@ def _locator(loaded: LoadedScenario, limits: Limits) -> Callable[[KeyPath], Loca
         return None
 
     def locate(path: KeyPath) -> Location:
-        for doc in (own, *bases):
+        found = by_id(own, path)
+        if found is not None and found[:2] in own.positions:
+            return own.locate(found)
+        for doc in bases:
             found = by_id(doc, path)
             if found is not None and found[:2] in doc.positions:
-                return doc.locate(found)
+                at = doc.locate(found)
+                return Location(shown_path(Path(at.file)), at.line, at.column)
         return own.locate(path)
 
     return locate
-
-
-def _shown(path: Path) -> Path:
-    """A base file's path as the user would write it: relative to the working folder when it
-    lies inside it (what-ifs name their bases by absolute path internally)."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 __all__ = ["CheckReport", "check_scenario"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 KeyPath = tuple[str | int, ...]
 
@@ -77,6 +78,15 @@ class BatchError(DipsimError):
 
 class SimulationError(DipsimError):
     """A run could not go on: e.g. a guard that cannot be evaluated on the run's values."""
+
+
+def shown_path(path: Path) -> str:
+    """A path as a person would write it: relative to the working folder when it lies inside it
+    (what-ifs hold their bases' resolved paths), else as it is."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def format_key_path(path: KeyPath) -> str:

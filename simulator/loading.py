@@ -8,7 +8,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulator.errors import DipsimError, Location, Problem, ScenarioError, did_you_mean
+from simulator.errors import (
+    DipsimError,
+    Location,
+    Problem,
+    ScenarioError,
+    did_you_mean,
+    shown_path,
+)
 from simulator.model import EDIT_KINDS, Scenario, parse_edit
 from simulator.references import check_references, in_file_order
 from simulator.validation import translate_errors, validate_document
@@ -44,13 +51,29 @@ REPLACED = (
 
 @dataclass(frozen=True)
 class LoadedScenario:
-    """A scenario with the document it was read from (for locating later findings)."""
+    """A scenario with the document it was read from (for locating later findings) and, for a
+    what-if, the loaded scenario it extends (``base``), which carries its own base in turn."""
 
     scenario: Scenario
     document: Document
     path: Path
     source_texts: dict[str, str | None] = field(default_factory=dict)
-    extends: tuple[Path, ...] = ()
+    base: LoadedScenario | None = None
+
+    @property
+    def bases(self) -> tuple[LoadedScenario, ...]:
+        """What this what-if extends, nearest first (empty for a plain scenario)."""
+        chain: list[LoadedScenario] = []
+        base = self.base
+        while base is not None:
+            chain.append(base)
+            base = base.base
+        return tuple(chain)
+
+    @property
+    def extends(self) -> tuple[Path, ...]:
+        """The files this what-if extends, nearest first (resolved paths)."""
+        return tuple(b.path for b in self.bases)
 
 
 def load_scenario(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Scenario:
@@ -103,7 +126,7 @@ def _load_whatif(
         ) from None
     here = path.resolve()
     if base_path in (*chain, here):
-        cycle = " -> ".join(_shown(p) for p in (*chain, here, base_path))
+        cycle = " -> ".join(shown_path(p) for p in (*chain, here, base_path))
         raise ScenarioError([doc.problem(("extends",), f"extends makes a cycle: {cycle}")])
     if not found:
         raise ScenarioError(
@@ -138,15 +161,7 @@ def _load_whatif(
         if problems:
             raise ScenarioError(_after_edit(problems, i))
         scenario = changed
-    return LoadedScenario(scenario, doc, path, all_texts, (base.path, *base.extends))
-
-
-def _shown(path: Path) -> str:
-    """A path as a person would write it: relative to the working folder when inside it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return LoadedScenario(scenario, doc, path, all_texts, base)
 
 
 def _at(doc: Document, data: Any, location: Location) -> Document:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from simulator.check import check_scenario
 from simulator.engine import simulate
-from simulator.errors import DipsimError
+from simulator.errors import DipsimError, shown_path
 from simulator.graph import choose_relation, diagram, dot_program, render, to_dot
 from simulator.loading import LoadedScenario, load_scenario_with_origin
 from simulator.model import Scenario
@@ -70,8 +70,8 @@ def build_report(
     rel = choose_relation(loaded.scenario, relation).id
     warnings: list[str] = []
     run = _view("run", str(path), loaded.scenario, rel, seed, warnings)
-    check = check_scenario(loaded, runs, seed, 0, limits)
-    base = _base_view(loaded, rel, seed, limits, warnings)
+    check = check_scenario(loaded, runs, seed)
+    base = _base_view(loaded, rel, seed, warnings)
     diff = diff_traces(base.trace, run.trace) if base is not None else None
     page = report_page(
         run,
@@ -86,17 +86,16 @@ def build_report(
 
 
 def _base_view(
-    loaded: LoadedScenario, relation: str, seed: int, limits: Limits, warnings: list[str]
+    loaded: LoadedScenario, relation: str, seed: int, warnings: list[str]
 ) -> RunView | None:
     """The run of the scenario a what-if extends (its nearest base), or ``None``."""
-    if not loaded.extends:
+    if loaded.base is None:
         return None
-    base_path = loaded.extends[0]
-    base = load_scenario_with_origin(base_path, limits).scenario
+    base_path, base = loaded.base.path, loaded.base.scenario
     # A what-if may declare relations its base does not have: then the base's first.
     ids = {r.id for r in base.relations}
     rel = relation if relation in ids else base.relations[0].id
-    return _view("base", _shown(base_path), base, rel, seed, warnings)
+    return _view("base", shown_path(base_path), base, rel, seed, warnings)
 
 
 def _view(
@@ -149,15 +148,6 @@ def _version() -> str:
         return metadata.version("dipsim")
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown"
-
-
-def _shown(path: Path) -> str:
-    """A base's path as a person would write it: relative to the working folder when inside it
-    (what-ifs hold their bases' resolved paths)."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 __all__ = ["REPORT_RUNS", "Report", "build_report"]

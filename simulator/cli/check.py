@@ -119,7 +119,7 @@ def check(
         progress = Progress(sys.stderr)
         try:
             loaded = load_scenario_with_origin(path, chosen)
-            reports.append(check_scenario(loaded, runs, seed, explore, chosen, progress))
+            reports.append(check_scenario(loaded, runs, seed, explore, progress))
         except DipsimError as err:
             report(err)
             invalid = True
