@@ -62,13 +62,8 @@ class Simulator:
         self._index = {pair: i for i, pair in enumerate(self.relation_pairs)}
         self._origin = dt.datetime.combine(scenario.start, dt.time())
         self._variables: tuple[tuple[str, VariableSpec], ...] = tuple(scenario.variables.items())
-        self._initial_states = tuple(
-            r.initial or scenario.machine.initial for r in scenario.relations
-        )
-        self._initial_values = tuple(
-            {name: r.variables.get(name, spec.initial_value) for name, spec in self._variables}
-            for r in scenario.relations
-        )
+        self._initial_states = tuple(scenario.initial_state(r) for r in scenario.relations)
+        self._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
         self.rules: tuple[Rule, ...] = compile_rules(scenario, self._index)
         steps = [self._scripted(e) for e in scenario.events]
         # sorted() is stable: events at the same time keep their file order.

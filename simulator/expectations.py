@@ -39,8 +39,7 @@ def relation_of(scenario: Scenario, pair: tuple[str, str] | None) -> str:
 
 
 def _initial_state(scenario: Scenario, relation: str) -> str:
-    spec = next(r for r in scenario.relations if r.id == relation)
-    return spec.initial or scenario.machine.initial
+    return scenario.initial_state(next(r for r in scenario.relations if r.id == relation))
 
 
 def _records(trace: Trace, relation: str) -> Iterator[Record]:

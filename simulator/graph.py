@@ -180,7 +180,7 @@ def diagram(
         return Diagram(scenario.title if title is None else title, spec.initial, nodes, edges)
 
     chosen = choose_relation(scenario, relation)
-    start = chosen.initial or spec.initial
+    start = scenario.initial_state(chosen)
     visited = {start}
     firings: dict[tuple[str, str], list[Firing]] = {}
     step = 0

@@ -38,11 +38,8 @@ def reference_fold(scenario: Scenario, until: dt.date | None = None) -> list[Fol
     origin = dt.datetime.combine(scenario.start, dt.time())
     horizon = dt.datetime.combine(stop, dt.time()) + dt.timedelta(days=1)
     relations = {frozenset(r.pair): r for r in scenario.relations}
-    state = {r.id: r.initial or scenario.machine.initial for r in scenario.relations}
-    values = {
-        r.id: {n: r.variables.get(n, v.initial_value) for n, v in scenario.variables.items()}
-        for r in scenario.relations
-    }
+    state = {r.id: scenario.initial_state(r) for r in scenario.relations}
+    values = {r.id: scenario.initial_values(r) for r in scenario.relations}
     last = {r.id: 0.0 for r in scenario.relations}
     order = sorted(range(len(scenario.events)), key=lambda i: (scenario.events[i].when, i))
     steps: list[FoldStep] = []

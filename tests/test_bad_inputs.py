@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from simulator import simulate
 from simulator.cli import cli
-from simulator.errors import Problem, ScenarioError
+from simulator.errors import Problem, ScenarioError, shown_path
 from simulator.loading import load_scenario, scenario_from_text
 from simulator.yamlread import DEFAULT_LIMITS, Limits
 
@@ -33,14 +33,6 @@ CORPUS = sorted(BAD.glob("*.yaml"))
 EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios" / "examples"
 _NAME = re.compile(r"^\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*\.yaml$")
 _EXPECT = "# expect: "
-
-
-def _shown(folder: Path) -> str:
-    """The folder as dipsim shows paths in messages: relative to the working folder if inside."""
-    try:
-        return str(folder.relative_to(Path.cwd()))
-    except ValueError:
-        return str(folder)
 
 
 def expectations(path: Path) -> list[str]:
@@ -52,7 +44,7 @@ def expectations(path: Path) -> list[str]:
             break
         header.append(line)
     return [
-        f"{path}:{line[len(_EXPECT) :]}".replace("{bad}", _shown(BAD))
+        f"{path}:{line[len(_EXPECT) :]}".replace("{bad}", shown_path(BAD))
         for line in header
         if line.startswith(_EXPECT)
     ]

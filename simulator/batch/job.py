@@ -180,10 +180,7 @@ def _claims(scenario: Scenario, trace: Trace) -> Row:
 
 def _variables(job: Job, trace: Trace, rid: str, final: dict[str, float]) -> Row:
     spec = next(r for r in job.scenario.relations if r.id == rid)
-    highest = {
-        name: spec.variables.get(name, v.initial_value)
-        for name, v in job.scenario.variables.items()
-    }
+    highest = job.scenario.initial_values(spec)
     for r in trace.records:
         if r.relation == rid:
             for name, value in r.variables.items():

@@ -42,6 +42,17 @@ class Scenario(Frozen):
         base = self.event_types[event.type].codes if event.type in self.event_types else Codes()
         return base.merged(event.codes)
 
+    def initial_state(self, relation: RelationSpec) -> str:
+        """The state a relation starts in: its own ``initial``, else the machine's."""
+        return relation.initial or self.machine.initial
+
+    def initial_values(self, relation: RelationSpec) -> dict[str, float]:
+        """A relation's variables at the start: its own values, else each variable's initial."""
+        return {
+            name: relation.variables.get(name, spec.initial_value)
+            for name, spec in self.variables.items()
+        }
+
     def relation(self, pair: tuple[str, str]) -> RelationSpec | None:
         """The declared relation between two actors, whichever way round."""
         wanted = frozenset(pair)
