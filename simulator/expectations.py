@@ -260,7 +260,7 @@ class Tally:
                 ItemResult(
                     "invariants",
                     i,
-                    _label(inv.id, describe_invariant(inv, self.scenario)),
+                    invariant_label(inv, self.scenario),
                     broken is None,
                     evidence,
                     self.runs,
@@ -311,6 +311,11 @@ class Tally:
         )
 
 
+def invariant_label(item: InvariantSpec, scenario: Scenario) -> str:
+    """How reports name an invariant: ``id: sentence``, or the sentence alone."""
+    return _label(item.id, describe_invariant(item, scenario))
+
+
 def _label(name: str | None, sentence: str) -> str:
     return f"{name}: {sentence}" if name else sentence
 
@@ -349,6 +354,7 @@ __all__ = [
     "describe",
     "describe_invariant",
     "first_violation",
+    "invariant_label",
     "is_stochastic",
     "judge",
     "relation_of",

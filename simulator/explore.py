@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from simulator.engine import Simulator
 from simulator.errors import SimulationError
-from simulator.expectations import describe_invariant, first_violation
+from simulator.expectations import first_violation, invariant_label
 from simulator.model import EventSpec, Scenario
 from simulator.seeds import derive_seed
 from simulator.trace import Trace
@@ -187,7 +187,11 @@ def explore(
                 continue
             stale[index] = 0
             trace, again = explorer.run(small, run_seed)
-            label = "runs raise no error" if index == RUN_ERROR else _label(scenario, index)
+            label = (
+                "runs raise no error"
+                if index == RUN_ERROR
+                else invariant_label(scenario.invariants[index], scenario)
+            )
             best[index] = Counterexample(
                 index, label, k, run_seed, 0, explorer.events(small), trace, again[index]
             )
@@ -200,12 +204,6 @@ def explore(
         tuple(dataclasses.replace(best[i], found=found[i]) for i in sorted(best)),
         len(scenario.invariants),
     )
-
-
-def _label(scenario: Scenario, index: int) -> str:
-    inv = scenario.invariants[index]
-    sentence = describe_invariant(inv, scenario)
-    return f"{inv.id}: {sentence}" if inv.id else sentence
 
 
 __all__ = ["Counterexample", "ExploreResult", "Explorer", "Step", "explore", "templates"]
