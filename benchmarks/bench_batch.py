@@ -86,7 +86,7 @@ from transitions import Machine
 from simulator.batch.backends import make_backend
 from simulator.batch.runner import DEFAULT_CHUNK, run_batch
 from simulator.batch.sinks import read_rows
-from simulator.seeds import derive_seed
+from simulator.engine.seeds import derive_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 WHATIF = ROOT / "scenarios" / "whatif" / "retaliation-kills-iranians.yaml"

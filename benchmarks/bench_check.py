@@ -29,12 +29,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from simulator.check import check_scenario
-from simulator.engine import Simulator
-from simulator.explore import explore
-from simulator.loading import LoadedScenario, load_scenario, load_scenario_with_origin
-from simulator.model import ExpectSpec
-from simulator.seeds import derive_seed
+from simulator.check.checker import check_scenario
+from simulator.check.explore import explore
+from simulator.engine.seeds import derive_seed
+from simulator.engine.simulation import Simulator
+from simulator.scenario.loading import LoadedScenario, load_scenario, load_scenario_with_origin
+from simulator.scenario.model import ExpectSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 WHATIF = ROOT / "scenarios" / "whatif" / "retaliation-kills-iranians.yaml"

@@ -3,7 +3,8 @@
 What ``dipsim run scenarios/jan2024.yaml --runs 10000 [--workers 2]`` does after loading the
 scenario — ``run_many(scenario, 10_000, seed, workers)``: derive each run's seed, run it,
 reduce its trace to a summary, fold the summaries into outcomes — timed beside
-:func:`simulator.testing.reference_fold` (a plain loop over the transition table, no SimPy, no
+:func:`simulator.engine.reference.reference_fold` (a plain loop over the transition table, no
+SimPy, no
 ``transitions``, no summaries), the baseline: ``× fold`` is the time per run over the fold's.
 Also timed: the bare ``Simulator.run`` loop over the same seeds (what the summaries and the
 fold into outcomes add to it) and the start-up of a pool of 2 worker processes on its own
@@ -35,12 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.engine import Simulator
-from simulator.loading import load_scenario
-from simulator.model import Scenario
-from simulator.montecarlo import run_many
-from simulator.seeds import derive_seed
-from simulator.testing import reference_fold
+from simulator.engine.montecarlo import run_many
+from simulator.engine.reference import reference_fold
+from simulator.engine.seeds import derive_seed
+from simulator.engine.simulation import Simulator
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "jan2024.yaml"

@@ -1,7 +1,8 @@
 """The cost of one simulated run of scenarios/jan2024.yaml, against the reference fold.
 
 ``Simulator(scenario).run(seed)`` (the Simulator built once, as a batch does) is timed beside
-:func:`simulator.testing.reference_fold` — a plain loop over the transition table, no SimPy, no
+:func:`simulator.engine.reference.reference_fold` — a plain loop over the transition table, no
+SimPy, no
 ``transitions`` — which is the baseline: the ratio says what the engine's machinery costs over
 the bare semantics. Also timed, as one-off costs: building a Simulator, ``simulate()`` (build +
 run) and ``load_scenario`` (read, parse, validate).
@@ -33,10 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.engine import Simulator, simulate
-from simulator.loading import load_scenario
-from simulator.model import Scenario
-from simulator.testing import reference_fold
+from simulator.engine.reference import reference_fold
+from simulator.engine.simulation import Simulator, simulate
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "jan2024.yaml"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from simulator.errors import (
+from simulator.core.errors import (
     DipsimError,
     ExpressionError,
     Location,
@@ -28,10 +28,10 @@ from simulator.errors import (
 
 if TYPE_CHECKING:
     from simulator.batch.runner import run_batch
-    from simulator.engine import Simulator, simulate
-    from simulator.loading import load_scenario
-    from simulator.model import Scenario
-    from simulator.trace import Record, Trace
+    from simulator.engine.simulation import Simulator, simulate
+    from simulator.engine.trace import Record, Trace
+    from simulator.scenario.loading import load_scenario
+    from simulator.scenario.model import Scenario
 
 __all__ = [
     "DipsimError",
@@ -50,13 +50,13 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Simulator": "simulator.engine",
-    "simulate": "simulator.engine",
-    "load_scenario": "simulator.loading",
+    "Simulator": "simulator.engine.simulation",
+    "simulate": "simulator.engine.simulation",
+    "load_scenario": "simulator.scenario.loading",
     "run_batch": "simulator.batch.runner",
-    "Scenario": "simulator.model",
-    "Record": "simulator.trace",
-    "Trace": "simulator.trace",
+    "Scenario": "simulator.scenario.model",
+    "Record": "simulator.engine.trace",
+    "Trace": "simulator.engine.trace",
 }
 
 

@@ -1,7 +1,8 @@
 """A scenario's state machine as a diagram, optionally with the path one run took through it.
 
-Pure functions from a :class:`~simulator.model.Scenario` (and, optionally, a
-:class:`~simulator.trace.Trace`) to text: Mermaid ``stateDiagram-v2`` (:func:`mermaid`, rendered
+Pure functions from a :class:`~simulator.scenario.model.Scenario` (and, optionally, a
+:class:`~simulator.engine.trace.Trace`) to text: Mermaid ``stateDiagram-v2`` (:func:`mermaid`,
+rendered
 by GitHub, MkDocs and mermaid.live) and Graphviz DOT (:func:`dot`); :func:`render` turns DOT into
 SVG or PNG bytes with Graphviz's ``dot`` program. Both texts are drawn from one
 :class:`Diagram` (:func:`diagram`), which an HTML report can also read directly.
@@ -32,8 +33,9 @@ Why not ``transitions``' own diagrams (``transitions.extensions.diagrams.GraphMa
   transitions restyle the graph on every firing, which would slow the engine's shared
   machine.
 
-So the text is written here, from the scenario's :class:`~simulator.model.MachineSpec` (the
-same source ``simulator.machine`` builds the ``transitions`` machine from); the semantics drawn —
+So the text is written here, from the scenario's :class:`~simulator.scenario.model.MachineSpec` (the
+same source ``simulator.engine.machine`` builds the ``transitions`` machine from); the semantics
+drawn —
 declaration order, ``"*"`` meaning every state, guards — are those documented for the format.
 """
 
@@ -47,9 +49,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from simulator.errors import DipsimError, did_you_mean
-from simulator.model import RelationSpec, Scenario, TransitionSpec
-from simulator.trace import Trace
+from simulator.core.errors import DipsimError, did_you_mean
+from simulator.engine.trace import Trace
+from simulator.scenario.model import RelationSpec, Scenario, TransitionSpec
 
 #: The image formats :func:`render` produces.
 IMAGE_FORMATS: Final = ("svg", "png")

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from simulator.model import Scenario
+from simulator.scenario.model import Scenario
 
 STATE_POOL = ("s0", "s1", "s2", "s3", "s4")
 TRIGGER_POOL = ("a", "b", "c", "d")

@@ -1,4 +1,4 @@
-"""Static analysis (``simulator.analysis``): one small scenario per finding, as the user sees it.
+"""Static analysis (``check.analysis``): one small scenario per finding, as the user sees it.
 
 Each test edits :data:`BASE` — a clean scenario: every state reachable and left, every trigger
 fired and handled — and checks the exact findings, printed as ``file:line:col: severity:
@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, note
 
-from simulator.analysis import Finding, analyse
-from simulator.engine import simulate
-from simulator.errors import Location
-from simulator.loading import load_scenario_with_origin, scenario_from_text
-from simulator.model import Scenario
-from simulator.yamlread import read_yaml
+from simulator.check.analysis import Finding, analyse
+from simulator.core.errors import Location
+from simulator.engine.simulation import simulate
+from simulator.scenario.loading import load_scenario_with_origin, scenario_from_text
+from simulator.scenario.model import Scenario
+from simulator.scenario.yamlread import read_yaml
 from tests.conftest import JAN2024, SCENARIOS, scenario_files
 from tests.strategies import scenarios
 
@@ -198,7 +198,7 @@ def test_a_rule_response_fires_a_trigger() -> None:
 
 
 # --- Guards -----------------------------------------------------------------------------------
-# Which guards hold never, always, or neither is decided by simulator.intervals and tested in
+# Which guards hold never, always, or neither is decided by simulator.check.intervals and tested in
 # tests/test_intervals.py; here, that the decisions become findings, with the facts they rest on.
 
 

@@ -16,111 +16,102 @@ PACKAGE = ROOT / "simulator"
 #: What each module may import from the package. Anything missing here is a new module that
 #: must be placed in the flow (add it deliberately).
 ALLOWED: dict[str, set[str]] = {
-    "errors": set(),
-    "files": {"errors"},
-    "expressions": {"errors"},
-    "yamlread": {"errors"},
-    "model": {"errors", "expressions"},
-    "references": {"errors", "expect_refs", "expressions", "model", "yamlread"},
-    "expect_refs": {"errors", "model", "yamlread"},
-    "validation": {"errors", "model", "references", "yamlread"},
-    "whatif": {"errors", "model"},
-    "loading": {"errors", "model", "references", "validation", "whatif", "yamlread"},
-    "machine": {"errors", "expressions", "model"},
-    "intervals": {"errors", "expressions"},
-    "analysis": {"errors", "expressions", "intervals", "model"},
-    "trace": set(),
-    "responses": {"expressions", "model"},
-    "engine": {"errors", "machine", "model", "responses", "trace"},
-    "seeds": set(),
-    "outcomes": set(),
-    "montecarlo": {"engine", "errors", "model", "outcomes", "seeds", "trace"},
-    "testing": {"model"},
-    "report": set(),
-    "report.formats": {"trace"},
-    "report.table": {"trace"},
-    "report.diff": {"trace"},
-    "report.diff_table": {"report.diff", "trace"},
-    "report.outcomes": {"outcomes"},
-    "plots": {"batch.summary", "errors", "files", "outcomes", "trace"},
-    "report.check": {"check", "explore"},
-    "expectations": {"model", "outcomes", "trace"},
-    "explore": {"engine", "errors", "expectations", "model", "seeds", "trace"},
-    "graph": {"errors", "model", "trace"},
-    "report.html_view": {"graph", "model", "trace"},
-    "report.html_parts": {"trace"},
-    "report.html_style": set(),
-    "report.html_figures": {"graph", "report.html_parts", "report.html_view", "trace"},
-    "report.html_events": {
-        "model",
-        "report.diff",
-        "report.html_parts",
-        "report.html_view",
-        "trace",
+    # core/ — bottom: used by all
+    "core": set(),
+    "core.errors": set(),
+    "core.files": {"core.errors"},
+    "core.expressions": {"core.errors"},
+    # scenario/ — file → Scenario
+    "scenario": set(),
+    "scenario.yamlread": {"core.errors"},
+    "scenario.model": {"core.errors", "core.expressions"},
+    "scenario.references": {
+        "core.errors",
+        "core.expressions",
+        "scenario.expect_refs",
+        "scenario.model",
+        "scenario.yamlread",
     },
-    "report.html_diff": {"report.diff", "report.html_parts", "trace"},
-    "report.html_checks": {"check", "report.html_parts"},
-    "report.html_glance": {
-        "check",
-        "report.diff",
-        "report.html_checks",
-        "report.html_diff",
-        "report.html_parts",
-        "report.html_view",
-        "trace",
+    "scenario.expect_refs": {"core.errors", "scenario.model", "scenario.yamlread"},
+    "scenario.validation": {
+        "core.errors",
+        "scenario.model",
+        "scenario.references",
+        "scenario.yamlread",
     },
-    "report.html": {
-        "check",
-        "report.diff",
-        "report.html_checks",
-        "report.html_diff",
-        "report.html_events",
-        "report.html_figures",
-        "report.html_glance",
-        "report.html_parts",
-        "report.html_style",
-        "report.html_view",
+    "scenario.whatif": {"core.errors", "scenario.model"},
+    "scenario.loading": {
+        "core.errors",
+        "scenario.model",
+        "scenario.references",
+        "scenario.validation",
+        "scenario.whatif",
+        "scenario.yamlread",
     },
-    "reporting": {
-        "check",
-        "engine",
-        "errors",
-        "graph",
-        "loading",
-        "model",
-        "plots",
-        "report.diff",
-        "report.html",
-        "trace",
-        "yamlread",
+    # engine/ — Scenario → Trace, many runs → Outcomes
+    "engine": set(),
+    "engine.machine": {"core.errors", "core.expressions", "scenario.model"},
+    "engine.trace": set(),
+    "engine.responses": {"core.expressions", "scenario.model"},
+    "engine.simulation": {
+        "core.errors",
+        "engine.machine",
+        "engine.responses",
+        "engine.trace",
+        "scenario.model",
     },
-    "check": {
-        "analysis",
-        "engine",
-        "errors",
-        "expectations",
-        "explore",
-        "loading",
-        "seeds",
-        "yamlread",
+    "engine.seeds": set(),
+    "engine.outcomes": set(),
+    "engine.montecarlo": {
+        "core.errors",
+        "engine.outcomes",
+        "engine.seeds",
+        "engine.simulation",
+        "engine.trace",
+        "scenario.model",
     },
+    "engine.reference": {"scenario.model"},
+    # check/ — dipsim check
+    "check": set(),
+    "check.intervals": {"core.errors", "core.expressions"},
+    "check.analysis": {"check.intervals", "core.errors", "core.expressions", "scenario.model"},
+    "check.expectations": {"engine.outcomes", "engine.trace", "scenario.model"},
+    "check.explore": {
+        "check.expectations",
+        "core.errors",
+        "engine.seeds",
+        "engine.simulation",
+        "engine.trace",
+        "scenario.model",
+    },
+    "check.checker": {
+        "check.analysis",
+        "check.expectations",
+        "check.explore",
+        "core.errors",
+        "engine.seeds",
+        "engine.simulation",
+        "scenario.loading",
+        "scenario.yamlread",
+    },
+    # batch/ — dipsim batch
     "batch": {"batch.runner", "batch.spec"},
-    "batch.formats": {"errors"},
-    "batch.sinks": {"batch.formats", "errors", "files"},
-    "batch.backends": {"errors"},
-    "batch.spec": {"errors", "model", "validation", "yamlread"},
-    "batch.design": {"batch.spec", "errors"},
+    "batch.formats": {"core.errors"},
+    "batch.sinks": {"batch.formats", "core.errors", "core.files"},
+    "batch.backends": {"core.errors"},
+    "batch.spec": {"core.errors", "scenario.model", "scenario.validation", "scenario.yamlread"},
+    "batch.design": {"batch.spec", "core.errors"},
     "batch.job": {
-        "engine",
-        "errors",
-        "expectations",
-        "model",
-        "montecarlo",
-        "seeds",
-        "trace",
-        "whatif",
+        "check.expectations",
+        "core.errors",
+        "engine.montecarlo",
+        "engine.seeds",
+        "engine.simulation",
+        "engine.trace",
+        "scenario.model",
+        "scenario.whatif",
     },
-    "batch.summary": {"outcomes"},
+    "batch.summary": {"engine.outcomes"},
     "batch.runner": {
         "batch.backends",
         "batch.design",
@@ -128,46 +119,121 @@ ALLOWED: dict[str, set[str]] = {
         "batch.sinks",
         "batch.spec",
         "batch.summary",
-        "errors",
-        "loading",
-        "model",
-        "whatif",
+        "core.errors",
+        "scenario.loading",
+        "scenario.model",
+        "scenario.whatif",
     },
+    # graph/ — diagrams
+    "graph": {"core.errors", "engine.trace", "scenario.model"},
+    # plots/ — figures
+    "plots": {"batch.summary", "core.errors", "core.files", "engine.outcomes", "engine.trace"},
+    # report/ — outputs
+    "report": set(),
+    "report.html": set(),
+    "report.formats": {"engine.trace"},
+    "report.table": {"engine.trace"},
+    "report.diff": {"engine.trace"},
+    "report.diff_table": {"engine.trace", "report.diff"},
+    "report.outcomes": {"engine.outcomes"},
+    "report.check": {"check.checker", "check.explore"},
+    "report.html.view": {"engine.trace", "graph", "scenario.model"},
+    "report.html.parts": {"engine.trace"},
+    "report.html.style": set(),
+    "report.html.figures": {"engine.trace", "graph", "report.html.parts", "report.html.view"},
+    "report.html.events": {
+        "engine.trace",
+        "report.diff",
+        "report.html.parts",
+        "report.html.view",
+        "scenario.model",
+    },
+    "report.html.diff": {"engine.trace", "report.diff", "report.html.parts"},
+    "report.html.checks": {"check.checker", "report.html.parts"},
+    "report.html.glance": {
+        "check.checker",
+        "engine.trace",
+        "report.diff",
+        "report.html.checks",
+        "report.html.diff",
+        "report.html.parts",
+        "report.html.view",
+    },
+    "report.html.page": {
+        "check.checker",
+        "report.diff",
+        "report.html.checks",
+        "report.html.diff",
+        "report.html.events",
+        "report.html.figures",
+        "report.html.glance",
+        "report.html.parts",
+        "report.html.style",
+        "report.html.view",
+    },
+    "report.html.build": {
+        "check.checker",
+        "core.errors",
+        "engine.simulation",
+        "engine.trace",
+        "graph",
+        "plots",
+        "report.diff",
+        "report.html.page",
+        "scenario.loading",
+        "scenario.model",
+        "scenario.yamlread",
+    },
+    # cli/ — the command
     "cli": {
-        "files",
-        "check",
-        "yamlread",
         "batch.runner",
         "batch.sinks",
         "batch.summary",
-        "errors",
-        "engine",
+        "check.checker",
+        "core.errors",
+        "core.files",
+        "engine.montecarlo",
+        "engine.simulation",
         "graph",
-        "loading",
-        "model",
-        "montecarlo",
         "plots",
-        "report.diff",
         "report.check",
+        "report.diff",
         "report.diff_table",
         "report.formats",
+        "report.html.build",
+        "report.html.page",
         "report.outcomes",
         "report.table",
-        "reporting",
-        "report.html",
+        "scenario.loading",
+        "scenario.model",
+        "scenario.yamlread",
     },
-    "__init__": {"batch.runner", "errors", "engine", "loading", "model", "trace"},
+    # the package's public names, and python -m simulator
+    "__init__": {
+        "batch.runner",
+        "core.errors",
+        "engine.simulation",
+        "engine.trace",
+        "scenario.loading",
+        "scenario.model",
+    },
     "__main__": {"cli"},
 }
 
 #: Each third-party library is imported by one module only (so swapping it touches one file).
 OWNERS: dict[str, set[str]] = {
-    "yaml": {"yamlread"},
+    "yaml": {"scenario.yamlread"},
     # loading and whatif only catch pydantic's ValidationError, to locate what it reports.
-    "pydantic": {"model", "validation", "loading", "whatif", "batch.spec"},
-    "pydantic_core": {"model"},
-    "transitions": {"machine"},
-    "simpy": {"engine"},
+    "pydantic": {
+        "scenario.model",
+        "scenario.validation",
+        "scenario.loading",
+        "scenario.whatif",
+        "batch.spec",
+    },
+    "pydantic_core": {"scenario.model"},
+    "transitions": {"engine.machine"},
+    "simpy": {"engine.simulation"},
     "click": {"cli"},
     "pyarrow": {"batch.formats"},
     "dask": {"batch.backends"},
@@ -177,12 +243,21 @@ OWNERS: dict[str, set[str]] = {
 
 
 #: Packages whose modules form one layer (they may import each other freely).
-LAYERS = ("model", "cli", "plots")
+LAYERS = ("scenario.model", "cli", "plots")
+
+#: The sub-packages in the order data flows through them (docs/design.md): a module may import
+#: from its own sub-package and from those before it, never from one after it.
+PIPELINE = ("core", "scenario", "engine", "check", "batch", "graph", "plots", "report", "cli")
 
 
 def _layer(name: str) -> str:
+    return next((layer for layer in LAYERS if name.startswith(f"{layer}.")), name)
+
+
+def _stage(name: str) -> int:
+    """Where a module's sub-package stands in the flow (``__init__``/``__main__`` stand last)."""
     top = name.split(".", maxsplit=1)[0]
-    return top if top in LAYERS else name
+    return PIPELINE.index(top) if top in PIPELINE else len(PIPELINE)
 
 
 def _module_name(path: Path) -> str:
@@ -217,6 +292,28 @@ def test_imports_point_one_way(path: Path) -> None:
         _layer(m.removeprefix("simulator.")) for m in _imports(path) if m.startswith("simulator.")
     } - {name}
     assert internal <= ALLOWED[name], f"simulator.{name} imports {sorted(internal - ALLOWED[name])}"
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_sub_packages_import_only_upstream(path: Path) -> None:
+    """A module imports only from its own sub-package and from those before it in PIPELINE."""
+    name = _module_name(path)
+    later = sorted(
+        m
+        for m in _imports(path)
+        if m.startswith("simulator.") and _stage(m.removeprefix("simulator.")) > _stage(name)
+    )
+    assert not later, f"simulator.{name} imports downstream {later}"
+
+
+def test_the_top_level_reads_as_the_pipeline() -> None:
+    """`ls simulator/` shows the stages of the flow and little else; each package says its job."""
+    entries = {p.name for p in PACKAGE.iterdir() if p.name != "__pycache__"}
+    stages = {f"{s}.py" if (PACKAGE / f"{s}.py").exists() else s for s in PIPELINE}
+    assert entries == stages | {"__init__.py", "__main__.py", "py.typed"}
+    for init in PACKAGE.rglob("__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        assert doc, f"{init.relative_to(PACKAGE)} has no docstring saying what the package does"
 
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -275,8 +372,8 @@ def test_importing_the_package_changes_no_global_state() -> None:
     code = (
         "import logging, multiprocessing, warnings, yaml, pydantic, simpy, transitions; "
         "before = (list(logging.root.handlers), list(warnings.filters)); "
-        "import simulator, simulator.engine, simulator.loading, simulator.cli; "
-        "import simulator.montecarlo; "
+        "import simulator, simulator.engine.simulation, simulator.scenario.loading, simulator.cli; "
+        "import simulator.engine.montecarlo; "
         "assert list(logging.root.handlers) == before[0], 'logging handlers changed'; "
         "assert list(warnings.filters) == before[1], 'warnings filters changed'; "
         "assert multiprocessing.get_start_method(allow_none=True) is None; print('ok')"

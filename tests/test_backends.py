@@ -27,7 +27,7 @@ from simulator.batch.backends import (
     SequentialBackend,
     make_backend,
 )
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 from tests.conftest import ROOT
 
 # --- work sent to the workers ------------------------------------------------------------------

@@ -24,9 +24,9 @@ from click.testing import CliRunner
 
 from simulator import simulate
 from simulator.cli import cli
-from simulator.errors import Problem, ScenarioError, shown_path
-from simulator.loading import load_scenario, scenario_from_text
-from simulator.yamlread import DEFAULT_LIMITS, Limits
+from simulator.core.errors import Problem, ScenarioError, shown_path
+from simulator.scenario.loading import load_scenario, scenario_from_text
+from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits
 
 BAD = Path(__file__).resolve().parent / "bad"
 CORPUS = sorted(BAD.glob("*.yaml"))

@@ -12,13 +12,13 @@ from simulator.batch.design import design_points, grid_values
 from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk
 from simulator.batch.spec import BatchSpec, load_batch_spec
 from simulator.batch.summary import Tally, machine_order, parameter_columns
-from simulator.engine import simulate
-from simulator.errors import ScenarioError
-from simulator.expectations import first_violation, judge
-from simulator.loading import load_scenario
-from simulator.model import ExpectSpec
-from simulator.seeds import derive_seed
-from simulator.whatif import set_value
+from simulator.check.expectations import first_violation, judge
+from simulator.core.errors import ScenarioError
+from simulator.engine.seeds import derive_seed
+from simulator.engine.simulation import simulate
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import ExpectSpec
+from simulator.scenario.whatif import set_value
 from tests.conftest import BATCHES, SCENARIOS
 
 

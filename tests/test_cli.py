@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import cli
-from simulator.trace import Trace
+from simulator.engine.trace import Trace
 from tests.conftest import ROOT
 
 SCENARIO = """\

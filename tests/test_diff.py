@@ -20,11 +20,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import cli
-from simulator.engine import simulate
-from simulator.loading import load_scenario
+from simulator.engine.simulation import simulate
+from simulator.engine.trace import Record, RelationEnd, Trace
 from simulator.report.diff import StateGap, TraceDiff, diff_json, diff_traces
 from simulator.report.diff_table import diff_table
-from simulator.trace import Record, RelationEnd, Trace
+from simulator.scenario.loading import load_scenario
 from tests.conftest import JAN2024
 
 Edit = Callable[[str], str]

@@ -35,8 +35,8 @@ from pydantic import BaseModel
 from simulator import load_scenario, simulate
 from simulator.batch.spec import METRICS, BatchSpec, DesignSpec, load_batch_spec
 from simulator.cli import cli
-from simulator.loading import WHATIF_KEYS
-from simulator.model import EDIT_KINDS, Scenario
+from simulator.scenario.loading import WHATIF_KEYS
+from simulator.scenario.model import EDIT_KINDS, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -1,4 +1,4 @@
-"""Unit tests of the engine (:mod:`simulator.engine`): order, variables, guards, stopping."""
+"""Unit tests of :mod:`simulator.engine.simulation`: order, variables, guards, stopping."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from simulator import engine
-from simulator.engine import Simulator, days_since, event_effects, simulate
-from simulator.loading import load_scenario
-from simulator.machine import RelationMachine
-from simulator.model import Scenario
-from simulator.trace import Trace
-from simulator.yamlread import dump_yaml
+from simulator.engine import simulation as engine
+from simulator.engine.machine import RelationMachine
+from simulator.engine.simulation import Simulator, days_since, event_effects, simulate
+from simulator.engine.trace import Trace
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
+from simulator.scenario.yamlread import dump_yaml
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "poke", "source": "calm", "dest": "tense"},
@@ -427,7 +427,7 @@ def test_guard_error_names_the_event_and_values() -> None:
     """A guard that cannot be evaluated stops the run with a SimulationError naming the event,
     the guard and the variable values (never a bare Python exception)."""
     from simulator import SimulationError
-    from simulator.model import Scenario
+    from simulator.scenario.model import Scenario
 
     data = {
         "dipsim": 1,

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.engine import Simulator, simulate
-from simulator.errors import ScenarioError
-from simulator.expectations import Tally, check_runs, first_violation, is_stochastic, judge
-from simulator.explore import explore
-from simulator.loading import load_scenario
-from simulator.model import Scenario
-from simulator.seeds import derive_seed
+from simulator.check.expectations import Tally, check_runs, first_violation, is_stochastic, judge
+from simulator.check.explore import explore
+from simulator.core.errors import ScenarioError
+from simulator.engine.seeds import derive_seed
+from simulator.engine.simulation import Simulator, simulate
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
 from tests.conftest import JAN2024, SCENARIOS
 
 FIRST = SCENARIOS / "examples" / "first.yaml"

@@ -1,4 +1,4 @@
-"""Unit tests of the guard and probability language (:mod:`simulator.expressions`)."""
+"""Unit tests of the guard and probability language (:mod:`simulator.core.expressions`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from simulator.errors import DipsimError, ExpressionError
-from simulator.expressions import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, Expression, parse_expression
+from simulator.core.errors import DipsimError, ExpressionError
+from simulator.core.expressions import (
+    FUNCTIONS,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    Expression,
+    parse_expression,
+)
 
 FUNCTION_LIST = "abs, clamp, exp, log, max, min, sqrt"
 

@@ -10,8 +10,8 @@ from typing import IO
 
 import pytest
 
-from simulator import files
-from simulator.errors import DipsimError
+from simulator.core import files
+from simulator.core.errors import DipsimError
 
 
 @pytest.fixture

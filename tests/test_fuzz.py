@@ -1,5 +1,5 @@
 """Fuzzing the loader: whatever the input, it returns a scenario or raises a located
-:class:`~simulator.errors.ScenarioError` — never any other exception.
+:class:`~simulator.core.errors.ScenarioError` — never any other exception.
 
 Four sources of input: the real scenarios with random mutations (lines deleted, duplicated,
 swapped or re-indented, characters inserted or deleted, values replaced by random scalars);
@@ -24,9 +24,9 @@ import yaml
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from simulator.errors import ScenarioError
-from simulator.loading import load_scenario, scenario_from_text
-from simulator.model import Scenario
+from simulator.core.errors import ScenarioError
+from simulator.scenario.loading import load_scenario, scenario_from_text
+from simulator.scenario.model import Scenario
 from tests.conftest import JAN2024, SCENARIOS
 from tests.strategies import scenario_data
 

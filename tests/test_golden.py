@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine import simulate
-from simulator.loading import load_scenario
+from simulator.engine.simulation import simulate
 from simulator.report.formats import trace_to_json
 from simulator.report.table import trace_table
+from simulator.scenario.loading import load_scenario
 from tests.conftest import ROOT, SCENARIOS, scenario_files
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import cli
-from simulator.engine import simulate
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
+from simulator.engine.simulation import simulate
 from simulator.graph import (
     Diagram,
     Edge,
@@ -34,8 +34,8 @@ from simulator.graph import (
     to_dot,
     to_mermaid,
 )
-from simulator.loading import load_scenario
-from simulator.model import Scenario
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
 from tests.conftest import JAN2024, SCENARIOS
 
 FIRST = SCENARIOS / "examples" / "first.yaml"

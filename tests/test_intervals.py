@@ -1,4 +1,4 @@
-"""Guards as sets of values (``simulator.intervals``): exact regions, what is left undecided,
+"""Guards as sets of values (``simulator.check.intervals``): exact regions, what is left undecided,
 the widening at computed boundaries, and agreement with evaluating the guard."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from simulator.expressions import parse_expression
-from simulator.intervals import (
+from simulator.check.intervals import (
     EMPTY,
     FALSE,
     FULL,
@@ -25,6 +24,7 @@ from simulator.intervals import (
     may_overlap,
     surely_overlap,
 )
+from simulator.core.expressions import parse_expression
 
 #: Two variables in [0, 1] and one parameter, as in tests/test_analysis.py's scenario.
 GUARDS = Guards({"tension": (0.0, 1.0), "trust": (0.0, 1.0)}, {"limit": 1.0})

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine import simulate
-from simulator.loading import load_scenario
-from simulator.model import Scenario
-from simulator.trace import Record, Trace
+from simulator.engine.simulation import simulate
+from simulator.engine.trace import Record, Trace
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
 from tests.conftest import JAN2024
 
 PAK_IRN = "PAK-IRN"

@@ -1,4 +1,4 @@
-"""Unit tests of the relation state machine (:mod:`simulator.machine`)."""
+"""Unit tests of the relation state machine (:mod:`simulator.engine.machine`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from simulator.machine import Outcome, RelationMachine, RelationModel
-from simulator.model import MachineSpec
+from simulator.engine.machine import Outcome, RelationMachine, RelationModel
+from simulator.scenario.model import MachineSpec
 
 
 def machine(

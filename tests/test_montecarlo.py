@@ -14,11 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.engine import Simulator, simulate
-from simulator.errors import SimulationError
-from simulator.loading import load_scenario
-from simulator.model import Scenario
-from simulator.montecarlo import (
+from simulator.core.errors import SimulationError
+from simulator.engine.montecarlo import (
     MAX_CHUNK,
     MIN_CHUNK,
     TOP_PATHS,
@@ -29,10 +26,13 @@ from simulator.montecarlo import (
     run_many,
     summarize,
 )
-from simulator.outcomes import DaysToReach, Outcomes, PathCount, Proportion, wilson_interval
+from simulator.engine.outcomes import DaysToReach, Outcomes, PathCount, Proportion, wilson_interval
+from simulator.engine.seeds import derive_seed
+from simulator.engine.simulation import Simulator, simulate
+from simulator.engine.trace import Trace
 from simulator.report.outcomes import outcomes_json
-from simulator.seeds import derive_seed
-from simulator.trace import Trace
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
 
 #: Two relations; AAA-BBB goes calm → tense (day 1) → calm (day 3.5) → tense (day 5) and is
 #: poked again on day 6 (no transition); AAA-CCC only chats (no transition). 10 days in all.

@@ -31,13 +31,13 @@ from simulator.batch.runner import run_batch
 from simulator.batch.sinks import read_rows
 from simulator.batch.summary import Tally, typed_row
 from simulator.cli import cli
-from simulator.engine import simulate
-from simulator.errors import DipsimError
-from simulator.loading import load_scenario
-from simulator.model import Scenario
-from simulator.montecarlo import run_many
-from simulator.outcomes import Outcomes
-from simulator.trace import Trace
+from simulator.core.errors import DipsimError
+from simulator.engine.montecarlo import run_many
+from simulator.engine.outcomes import Outcomes
+from simulator.engine.simulation import simulate
+from simulator.engine.trace import Trace
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
 from tests.conftest import JAN2024, SCENARIOS
 
 LOGNORMAL = SCENARIOS / "whatif" / "return-delayed-lognormal.yaml"

@@ -9,13 +9,13 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from simulator.engine import Simulator, simulate
-from simulator.loading import scenario_from_text, scenario_to_yaml
-from simulator.machine import Outcome, RelationMachine
-from simulator.model import MachineSpec, Scenario
+from simulator.engine.machine import Outcome, RelationMachine
+from simulator.engine.reference import reference_fold
+from simulator.engine.simulation import Simulator, simulate
+from simulator.engine.trace import Trace
 from simulator.report.formats import trace_to_json
-from simulator.testing import reference_fold
-from simulator.trace import Trace
+from simulator.scenario.loading import scenario_from_text, scenario_to_yaml
+from simulator.scenario.model import MachineSpec, Scenario
 from tests.strategies import GUARDS, TRIGGER_POOL, machine_data, scenarios
 
 
@@ -147,7 +147,7 @@ TestRelationMachine = RelationMachineModel.TestCase
 
 def test_guard_pool_is_valid() -> None:
     """The guards the strategies draw from parse and read only ``x`` (else they test nothing)."""
-    from simulator.expressions import parse_expression
+    from simulator.core.expressions import parse_expression
 
     for text in GUARDS:
         assert parse_expression(text).names == frozenset({"x"})
@@ -156,7 +156,7 @@ def test_guard_pool_is_valid() -> None:
 def test_engine_agrees_with_fold_on_every_scenario_without_rules() -> None:
     """On every shipped scenario, with its rules switched off, the engine and the reference fold
     agree record for record (parameters in guards included)."""
-    from simulator.loading import load_scenario
+    from simulator.scenario.loading import load_scenario
     from tests.conftest import scenario_files
 
     checked = 0

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine import simulate
-from simulator.loading import load_scenario
+from simulator.engine.simulation import simulate
+from simulator.engine.trace import Record, RelationEnd, Trace
 from simulator.report.formats import CSV_FIELDS, CSV_TAIL, trace_to_csv, trace_to_json
 from simulator.report.table import trace_table
-from simulator.trace import Record, RelationEnd, Trace
+from simulator.scenario.loading import load_scenario
 
 
 @pytest.fixture(scope="module")

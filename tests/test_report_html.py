@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from simulator import reporting
 from simulator.cli import cli
 from simulator.cli.report import DEFAULT_RUNS
-from simulator.engine import simulate
-from simulator.errors import DipsimError
-from simulator.loading import load_scenario
-from simulator.report.html import inline_svg
-from simulator.reporting import REPORT_RUNS, build_report
-from simulator.trace import Trace
+from simulator.core.errors import DipsimError
+from simulator.engine.simulation import simulate
+from simulator.engine.trace import Trace
+from simulator.report.html import build as reporting
+from simulator.report.html.build import REPORT_RUNS, build_report
+from simulator.report.html.page import inline_svg
+from simulator.scenario.loading import load_scenario
 from tests.conftest import JAN2024, SCENARIOS
 
 if TYPE_CHECKING:

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.loading import load_scenario
-from simulator.montecarlo import run_many
-from simulator.outcomes import (
+from simulator.engine.montecarlo import run_many
+from simulator.engine.outcomes import (
     DaysToReach,
     Outcomes,
     PathCount,
@@ -21,6 +20,7 @@ from simulator.outcomes import (
     StateOutcome,
 )
 from simulator.report.outcomes import CSV_FIELDS, outcomes_csv, outcomes_json, outcomes_table
+from simulator.scenario.loading import load_scenario
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.engine import Simulator, simulate
-from simulator.model import Delay, Scenario
-from simulator.responses import sample_delay
-from simulator.trace import Trace
+from simulator.engine.responses import sample_delay
+from simulator.engine.simulation import Simulator, simulate
+from simulator.engine.trace import Trace
+from simulator.scenario.model import Delay, Scenario
 from tests.strategies import TRIGGER_POOL, scenario_data
 
 

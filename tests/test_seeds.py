@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.seeds import SEED_LIMIT, derive_seed
+from simulator.engine.seeds import SEED_LIMIT, derive_seed
 from tests.conftest import ROOT
 
 #: Computed once with the derivation as documented and hard-coded: if one of these changes,
@@ -42,7 +42,7 @@ def test_the_documented_encoding() -> None:
 
 def test_same_in_another_process_with_another_hash_seed() -> None:
     """The derivation does not depend on the process's string-hash salt (unlike hash())."""
-    code = "from simulator.seeds import derive_seed; print(derive_seed(3, 17))"
+    code = "from simulator.engine.seeds import derive_seed; print(derive_seed(3, 17))"
     for hash_seed in ("0", "12345"):
         done = subprocess.run(
             [sys.executable, "-c", code],

@@ -31,7 +31,7 @@ from simulator.batch.sinks import (
     read_columns,
     read_rows,
 )
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 from tests.conftest import ROOT
 
 COLUMNS: list[Column] = [

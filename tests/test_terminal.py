@@ -26,8 +26,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import cli, step
-from simulator.engine import simulate
-from simulator.loading import load_scenario
+from simulator.engine.simulation import simulate
+from simulator.engine.trace import Record, RelationEnd, Trace
 from simulator.report.table import (
     CONFLICT,
     COOPERATION,
@@ -39,7 +39,7 @@ from simulator.report.table import (
     table_parts,
     trace_table,
 )
-from simulator.trace import Record, RelationEnd, Trace
+from simulator.scenario.loading import load_scenario
 from tests.conftest import JAN2024, ROOT, scenario_files
 
 FIRST = ROOT / "scenarios" / "examples" / "first.yaml"

@@ -1,4 +1,4 @@
-"""Validation of scenario files, through :func:`simulator.loading.load_scenario` on tmp files.
+"""Validation of scenario files, through :func:`~simulator.scenario.loading.load_scenario`.
 
 Each test edits one small valid scenario (:data:`BASE`) and checks the problems reported, as the
 user sees them: ``path:line:col: key.path: message``.
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.errors import ScenarioError
-from simulator.loading import load_scenario, load_scenario_with_origin
-from simulator.model import Scenario
+from simulator.core.errors import ScenarioError
+from simulator.scenario.loading import load_scenario, load_scenario_with_origin
+from simulator.scenario.model import Scenario
 
 SOURCE_TEXT = "Officials said that Yesterday A struck  B\non Tuesday, near the border.\n"
 

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.engine import simulate
-from simulator.errors import ScenarioError
-from simulator.loading import load_scenario
-from simulator.model import Scenario
-from simulator.trace import Record
-from simulator.whatif import (
+from simulator.core.errors import ScenarioError
+from simulator.engine.simulation import simulate
+from simulator.engine.trace import Record
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
+from simulator.scenario.whatif import (
     EditError,
     consequences,
     parse_path,
@@ -317,8 +317,8 @@ def test_reactions_as_rules_reproduce_the_replay(jan: Scenario) -> None:
 def test_raising_retaliation_probability_does_not_lower_retaliation_share() -> None:
     """Monotonicity, checked with fixed seeds: over 300 seeds, the share of runs in which the
     retaliation rule fires does not fall as its probability rises."""
-    from simulator.engine import Simulator
-    from simulator.whatif import set_value as set_
+    from simulator.engine.simulation import Simulator
+    from simulator.scenario.whatif import set_value as set_
 
     rules = load_scenario(SCENARIOS / "whatif" / "reactions-as-rules.yaml")
     shares = []

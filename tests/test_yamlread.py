@@ -1,4 +1,4 @@
-"""Unit tests of safe YAML reading with positions (:mod:`simulator.yamlread`)."""
+"""Unit tests of safe YAML reading with positions (:mod:`simulator.scenario.yamlread`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from types import FrameType
 
 import pytest
 
-from simulator.errors import Location, ScenarioError
-from simulator.yamlread import (
+from simulator.core.errors import Location, ScenarioError
+from simulator.scenario.yamlread import (
     DEFAULT_LIMITS,
     Limits,
     dump_yaml,

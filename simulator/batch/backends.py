@@ -37,7 +37,7 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
-from simulator.errors import DipsimError, did_you_mean
+from simulator.core.errors import DipsimError, did_you_mean
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from simulator.batch.spec import BatchSpec, ParameterSpec
-from simulator.errors import BatchError
+from simulator.core.errors import BatchError
 
 Point = tuple[Any, ...]
 

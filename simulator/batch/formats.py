@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Protocol
 
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 
 Column = tuple[str, str]
 """A result column: its name and kind (``"int"``, ``"float"``, ``"str"`` or ``"bool"``)."""

@@ -17,14 +17,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.engine import Simulator
-from simulator.errors import DipsimError
-from simulator.expectations import first_violation, judge
-from simulator.model import Scenario
-from simulator.montecarlo import summarize
-from simulator.seeds import derive_seed
-from simulator.trace import Trace
-from simulator.whatif import set_value
+from simulator.check.expectations import first_violation, judge
+from simulator.core.errors import DipsimError
+from simulator.engine.montecarlo import summarize
+from simulator.engine.seeds import derive_seed
+from simulator.engine.simulation import Simulator
+from simulator.engine.trace import Trace
+from simulator.scenario.model import Scenario
+from simulator.scenario.whatif import set_value
 
 Column = tuple[str, str]
 Row = dict[str, Any]

@@ -24,9 +24,9 @@ from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk, sc
 from simulator.batch.sinks import MANIFEST, ResultSink, SinkError, read_rows
 from simulator.batch.spec import BatchSpec, LoadedSpec, load_batch_spec
 from simulator.batch.summary import CLAIM_PREFIXES, Tally
-from simulator.errors import BatchError, DipsimError
-from simulator.loading import DEFAULT_LIMITS, Limits, load_scenario
-from simulator.model import Scenario
+from simulator.core.errors import BatchError, DipsimError
+from simulator.scenario.loading import DEFAULT_LIMITS, Limits, load_scenario
+from simulator.scenario.model import Scenario
 
 #: Runs per task unless the spec or the caller says otherwise: about a fifth of a second of work
 #: at this machine's ~400 µs per run, far above a Dask task's ~1.5 ms of overhead.
@@ -138,7 +138,7 @@ def _check_paths(job: Job, spec: BatchSpec) -> None:
     try:
         scenario_at(job, job.points[0])
         if spec.design.kind == "grid":
-            from simulator.whatif import set_value
+            from simulator.scenario.whatif import set_value
 
             for p in spec.parameters:
                 for value in grid_values(p):
@@ -172,7 +172,8 @@ def run_batch(
         scheduler: A running Dask scheduler's address (``dask`` only; else a local cluster).
         chunk_size: Runs per task (part of what ``resume`` checks: resume with the same size).
         progress: Called with (runs done, runs in all) after each chunk.
-        limits: Bounds on the spec and scenario files (see :class:`simulator.yamlread.Limits`).
+        limits: Bounds on the spec and scenario files (see
+        :class:`simulator.scenario.yamlread.Limits`).
 
     Raises:
         DipsimError: The spec or scenario is invalid, a library is missing, or the results

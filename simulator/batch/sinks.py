@@ -38,7 +38,7 @@ from simulator.batch.formats import (
     pyarrow_modules,
     suffix_of,
 )
-from simulator.files import write_atomically
+from simulator.core.files import write_atomically
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1

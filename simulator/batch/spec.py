@@ -12,10 +12,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from simulator.errors import ScenarioError
-from simulator.model.base import Date, Frozen, invalid
-from simulator.validation import translate_errors
-from simulator.yamlread import DEFAULT_LIMITS, Limits, read_yaml_file
+from simulator.core.errors import ScenarioError
+from simulator.scenario.model.base import Date, Frozen, invalid
+from simulator.scenario.validation import translate_errors
+from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml_file
 
 Metric = Literal[
     "final_state", "days_in_state", "first_entered", "transitions", "variables", "expectations"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.outcomes import wilson_interval
+from simulator.engine.outcomes import wilson_interval
 
 #: Metric columns are named after their relation: ``PAK-IRN.final_state``.
 METRIC_COLUMN = re.compile(r"^[A-Z][A-Z0-9_]*-[A-Z][A-Z0-9_]*\.")

@@ -17,7 +17,7 @@ from simulator.cli.common import (
     table_or_json_option,
     write,
 )
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 
 
 @click.command()

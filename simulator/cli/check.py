@@ -18,7 +18,7 @@ from simulator.cli.common import (
     write,
 )
 from simulator.cli.run import Progress
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 
 #: What stands out in a check's text on a terminal: verdicts, warnings, the result line.
 _MARKS = (
@@ -108,9 +108,9 @@ def check(
     Exit status: 0 all passed; 1 a check failed (an expectation, an invariant, an error
     finding, or with --strict a warning); 2 a scenario could not be loaded.
     """
-    from simulator.check import check_scenario
-    from simulator.loading import load_scenario_with_origin
+    from simulator.check.checker import check_scenario
     from simulator.report.check import check_json, check_text
+    from simulator.scenario.loading import load_scenario_with_origin
 
     chosen = limits_from(limits)
     reports = []

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from simulator.errors import DipsimError, ScenarioError
+from simulator.core.errors import DipsimError, ScenarioError
 
 if TYPE_CHECKING:
-    from simulator.yamlread import Limits
+    from simulator.scenario.yamlread import Limits
 
 #: A check failed (an expectation did not hold, an error-level finding).
 EXIT_FAILED = 1
@@ -45,7 +45,7 @@ def write(text: str | bytes, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    from simulator.files import save_bytes
+    from simulator.core.files import save_bytes
 
     try:
         save_bytes(out, text if isinstance(text, bytes) else text.encode("utf-8"))
@@ -86,7 +86,7 @@ out_option = click.option(
 
 
 class LimitType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
-    """``NAME=N``: one of :class:`simulator.yamlread.Limits`' fields and its new value."""
+    """``NAME=N``: one of :class:`simulator.scenario.yamlread.Limits`' fields and its new value."""
 
     name = "NAME=N"
 
@@ -95,8 +95,8 @@ class LimitType(click.ParamType):  # type: ignore[type-arg]  # generic only in n
     ) -> tuple[str, int]:
         if isinstance(value, tuple):
             return value  # already converted (a default)
-        from simulator.errors import did_you_mean
-        from simulator.yamlread import Limits
+        from simulator.core.errors import did_you_mean
+        from simulator.scenario.yamlread import Limits
 
         names = [f.name for f in dataclasses.fields(Limits)]
         name, sep, number = str(value).partition("=")
@@ -129,6 +129,6 @@ limit_option = click.option(
 
 def limits_from(pairs: tuple[tuple[str, int], ...]) -> Limits:
     """The default limits with the ``--limit`` options given applied."""
-    from simulator.yamlread import DEFAULT_LIMITS
+    from simulator.scenario.yamlread import DEFAULT_LIMITS
 
     return dataclasses.replace(DEFAULT_LIMITS, **dict(pairs))

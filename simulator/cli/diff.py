@@ -14,7 +14,7 @@ from simulator.cli.common import (
     table_or_json_option,
     write,
 )
-from simulator.errors import DipsimError, ScenarioError
+from simulator.core.errors import DipsimError, ScenarioError
 
 
 @click.command()
@@ -53,10 +53,10 @@ def diff(
     differ day by day, and the final states. The exit status is 0 whether or not the traces
     differ (this is a report, not a check); 2 if either scenario is invalid.
     """
-    from simulator.engine import simulate
-    from simulator.loading import load_scenario
+    from simulator.engine.simulation import simulate
     from simulator.report.diff import diff_json, diff_traces
     from simulator.report.diff_table import diff_table
+    from simulator.scenario.loading import load_scenario
 
     traces = []
     errors: list[DipsimError] = []

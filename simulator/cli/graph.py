@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import fail, limit_option, limits_from, out_option, write
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 
 
 @click.command()
@@ -91,12 +91,12 @@ def _draw(
 ) -> str | bytes:
     """The diagram as ``dipsim graph`` writes it: text, or image bytes."""
     from simulator.graph import choose_relation, diagram, render, to_dot, to_mermaid
-    from simulator.loading import load_scenario
+    from simulator.scenario.loading import load_scenario
 
     scenario = load_scenario(path, limits_from(limits))
     trace = None
     if with_trace:
-        from simulator.engine import simulate
+        from simulator.engine.simulation import simulate
 
         # Checked before the run, so that a misspelt relation is reported at once.
         choose_relation(scenario, relation)

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import fail, limit_option, limits_from, write
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 
-#: Runs that judge a stochastic scenario's claims (``simulator.reporting.REPORT_RUNS``; written
+#: Runs that judge a stochastic scenario's claims (``simulator.report.html.build.REPORT_RUNS``;
+#: written
 #: out here so that ``dipsim --help`` need not import the library, and a test keeps them equal).
 DEFAULT_RUNS = 200
 
@@ -70,7 +71,7 @@ def report(
     Graphviz's dot program and the timeline matplotlib (the plot extra); without them the page
     says so in their place and a warning is printed.
     """
-    from simulator.reporting import build_report
+    from simulator.report.html.build import build_report
 
     generated = None
     if timestamp:

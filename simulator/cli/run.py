@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from simulator.cli.common import DateType, fail, limit_option, limits_from, out_option, write
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 
 if TYPE_CHECKING:
-    from simulator.model import Scenario
     from simulator.report.table import TableStyle
+    from simulator.scenario.model import Scenario
 
 
 @click.command()
@@ -102,7 +102,7 @@ def run(
     intervals), days in each state, days until each state is reached, the commonest paths.
     """
     from simulator.cli.step import check_step, step_run, table_style, use_color
-    from simulator.loading import load_scenario
+    from simulator.scenario.loading import load_scenario
 
     if step:
         check_step(fmt, out, runs)
@@ -147,7 +147,7 @@ def _one_run(
     style: TableStyle | None = None,
 ) -> str:
     """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``)."""
-    from simulator.engine import simulate
+    from simulator.engine.simulation import simulate
 
     trace = simulate(scenario, seed=seed, until=until)
     if plot is not None:
@@ -181,7 +181,7 @@ def _many_runs(
 ) -> str:
     """The outcomes of ``runs`` runs, as ``dipsim run --runs`` prints them (and drawn, with
     ``plot``)."""
-    from simulator.montecarlo import run_many
+    from simulator.engine.montecarlo import run_many
     from simulator.report.outcomes import outcomes_csv, outcomes_json, outcomes_table
 
     progress = Progress(sys.stderr)

@@ -15,7 +15,7 @@ def schema(out: Path | None) -> None:
     """Print the JSON Schema of the scenario format (for editors' completion and checks)."""
     import json
 
-    from simulator.model import Scenario
+    from simulator.scenario.model import Scenario
 
     document = Scenario.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -19,7 +19,7 @@ import click
 from simulator.report.table import PLAIN, Role, TableParts, TableStyle, table_parts
 
 if TYPE_CHECKING:
-    from simulator.model import Scenario
+    from simulator.scenario.model import Scenario
 
 #: Foreground colours: states from green (the machine's first, calm state) through yellow and
 #: magenta to red (its last); conflict red and cooperation green, as in the figures of
@@ -111,7 +111,7 @@ def step_run(
     color: bool,
 ) -> None:
     """``dipsim run --step``: one run (its timeline drawn, with ``plot``), shown in steps."""
-    from simulator.engine import simulate
+    from simulator.engine.simulation import simulate
 
     trace = simulate(scenario, seed=seed, until=until)
     if plot is not None:

@@ -2,7 +2,7 @@
 
 The only package that imports matplotlib (the ``plot`` extra), and only inside its functions, so
 that ``import simulator.plots`` costs nothing and a missing matplotlib is reported, when a figure
-is asked for, as a :class:`~simulator.errors.DipsimError` naming the extra.
+is asked for, as a :class:`~simulator.core.errors.DipsimError` naming the extra.
 
 Figures are built as ``matplotlib.figure.Figure`` objects on an Agg canvas, never through
 ``pyplot``: no global figure registry, no backend switch, nothing left behind in the caller's
@@ -10,8 +10,8 @@ matplotlib. Each function returns the Figure, so a report can restyle it or turn
 with :func:`figure_bytes` (PNG or SVG, the SVG byte-for-byte the same for the same input);
 :func:`save` writes it to a file whose suffix picks the format.
 
-Like the reports, the figures read only traces (:mod:`simulator.trace`), Monte Carlo outcomes
-(:mod:`simulator.outcomes`) and batch result rows (dicts, as ``batch.sinks.read_rows`` yields
+Like the reports, the figures read only traces (:mod:`simulator.engine.trace`), Monte Carlo outcomes
+(:mod:`simulator.engine.outcomes`) and batch result rows (dicts, as ``batch.sinks.read_rows`` yields
 them); they never need the engine.
 
 One module per job: :mod:`~simulator.plots.style` (matplotlib, style, colours, bytes and

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from simulator.batch.summary import parameter_columns
-from simulator.outcomes import wilson_interval
+from simulator.engine.outcomes import wilson_interval
 from simulator.plots.batch_counts import (
     BatchCounts,
     Cell,

@@ -13,7 +13,7 @@ from simulator.batch.summary import (
     relations_in,
     typed_row,
 )
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
 
 #: A numeric parameter with more distinct values than this is cut into bins (for the x axis).
 MAX_X_VALUES = 12

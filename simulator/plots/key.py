@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from simulator.engine.trace import Record
 from simulator.plots.style import goldstein_colour
-from simulator.trace import Record
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from simulator.trace import Record
+from simulator.engine.trace import Record
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

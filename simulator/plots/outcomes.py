@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.errors import DipsimError
-from simulator.outcomes import Outcomes, RelationOutcomes
+from simulator.core.errors import DipsimError
+from simulator.engine.outcomes import Outcomes, RelationOutcomes
 from simulator.plots.style import new_figure, percent_axis, state_colour, styled
 
 if TYPE_CHECKING:

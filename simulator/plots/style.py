@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.errors import DipsimError
-from simulator.files import save_bytes
+from simulator.core.errors import DipsimError
+from simulator.core.files import save_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

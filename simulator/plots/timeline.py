@@ -7,7 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from simulator.errors import DipsimError
+from simulator.core.errors import DipsimError
+from simulator.engine.trace import Record, Trace
 from simulator.plots.key import draw_key
 from simulator.plots.labels import label_events, marker_area
 from simulator.plots.style import (
@@ -19,7 +20,6 @@ from simulator.plots.style import (
     new_figure,
     styled,
 )
-from simulator.trace import Record, Trace
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

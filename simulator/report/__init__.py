@@ -1,4 +1,5 @@
-"""Outputs made from traces: tables, JSON and CSV (plots and HTML come later).
+"""Outputs made from traces and outcomes: tables, JSON, CSV, diffs, check reports, the HTML page.
 
-Everything here reads :class:`~simulator.trace.Trace` objects only.
+Everything here reads :class:`~simulator.engine.trace.Trace` objects and outcomes; only
+:mod:`simulator.report.html.build` loads and runs a scenario, to feed the page.
 """

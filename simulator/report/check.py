@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from simulator.check import CheckReport
-from simulator.explore import Counterexample
+from simulator.check.checker import CheckReport
+from simulator.check.explore import Counterexample
 
 _MARK = {True: "PASS", False: "FAIL"}
 

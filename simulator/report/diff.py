@@ -1,6 +1,7 @@
 """Where a what-if's trace departs from its base's: the debrief a class discusses.
 
-:func:`diff_traces` compares two :class:`~simulator.trace.Trace` objects (nothing else: a trace
+:func:`diff_traces` compares two :class:`~simulator.engine.trace.Trace` objects (nothing else: a
+trace
 read back from JSON is as good as a fresh one); :func:`diff_json` renders the result for programs
 and :func:`simulator.report.diff_table.diff_table` for people. Records are read by attribute
 only, so fields that the engine adds later (e.g. ``caused_by``) do not disturb the comparison.
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.trace import Record, RelationEnd, Trace
+from simulator.engine.trace import Record, RelationEnd, Trace
 
 DIFF_FORMAT = 1
 ARROW = "→"

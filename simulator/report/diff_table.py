@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import textwrap
 
+from simulator.engine.trace import Record, RelationEnd
 from simulator.report.diff import (
     ARROW,
     Departure,
@@ -16,7 +17,6 @@ from simulator.report.diff import (
     record_key,
     relations_of,
 )
-from simulator.trace import Record, RelationEnd
 
 DATE_W = 10  # the date column: YYYY-MM-DD
 

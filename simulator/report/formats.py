@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from simulator.trace import Trace
+from simulator.engine.trace import Trace
 
 CSV_FIELDS = (
     "t",

@@ -1,6 +1,6 @@
 """Monte Carlo outcomes as a table for people, as JSON and as CSV for programs.
 
-Everything here reads an :class:`~simulator.outcomes.Outcomes` object only.
+Everything here reads an :class:`~simulator.engine.outcomes.Outcomes` object only.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import math
 import textwrap
 
-from simulator.outcomes import QUANTILE_LEVELS, Outcomes, Proportion, StateOutcome
+from simulator.engine.outcomes import QUANTILE_LEVELS, Outcomes, Proportion, StateOutcome
 
 ARROW = "→"
 

@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from simulator.trace import Record, Trace
+from simulator.engine.trace import Record, Trace
 
 ARROW = "→"
 

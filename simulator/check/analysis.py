@@ -1,0 +1,569 @@
+"""Static analysis of a scenario: what its machine and rules can and cannot do, without a run.
+
+``analyse`` looks at a validated scenario and returns located :class:`Finding` s — things that
+are legal but probably not what the author meant. Their codes, by severity:
+
+- warning: ``unreachable-state``, ``dead-end-state`` (reachable, not ``final``, no way out),
+  ``unhandled-trigger`` (an event or rule response no transition takes, which moves no variable
+  and matches no rule either: it is only recorded), ``unsatisfiable-guard``,
+  ``nondeterministic-transitions`` (same trigger, shared source, guards that can hold at once;
+  or a transition shadowed by an earlier one), ``unbounded-cascade``, ``rule-never-matches``;
+- info: ``final-state-has-exits``, ``unhandled-trigger`` (the event still moves a variable or
+  matches a rule — the replay's appeals and calls are written so), ``unfired-trigger`` (a
+  transition no event or rule can fire), ``always-true-guard``, ``nondeterministic-transitions``
+  (an unguarded transition after a guarded one: the "otherwise" branch), ``unused-event-type``.
+
+What is decided, and what is approximated (always in the direction of saying less):
+
+- **Reachability** follows transitions from the machine's and the relations' initial states and
+  ignores guards, so a state reported unreachable is unreachable in every run; a state reported
+  reachable may still never be entered (its only way in may have a guard that never holds).
+- **Guards** are read by :mod:`simulator.check.intervals` as sets of values of the variables within
+  their declared ``[min, max]``: comparisons (chained too) of a linear expression of *one*
+  variable with constants or parameters, ``and``/``or``/``not`` and ``a if c else b`` are
+  decided; anything else (two variables in one comparison, ``min``, ``abs`` of a variable, ...)
+  counts as "may or may not hold". A guard is reported unsatisfiable only when it surely holds
+  nowhere, always true only when it surely holds everywhere within the bounds (boundaries that
+  had to be computed are widened so that rounding cannot produce a wrong finding).
+- **Competing transitions** (same trigger, overlapping sources) are reported when both guards
+  can, or may, hold for the same values (an undecided guard may hold anywhere); the engine then
+  fires the first declared. A later one is reported shadowed entirely only when the earlier
+  one's guard surely holds wherever the later one's may.
+- **Triggers and rules**: the event types a run can produce are the scripted events' types and,
+  to a fixed point, the response types of rules whose ``when.type`` can match them. Actors,
+  targets, relations and states of patterns are ignored there (over-approximated).
+- **Cascades**: rule R may set off rule R' when R's response can match R''s ``when`` by type,
+  and by actor, target and relation as far as the patterns fix them (a role ``target`` is
+  resolved to ``when.target`` only if no event with several targets can match ``when``; ``state``
+  and guards are ignored). A cycle of such rules none of which has ``max_fires`` is reported:
+  only ``max_responses`` stops it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from simulator.check.intervals import Approx, Guards, may_overlap, surely_overlap
+from simulator.core.errors import KeyPath, Location, format_key_path
+from simulator.core.expressions import Expression
+from simulator.scenario.model import Codes, EventPattern, RuleSpec, Scenario, TransitionSpec
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the analysis found, at the YAML location of the thing concerned."""
+
+    severity: Severity
+    code: str
+    location: Location
+    key_path: KeyPath
+    message: str
+
+    def __str__(self) -> str:
+        path = format_key_path(self.key_path)
+        where = f"{path}: " if path else ""
+        return f"{self.location}: {self.severity}: {where}{self.message} [{self.code}]"
+
+
+class _Raw(NamedTuple):
+    """A finding before it is located."""
+
+    severity: Severity
+    code: str
+    path: KeyPath
+    message: str
+
+
+def analyse(scenario: Scenario, locate: Callable[[KeyPath], Location]) -> list[Finding]:
+    """All findings, sorted by (location line, column), then code.
+
+    Args:
+        scenario: A validated scenario.
+        locate: Turns a key path (``("machine", "states", 3)``) into where it is written.
+    """
+    ctx = _Context(scenario)
+    raw = [
+        *_state_findings(ctx),
+        *_trigger_findings(ctx),
+        *_guard_findings(ctx),
+        *_overlap_findings(ctx),
+        *_rule_findings(ctx),
+        *_cascade_findings(ctx),
+    ]
+    found = [Finding(r.severity, r.code, locate(r.path), r.path, r.message) for r in raw]
+    # A stable sort: findings at one place keep the order they were made in (file order).
+    return sorted(found, key=lambda f: (f.location.line or 0, f.location.column or 0, f.code))
+
+
+# --- The scenario, prepared -------------------------------------------------------------------
+
+
+class _Context:
+    """What several checks need: states, transitions' sources, guards, the rules that can fire."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.s = scenario
+        self.states = scenario.machine.state_names
+        bounds = {name: (v.min, v.max) for name, v in scenario.variables.items()}
+        self.guards = Guards(bounds, scenario.parameters)
+        self.handled = {t.trigger for t in scenario.machine.transitions}
+        # Rules that may fire at all: enabled, a chance above 0, fires left, a possible guard.
+        self.live = [
+            (i, r)
+            for i, r in enumerate(scenario.rules)
+            if r.enabled
+            and r.probability != 0.0
+            and r.max_fires != 0
+            and not self.guards.never(self.approx(r.when.guard))
+        ]
+        self.active, self.produced = self._fixed_point()
+
+    def approx(self, guard: Expression | None) -> Approx:
+        return self.guards.approx(None if guard is None else guard.text)
+
+    def sources(self, t: TransitionSpec) -> tuple[str, ...]:
+        return self.states if "*" in t.source else t.source
+
+    def _fixed_point(self) -> tuple[list[tuple[int, RuleSpec]], set[str]]:
+        """The live rules some event can set off, and every event type a run can produce."""
+        produced = {e.type for e in self.s.events}
+        active: dict[int, RuleSpec] = {}
+        grew = True
+        while grew:
+            grew = False
+            for i, r in self.live:
+                if i not in active and _may_match_type(r.when, produced):
+                    active[i] = r
+                    produced.add(r.respond.type)
+                    grew = True
+        return sorted(active.items()), produced
+
+
+def _may_match_type(p: EventPattern, types: set[str]) -> bool:
+    return bool(types) if p.type is None else not types.isdisjoint(p.type)
+
+
+def _quote(names: Iterable[str], limit: int = 4) -> str:
+    items = [repr(n) for n in names]
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+def _describe(i: int, t: TransitionSpec) -> str:
+    source = ", ".join(t.source)
+    return f"transitions[{i}] ({t.trigger}: {source} → {t.dest})"
+
+
+# --- States -----------------------------------------------------------------------------------
+
+
+def _state_findings(ctx: _Context) -> Iterator[_Raw]:
+    machine = ctx.s.machine
+    starts = [machine.initial, *(r.initial for r in ctx.s.relations if r.initial)]
+    starts = sorted(set(starts), key=ctx.states.index)
+    reachable = _reachable(ctx, starts)
+    exits = {
+        name: [
+            (i, t)
+            for i, t in enumerate(machine.transitions)
+            if name in ctx.sources(t) and t.dest != name
+        ]
+        for name in ctx.states
+    }
+    origin = (
+        f"the initial state {starts[0]!r}"
+        if len(starts) == 1
+        else f"the initial states {_quote(starts)}"
+    )
+    for i, state in enumerate(machine.states):
+        at: KeyPath = ("machine", "states", i)
+        if state.name not in reachable:
+            yield _Raw(
+                "warning",
+                "unreachable-state",
+                at,
+                f"state {state.name!r} cannot be reached: no chain of transitions leads to it "
+                f"from {origin}, so no relation is ever in it; add a transition into it or "
+                "remove it",
+            )
+        elif not state.final and not exits[state.name] and len(ctx.states) > 1:
+            # (A one-state machine has nowhere to go: a dead end there says nothing.)
+            yield _Raw(
+                "warning",
+                "dead-end-state",
+                at,
+                f"state {state.name!r} is a dead end: no transition leads out of it, so a "
+                "relation that enters it stays there; add a way out, or mark it 'final: true' "
+                "if that is intended",
+            )
+        if state.final and exits[state.name]:
+            leaving = [_describe(j, t) for j, t in exits[state.name]]
+            yield _Raw(
+                "info",
+                "final-state-has-exits",
+                at,
+                f"state {state.name!r} is marked final, yet {', '.join(leaving[:3])}"
+                f"{' and more' if len(leaving) > 3 else ''} lead(s) out of it: the engine does "
+                "not stop at final states",
+            )
+
+
+def _reachable(ctx: _Context, starts: Sequence[str]) -> set[str]:
+    # Guards are ignored: a state unreachable here is unreachable whatever the variables do.
+    successors: dict[str, set[str]] = {}
+    for t in ctx.s.machine.transitions:
+        for source in ctx.sources(t):
+            successors.setdefault(source, set()).add(t.dest)
+    seen = set(starts)
+    todo = list(starts)
+    while todo:
+        for nxt in successors.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+# --- Triggers ---------------------------------------------------------------------------------
+
+
+def _trigger_findings(ctx: _Context) -> Iterator[_Raw]:
+    s = ctx.s
+    for i, e in enumerate(s.events):
+        if e.type not in ctx.handled:
+            subject = f"event {e.id!r} is"
+            yield _unhandled(
+                ctx, ("events", i, "type"), subject, e.type, e.codes, e.effects, scripted=True
+            )
+    for i, r in ctx.active:
+        if r.respond.type not in ctx.handled:
+            path: KeyPath = ("rules", i, "respond", "type")
+            subject = f"the responses of rule {r.id!r} are"
+            respond = r.respond
+            yield _unhandled(ctx, path, subject, respond.type, respond.codes, respond.effects)
+    for i, t in enumerate(s.machine.transitions):
+        if t.trigger not in ctx.produced:
+            yield _Raw(
+                "info",
+                "unfired-trigger",
+                ("machine", "transitions", i),
+                f"{_describe(i, t)} never fires: no event has type {t.trigger!r} and no rule "
+                "that can fire responds with it",
+            )
+
+
+def _unhandled(
+    ctx: _Context,
+    path: KeyPath,
+    subject: str,
+    trigger: str,
+    codes: Codes | None,
+    explicit: Mapping[str, float],
+    *,
+    scripted: bool = False,
+) -> _Raw:
+    """An event type no transition takes. Worth a warning only when a rule's response does
+    nothing else either: a type without transitions that moves a variable or sets off a rule is
+    a documented way of writing scenarios (jan2024.yaml's appeals and calls), and a scripted
+    event that does nothing at all still records what happened (jan2024.yaml's statement that
+    the dead were not Iranian) — a note, not a warning. A rule that schedules an inert response,
+    though, is almost surely a mistake."""
+    base = ctx.s.event_types[trigger].codes if trigger in ctx.s.event_types else Codes()
+    moved = _moved(ctx.s, base.merged(codes), explicit)
+    rules = [
+        r.id
+        for _, r in ctx.live
+        if _may_match_type(r.when, {trigger})
+        or (r.cancel_on is not None and _may_match_type(r.cancel_on, {trigger}))
+    ]
+    does = [f"moving {_quote(moved)}"] if moved else []
+    does += [f"matching rule {_quote(rules, 2)}"] if rules else []
+    if does:
+        return _Raw(
+            "info",
+            "unhandled-trigger",
+            path,
+            f"no transition takes trigger {trigger!r}, so {subject} always recorded as "
+            f"no_transition (still {' and '.join(does)})",
+        )
+    return _Raw(
+        "info" if scripted else "warning",
+        "unhandled-trigger",
+        path,
+        f"{subject} only recorded: no transition takes trigger {trigger!r}, no variable moves "
+        "and no rule matches"
+        + ("" if scripted else "; add a transition, effects or codes, or drop the rule"),
+    )
+
+
+def _moved(s: Scenario, codes: Codes, explicit: Mapping[str, float]) -> list[str]:
+    """The variables an event changes (as ``responses.effects_for`` computes it)."""
+    moved = []
+    for name, spec in s.variables.items():
+        if name in explicit:
+            change = explicit[name]
+        else:
+            change = spec.per_goldstein * (codes.goldstein or 0.0)
+        if change != 0.0:
+            moved.append(name)
+    return moved
+
+
+# --- Guards -----------------------------------------------------------------------------------
+
+
+def _guard_findings(ctx: _Context) -> Iterator[_Raw]:
+    for i, t in enumerate(ctx.s.machine.transitions):
+        at: KeyPath = ("machine", "transitions", i, "guard")
+        yield from _judge(ctx, at, t.guard, f"{_describe(i, t)} never fires")
+    for i, r in enumerate(ctx.s.rules):
+        yield from _judge(
+            ctx, ("rules", i, "when", "guard"), r.when.guard, f"rule {r.id!r} never fires"
+        )
+        if r.cancel_on is not None:
+            yield from _judge(
+                ctx,
+                ("rules", i, "cancel_on", "guard"),
+                r.cancel_on.guard,
+                f"rule {r.id!r}'s cancel_on never cancels anything",
+            )
+
+
+def _judge(ctx: _Context, at: KeyPath, guard: Expression | None, effect: str) -> Iterator[_Raw]:
+    if guard is None:
+        return
+    a = ctx.approx(guard)
+    if ctx.guards.never(a):
+        yield _Raw(
+            "warning",
+            "unsatisfiable-guard",
+            at,
+            f"guard {guard.text!r} can never hold {_given(ctx, guard)}: {effect}; correct the "
+            "guard or the bounds",
+        )
+    elif ctx.guards.always(a):
+        yield _Raw(
+            "info",
+            "always-true-guard",
+            at,
+            f"guard {guard.text!r} always holds {_given(ctx, guard)}, so it decides nothing; "
+            "drop it or correct it",
+        )
+
+
+def _given(ctx: _Context, guard: Expression) -> str:
+    facts = [
+        f"{name} in [{spec.min:g}, {spec.max:g}]"
+        for name, spec in ctx.s.variables.items()
+        if name in guard.names
+    ]
+    facts += [f"{name} = {v:g}" for name, v in ctx.s.parameters.items() if name in guard.names]
+    return f"given {', '.join(facts)}" if facts else "whatever the variables' values"
+
+
+# --- Competing transitions --------------------------------------------------------------------
+
+
+def _overlap_findings(ctx: _Context) -> Iterator[_Raw]:
+    transitions = ctx.s.machine.transitions
+    for j, later in enumerate(transitions):
+        for i, earlier in enumerate(transitions[:j]):
+            if earlier.trigger != later.trigger:
+                continue
+            shared = [s for s in ctx.sources(earlier) if s in ctx.sources(later)]
+            if shared:
+                yield from _compete(ctx, (i, earlier), (j, later), shared)
+
+
+def _compete(
+    ctx: _Context,
+    first: tuple[int, TransitionSpec],
+    second: tuple[int, TransitionSpec],
+    shared: Sequence[str],
+) -> Iterator[_Raw]:
+    (i, t1), (j, t2) = first, second
+    g1, g2 = ctx.approx(t1.guard), ctx.approx(t2.guard)
+    if not may_overlap(g1, g2):
+        return  # the guards exclude each other
+    at: KeyPath = ("machine", "transitions", j)
+    where = f"from {_quote(shared)}"
+    order = "transitions are tried in the order declared and the first whose guard holds fires"
+    if ctx.guards.covers(g1, g2):
+        yield _Raw(
+            "warning",
+            "nondeterministic-transitions",
+            at,
+            f"{_describe(j, t2)} can never fire {where}: {_describe(i, t1)} takes the same "
+            f"trigger and its guard holds whenever this one's does ({order}); remove one, or "
+            "make their guards exclusive",
+        )
+    elif t1.guard is not None and t2.guard is None:
+        yield _Raw(
+            "info",
+            "nondeterministic-transitions",
+            at,
+            f"{_describe(j, t2)} is the fallback of {_describe(i, t1)} {where}: it fires only "
+            f"when {t1.guard.text!r} does not hold ({order})",
+        )
+    else:
+        can = "can" if surely_overlap(g1, g2) else "may"
+        yield _Raw(
+            "warning",
+            "nondeterministic-transitions",
+            at,
+            f"{_describe(j, t2)} and {_describe(i, t1)} both take trigger {t1.trigger!r} "
+            f"{where}, and their guards {can} hold at once: then transitions[{i}] fires "
+            f"({order}); make the guards exclusive, or check the order is the one you mean",
+        )
+
+
+# --- Rules ------------------------------------------------------------------------------------
+
+
+def _rule_findings(ctx: _Context) -> Iterator[_Raw]:
+    active = {i for i, _ in ctx.active}
+    for i, r in ctx.live:
+        if i in active:
+            continue
+        wanted = _quote(r.when.type or ())
+        yield _Raw(
+            "warning",
+            "rule-never-matches",
+            ("rules", i, "when"),
+            f"rule {r.id!r} never fires: "
+            + (
+                f"no event has type {wanted} and no rule that can fire responds with it"
+                if r.when.type
+                else "the scenario has no events"
+            ),
+        )
+    used = {e.type for e in ctx.s.events} | ctx.handled
+    for r in ctx.s.rules:
+        used.add(r.respond.type)
+        used.update(r.when.type or ())
+        if r.cancel_on is not None:
+            used.update(r.cancel_on.type or ())
+    for name in ctx.s.event_types:
+        if name not in used:
+            yield _Raw(
+                "info",
+                "unused-event-type",
+                ("event_types", name),
+                f"event type {name!r} is declared but no event, transition or rule uses it",
+            )
+
+
+# --- Cascades of rules ------------------------------------------------------------------------
+
+
+class _Out(NamedTuple):
+    """What a rule's responses can look like; None means "any"."""
+
+    type: str
+    actors: frozenset[str] | None
+    targets: frozenset[str] | None
+    relation: frozenset[str] | None
+
+
+def _cascade_findings(ctx: _Context) -> Iterator[_Raw]:
+    rules = dict(ctx.active)
+    outs = {i: _response_shape(ctx, r) for i, r in rules.items()}
+    # A rule with max_fires stops any cycle through it: leave those out of the graph.
+    unlimited = [i for i, r in rules.items() if r.max_fires is None]
+    edges = {i: {k for k in unlimited if _may_match(outs[i], rules[k].when)} for i in unlimited}
+    for cycle in _cycles(unlimited, edges):
+        names = [rules[i].id for i in cycle]
+        if len(cycle) == 1:
+            r = rules[cycle[0]]
+            what = (
+                f"rule {r.id!r} can answer its own responses ({r.respond.type!r} matches its "
+                "when) without end"
+            )
+        else:
+            what = f"rules {_quote(names, 6)} can set each other off in a cycle without end"
+        yield _Raw(
+            "warning",
+            "unbounded-cascade",
+            ("rules", cycle[0]),
+            f"{what}: none has max_fires, so only max_responses ({ctx.s.max_responses}) stops "
+            "the cascade; set max_fires, or a cancel_on that ends the exchange",
+        )
+
+
+def _response_shape(ctx: _Context, r: RuleSpec) -> _Out:
+    several = _several_targets_may_match(ctx, r.when)
+
+    def resolve(role: str) -> frozenset[str] | None:
+        if role == "actor":
+            return frozenset(r.when.actor) if r.when.actor else None
+        if role == "target":
+            # The response takes the trigger's *first* target; the pattern only says that one
+            # of its targets matches, which fixes the first only for single-target events.
+            return frozenset(r.when.target) if r.when.target and not several else None
+        return frozenset({role})
+
+    targets: frozenset[str] | None = frozenset()
+    for role in r.respond.target:
+        one = resolve(role)
+        targets = None if one is None or targets is None else targets | one
+    pair = r.respond.relation or r.when.relation
+    return _Out(
+        r.respond.type,
+        resolve(r.respond.actor),
+        targets,
+        frozenset(pair) if pair else None,
+    )
+
+
+def _several_targets_may_match(ctx: _Context, p: EventPattern) -> bool:
+    events = any(len(e.target) > 1 and _may_match_type(p, {e.type}) for e in ctx.s.events)
+    responses = any(
+        len(r.respond.target) > 1 and _may_match_type(p, {r.respond.type}) for _, r in ctx.active
+    )
+    return events or responses
+
+
+def _may_match(out: _Out, p: EventPattern) -> bool:
+    def meets(have: frozenset[str] | None, want: tuple[str, ...] | None) -> bool:
+        return want is None or have is None or not have.isdisjoint(want)
+
+    return (
+        _may_match_type(p, {out.type})
+        and meets(out.actors, p.actor)
+        and meets(out.targets, p.target)
+        and (p.relation is None or out.relation is None or out.relation == frozenset(p.relation))
+    )
+
+
+def _cycles(nodes: Sequence[int], edges: Mapping[int, set[int]]) -> list[list[int]]:
+    """The strongly connected components that hold a cycle, each sorted, in node order."""
+    reach = {n: _reach(n, edges) for n in nodes}
+    seen: set[int] = set()
+    out: list[list[int]] = []
+    for n in nodes:
+        if n in seen:
+            continue
+        component = sorted(m for m in nodes if m in reach[n] and n in reach[m])
+        seen.update(component)
+        if len(component) > 1 or n in edges[n]:
+            out.append(component)
+    return out
+
+
+def _reach(start: int, edges: Mapping[int, set[int]]) -> set[int]:
+    """Every node reachable from ``start`` by one edge or more."""
+    seen: set[int] = set()
+    todo = list(edges[start])
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(edges[n])
+    return seen
+
+
+__all__ = ["Finding", "Severity", "analyse"]

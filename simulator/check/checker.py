@@ -1,0 +1,131 @@
+"""``dipsim check``: everything that can be said of a scenario without being asked.
+
+A check is three passes over a loaded (hence valid) scenario: static analysis of its machine
+and rules (:mod:`simulator.check.analysis`), its ``expect`` items and ``invariants`` judged on runs
+(one run when nothing in it is random, else ``runs`` runs of derived seeds), and optionally a
+hunt for invariant violations with random event sequences (:mod:`simulator.check.explore`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.check.analysis import Finding, analyse
+from simulator.check.expectations import ItemResult, Tally, is_stochastic
+from simulator.check.explore import ExploreResult, explore
+from simulator.core.errors import KeyPath, Location, shown_path
+from simulator.engine.seeds import derive_seed
+from simulator.engine.simulation import Simulator
+from simulator.scenario.loading import LoadedScenario
+from simulator.scenario.yamlread import Document
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What ``dipsim check`` found in one scenario."""
+
+    path: Path
+    findings: tuple[Finding, ...]
+    results: tuple[ItemResult, ...]
+    runs: int
+    stochastic: bool
+    seed: int
+    explored: ExploreResult | None
+
+    def failures(self, strict: bool = False) -> int:
+        """How many checks failed: expectations, invariants, counterexamples found, and
+        error findings (warnings too when ``strict``)."""
+        failing = {"error", "warning"} if strict else {"error"}
+        return (
+            sum(not r.passed for r in self.results)
+            + sum(f.severity in failing for f in self.findings)
+            + (len(self.explored.counterexamples) if self.explored else 0)
+        )
+
+
+def check_scenario(
+    loaded: LoadedScenario,
+    runs: int = 1000,
+    seed: int = 0,
+    explore_sequences: int = 0,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Analyse ``loaded``, judge its claims on runs, and explore if asked.
+
+    Args:
+        loaded: A scenario with the document it came from (for locating findings).
+        runs: Runs to judge a stochastic scenario's claims on (a deterministic one runs once).
+        seed: Master seed; run ``k`` uses ``derive_seed(seed, k)`` as ``dipsim run --runs`` does.
+        explore_sequences: Random event sequences to hunt invariant violations with (0: none).
+        progress: Called with (done, total) runs.
+    """
+    scenario = loaded.scenario
+    # A what-if's findings may sit in its bases' files: its own come first, then by file (the
+    # analysis sorts by line and column, which interleaves files).
+    own = loaded.document.file
+    findings = sorted(
+        analyse(scenario, _locator(loaded)),
+        key=lambda f: (f.location.file != own, f.location.file),
+    )
+    stochastic = is_stochastic(scenario)
+    n = runs if stochastic else 1
+    results: tuple[ItemResult, ...] = ()
+    if scenario.expect or scenario.invariants:
+        sim = Simulator(scenario)
+        tally = Tally(scenario, n)
+        for k in range(n):
+            run_seed = derive_seed(seed, k) if stochastic else seed
+            tally.add(sim.run(run_seed), k)
+            if progress is not None:
+                progress(k + 1, n)
+        results = tuple(tally.results())
+    explored = (
+        explore(scenario, explore_sequences, seed, progress) if explore_sequences > 0 else None
+    )
+    return CheckReport(loaded.path, tuple(findings), results, n, stochastic, seed, explored)
+
+
+def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
+    """Where a key path of the loaded scenario is written.
+
+    A what-if's scenario mixes its own keys with its bases': a path is placed in the what-if if
+    written there, else in the nearest base that writes it (events and rules found by id, since
+    edits renumber them), else at the nearest enclosing key of the what-if. The bases'
+    documents are the ones loading read; their files are shown as the user would write them.
+    """
+    own = loaded.document
+    if not loaded.base:
+        return own.locate
+    bases = [b.document for b in loaded.bases]
+    scenario = loaded.scenario
+
+    def by_id(doc: Document, path: KeyPath) -> KeyPath | None:
+        if len(path) < 2 or path[0] not in {"events", "rules"} or not isinstance(path[1], int):
+            return path
+        items = scenario.events if path[0] == "events" else scenario.rules
+        wanted = items[path[1]].id if path[1] < len(items) else None
+        written = doc.data.get(path[0]) if isinstance(doc.data, dict) else None
+        for i, item in enumerate(written if isinstance(written, list) else []):
+            if isinstance(item, dict) and item.get("id") == wanted:
+                return (path[0], i, *path[2:])
+        return None
+
+    def locate(path: KeyPath) -> Location:
+        found = by_id(own, path)
+        if found is not None and found[:2] in own.positions:
+            return own.locate(found)
+        for doc in bases:
+            found = by_id(doc, path)
+            if found is not None and found[:2] in doc.positions:
+                at = doc.locate(found)
+                return Location(shown_path(Path(at.file)), at.line, at.column)
+        return own.locate(path)
+
+    return locate
+
+
+__all__ = ["CheckReport", "check_scenario"]

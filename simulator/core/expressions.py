@@ -1,0 +1,325 @@
+"""The guard and probability language: small, safe, compiled once.
+
+Guards (``tension >= 0.6``) and probabilities (``0.2 + 0.5 * tension``) are written by
+people who share scenario files, so the text is never given to ``eval``. It is parsed by
+Python's own parser (which runs nothing) and then every node is checked against a short
+whitelist: numbers, booleans, variable names, arithmetic, comparisons, ``and``/``or``/
+``not``, conditional expressions and a few named functions. The checked tree is compiled into
+nested closures, so evaluating a guard costs a few function calls and no parsing.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.core.errors import ExpressionError, did_you_mean
+
+Value = float | bool
+Env = Mapping[str, float]
+Compiled = Callable[[Env], Any]
+
+#: Longest expression text accepted; guards are one-liners, and the bound keeps the parser
+#: (which recurses) far from its limits on hostile input.
+MAX_LENGTH = 500
+#: Deepest syntax tree accepted.
+MAX_DEPTH = 32
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return lo if x < lo else hi if x > hi else x
+
+
+#: The functions an expression may call, by name, with their number of arguments.
+FUNCTIONS: dict[str, tuple[Callable[..., float], int | None]] = {
+    "min": (lambda *args: min(args), None),
+    "max": (lambda *args: max(args), None),
+    "abs": (abs, 1),
+    "clamp": (_clamp, 3),
+    "exp": (math.exp, 1),
+    "log": (math.log, 1),
+    "sqrt": (math.sqrt, 1),
+}
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.Mod: operator.mod,
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+_SYMBOL: dict[type[ast.AST], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.Mod: "%",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed, checked and compiled expression.
+
+    Attributes:
+        text: The source text, as written.
+        names: The variable names it reads.
+    """
+
+    text: str
+    names: frozenset[str]
+    _fn: Compiled = field(repr=False, compare=False)
+    bound: tuple[tuple[str, float], ...] = ()
+
+    def __call__(self, env: Env) -> Any:
+        """Evaluate against variable values; a missing name raises ``KeyError``."""
+        return self._fn(env)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def bind(self, constants: Mapping[str, float]) -> Expression:
+        """This expression with ``constants`` compiled in as fixed values."""
+        if not constants or not (self.names & constants.keys()):
+            return self
+        return parse_expression(self.text, constants=constants)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Compiled closures do not pickle; the text does, and recompiles to the same function.
+        # (Scenarios travel to worker processes this way.)
+        return (parse_expression, (self.text, None, dict(self.bound) or None))
+
+
+def parse_expression(
+    text: str,
+    allowed_names: frozenset[str] | None = None,
+    constants: Mapping[str, float] | None = None,
+) -> Expression:
+    """Parse and compile ``text``.
+
+    Args:
+        text: The expression.
+        allowed_names: The variable names it may use; ``None`` accepts any name.
+        constants: Names compiled in as fixed values (a scenario's ``parameters``); they are
+            not among the expression's ``names``.
+
+    Raises:
+        ExpressionError: The text is not a valid expression of the language.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected an expression as text, got {text!r}")
+    if not text.strip():
+        raise ExpressionError("empty expression")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression {_shown(text, 40)} is {len(text)} characters long (limit {MAX_LENGTH})"
+        )
+    # Python's parser refuses leading blanks; offsets are shifted back so they index ``text``.
+    lead = len(text) - len(text.lstrip())
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        offset = (err.offset - 1 + lead) if err.offset else None
+        raise ExpressionError(f"syntax error in {_shown(text)}: {err.msg}", offset) from None
+    except (RecursionError, MemoryError, ValueError) as err:
+        raise ExpressionError(f"cannot parse {_shown(text)}: {err}") from None
+    names: set[str] = set()
+    try:
+        fn = _Compiler(text, allowed_names, names, constants or {}).compile(tree.body, depth=1)
+    except ExpressionError as err:
+        if err.offset is None or not lead:
+            raise
+        raise ExpressionError(str(err), err.offset + lead) from None
+    used = tuple(
+        sorted((k, float(v)) for k, v in (constants or {}).items() if k in _mentions(tree))
+    )
+    return Expression(text=text, names=frozenset(names), _fn=fn, bound=used)
+
+
+class _Compiler:
+    def __init__(
+        self,
+        text: str,
+        allowed: frozenset[str] | None,
+        names: set[str],
+        constants: Mapping[str, float],
+    ) -> None:
+        self.text = text
+        # The text as messages quote it: a 500-character guard is not repeated whole.
+        self.shown = _shown(text)
+        self.allowed = allowed
+        self.names = names
+        self.constants = constants
+
+    def fail(self, node: ast.AST, what: str) -> ExpressionError:
+        offset = getattr(node, "col_offset", None)
+        return ExpressionError(f"{what} is not allowed in {self.shown}", offset)
+
+    def compile(self, node: ast.expr, depth: int) -> Compiled:
+        if depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"expression {self.shown} is nested too deeply (limit {MAX_DEPTH})"
+            )
+        d = depth + 1
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool):
+                return _const(value)
+            if isinstance(value, int | float):
+                try:
+                    return _const(float(value))
+                except OverflowError:
+                    # An integer literal of hundreds of digits: float() cannot hold it.
+                    digits = str(value)
+                    raise ExpressionError(
+                        f"the number {digits[:12]}... ({len(digits)} digits) is too large "
+                        f"for floating point in {self.shown}",
+                        getattr(node, "col_offset", None),
+                    ) from None
+            raise self.fail(node, f"the constant {value!r}")
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.compile(node.operand, d)
+            if isinstance(node.op, ast.Not):
+                return lambda env: not operand(env)
+            if isinstance(node.op, ast.USub):
+                return lambda env: -operand(env)
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            raise self.fail(node, "the operator '~'")
+        if isinstance(node, ast.BinOp):
+            op = _BINARY.get(type(node.op))
+            if op is None:
+                raise self.fail(node, f"the operator {type(node.op).__name__}")
+            left, right = self.compile(node.left, d), self.compile(node.right, d)
+            return lambda env: op(left(env), right(env))
+        if isinstance(node, ast.BoolOp):
+            parts = [self.compile(v, d) for v in node.values]
+            if isinstance(node.op, ast.And):
+                return lambda env: all(p(env) for p in parts)
+            return lambda env: any(p(env) for p in parts)
+        if isinstance(node, ast.Compare):
+            return self._compare(node, d)
+        if isinstance(node, ast.IfExp):
+            test, body, orelse = (self.compile(n, d) for n in (node.test, node.body, node.orelse))
+            return lambda env: body(env) if test(env) else orelse(env)
+        if isinstance(node, ast.Call):
+            return self._call(node, d)
+        raise self.fail(node, _describe(node))
+
+    def _name(self, node: ast.Name) -> Compiled:
+        name = node.id
+        if name in ("true", "True"):
+            return _const(True)
+        if name in ("false", "False"):
+            return _const(False)
+        if name in self.constants:
+            return _const(float(self.constants[name]))
+        if self.allowed is not None and name not in self.allowed:
+            hint = did_you_mean(name, self.allowed)
+            known = ", ".join(sorted(self.allowed)) or "none"
+            raise ExpressionError(
+                f"unknown variable {name!r} in {self.shown}{hint}; variables: {known}",
+                node.col_offset,
+            )
+        self.names.add(name)
+        return lambda env: env[name]
+
+    def _compare(self, node: ast.Compare, depth: int) -> Compiled:
+        ops: list[Callable[[Any, Any], bool]] = []
+        for cmp in node.ops:
+            fn = _COMPARE.get(type(cmp))
+            if fn is None:
+                raise self.fail(node, f"the comparison {type(cmp).__name__}")
+            ops.append(fn)
+        operands = [self.compile(node.left, depth)] + [
+            self.compile(c, depth) for c in node.comparators
+        ]
+        if len(ops) == 1:
+            op, left, right = ops[0], operands[0], operands[1]
+            return lambda env: op(left(env), right(env))
+
+        def chained(env: Env) -> bool:
+            values = [o(env) for o in operands]
+            return all(op(values[i], values[i + 1]) for i, op in enumerate(ops))
+
+        return chained
+
+    def _call(self, node: ast.Call, depth: int) -> Compiled:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail(node.func, _describe(node.func))
+        if node.func.id not in FUNCTIONS:
+            what = node.func.id
+            hint = did_you_mean(what, FUNCTIONS)
+            raise ExpressionError(
+                f"calling {what!r} is not allowed in {self.shown}{hint}; "
+                f"functions: {', '.join(sorted(FUNCTIONS))}",
+                node.col_offset,
+            )
+        if node.keywords:
+            raise self.fail(node, "a keyword argument")
+        fn, arity = FUNCTIONS[node.func.id]
+        if (arity is not None and len(node.args) != arity) or not node.args:
+            want = f"{arity}" if arity is not None else "at least 1"
+            raise ExpressionError(
+                f"{node.func.id}() takes {want} argument(s), got {len(node.args)} in {self.shown}",
+                node.col_offset,
+            )
+        args = [self.compile(a, depth) for a in node.args]
+        return lambda env: fn(*(a(env) for a in args))
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _mentions(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _const(value: Value) -> Compiled:
+    return lambda _env: value
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Attribute: "attribute access",
+        ast.Subscript: "indexing",
+        ast.Lambda: "a lambda",
+        ast.ListComp: "a comprehension",
+        ast.SetComp: "a comprehension",
+        ast.DictComp: "a comprehension",
+        ast.GeneratorExp: "a comprehension",
+        ast.List: "a list",
+        ast.Tuple: "a tuple",
+        ast.Dict: "a mapping",
+        ast.Set: "a set",
+        ast.JoinedStr: "an f-string",
+        ast.NamedExpr: "assignment",
+        ast.Starred: "unpacking",
+        ast.Await: "await",
+        ast.Yield: "yield",
+    }
+    return names.get(type(node), type(node).__name__)

@@ -1,0 +1,200 @@
+"""Response rules made ready for the engine: matching events, drawing chances and delays.
+
+Everything random here draws from the run's generator through ``random()`` only, and turns
+that uniform number into a delay by the distribution's inverse CDF. ``random()``'s output for
+a given seed is the one part of Python's ``random`` module guaranteed never to change across
+Python versions, so a seed replays the same on any supported Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from statistics import NormalDist
+
+from simulator.core.expressions import Expression
+from simulator.scenario.model import Codes, Delay, EventPattern, RuleSpec, Scenario
+
+_STANDARD_NORMAL = NormalDist()
+
+
+@dataclass(frozen=True, slots=True)
+class Happening:
+    """An event as the engine applies it: scripted, or scheduled by a rule."""
+
+    id: str
+    type: str
+    actor: str
+    target: tuple[str, ...]
+    relation: int
+    when: dt.datetime
+    t: float
+    effects: tuple[tuple[str, float], ...]
+    cameo: str | None
+    goldstein: float | None
+    source: str | None
+    quote: str | None
+    summary: str
+    cause: str
+    caused_by: tuple[str, ...]
+
+
+def effects_for(
+    scenario: Scenario, codes: Codes, explicit: Mapping[str, float]
+) -> tuple[tuple[str, float], ...]:
+    """The change an event makes to each variable.
+
+    An explicit effect wins; otherwise a variable with ``per_goldstein`` set changes by
+    ``per_goldstein × goldstein`` (no Goldstein value, no change).
+    """
+    out: list[tuple[str, float]] = []
+    for name, spec in scenario.variables.items():
+        if name in explicit:
+            out.append((name, explicit[name]))
+        elif spec.per_goldstein and codes.goldstein is not None:
+            out.append((name, spec.per_goldstein * codes.goldstein))
+    return tuple(out)
+
+
+def sample_delay(delay: Delay, rng: random.Random) -> float:
+    """A delay in days drawn from ``delay``'s distribution (one ``rng.random()`` draw, or none
+    for a fixed delay)."""
+    if delay.fixed is not None:
+        return delay.fixed
+    u = rng.random()
+    if delay.uniform is not None:
+        low, high = delay.uniform
+        return low + (high - low) * u
+    if delay.triangular is not None:
+        low, mode, high = delay.triangular
+        if high == low:
+            return low
+        split = (mode - low) / (high - low)
+        if u < split:
+            return low + math.sqrt(u * (high - low) * (mode - low))
+        return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
+    if delay.exponential is not None:
+        return -delay.exponential * math.log(1.0 - u)
+    assert delay.lognormal is not None
+    # random() is in [0, 1); inv_cdf needs (0, 1): nudge an exact 0 to the smallest double.
+    z = _STANDARD_NORMAL.inv_cdf(u or 5e-324)
+    return delay.lognormal.median * math.exp(delay.lognormal.sigma * z)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """An :class:`~simulator.scenario.model.EventPattern` ready to test events against."""
+
+    types: frozenset[str] | None
+    actors: frozenset[str] | None
+    targets: frozenset[str] | None
+    relation: int | None
+    states: frozenset[str] | None
+    guard: Expression | None
+
+    def matches(
+        self, h: Happening, state: str, values: Mapping[str, float], relation: int | None = None
+    ) -> bool:
+        """Whether ``h`` (on ``relation``, default its own) in ``state`` after it matches."""
+        return (
+            (self.types is None or h.type in self.types)
+            and (self.actors is None or h.actor in self.actors)
+            and (self.targets is None or not self.targets.isdisjoint(h.target))
+            and (
+                self.relation is None
+                or self.relation == (h.relation if relation is None else relation)
+            )
+            and (self.states is None or state in self.states)
+            and (self.guard is None or bool(self.guard(values)))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A response rule ready for the engine."""
+
+    spec: RuleSpec
+    when: Pattern
+    cancel: Pattern | None
+    probability: Callable[[Mapping[str, float]], float]
+    relation: int | None
+    codes: Codes
+    effects: tuple[tuple[str, float], ...]
+    summary: str
+    source: str | None
+    quote: str | None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def roles(self, trigger: Happening) -> tuple[str, tuple[str, ...]]:
+        """The responding actor and its targets, with ``actor``/``target`` resolved."""
+
+        def resolve(role: str) -> str:
+            if role == "actor":
+                return trigger.actor
+            if role == "target":
+                return trigger.target[0]
+            return role
+
+        return resolve(self.spec.respond.actor), tuple(resolve(r) for r in self.spec.respond.target)
+
+
+def compile_rules(scenario: Scenario, index: Mapping[frozenset[str], int]) -> tuple[Rule, ...]:
+    """The scenario's enabled rules, with parameters compiled into their expressions."""
+    params = scenario.parameters
+    rules = []
+    for spec in scenario.rules:
+        if not spec.enabled:
+            continue
+        respond = spec.respond
+        base = scenario.event_types[respond.type].codes
+        codes = base.merged(respond.codes)
+        citation = spec.source[0] if spec.source else None
+        rules.append(
+            Rule(
+                spec=spec,
+                when=_pattern(spec.when, index, params),
+                cancel=_pattern(spec.cancel_on, index, params) if spec.cancel_on else None,
+                probability=_chance(spec.probability, params),
+                relation=index[frozenset(respond.relation)] if respond.relation else None,
+                codes=codes,
+                effects=effects_for(scenario, codes, respond.effects),
+                summary=respond.summary or f"{respond.type} (response rule {spec.id})",
+                source=citation.ref if citation else None,
+                quote=citation.quote if citation else None,
+            )
+        )
+    return tuple(rules)
+
+
+def _pattern(
+    p: EventPattern, index: Mapping[frozenset[str], int], params: Mapping[str, float]
+) -> Pattern:
+    return Pattern(
+        types=frozenset(p.type) if p.type else None,
+        actors=frozenset(p.actor) if p.actor else None,
+        targets=frozenset(p.target) if p.target else None,
+        relation=index[frozenset(p.relation)] if p.relation else None,
+        states=frozenset(p.state) if p.state else None,
+        guard=p.guard.bind(params) if p.guard is not None else None,
+    )
+
+
+def _chance(
+    probability: float | Expression, params: Mapping[str, float]
+) -> Callable[[Mapping[str, float]], float]:
+    if isinstance(probability, Expression):
+        expr = probability.bind(params)
+
+        # Expressions are clamped to [0, 1], so a sweep may push "0.2 + tension" past 1.
+        def chance(values: Mapping[str, float]) -> float:
+            return min(1.0, max(0.0, float(expr(values))))
+
+        return chance
+    fixed = float(probability)
+    return lambda _values: fixed

@@ -1,0 +1,350 @@
+"""The engine: plays a scenario forward in simulated days with SimPy and records a trace.
+
+This is the only module that imports ``simpy``. The SimPy clock counts days since the
+scenario's ``start`` (midnight). A :class:`Simulator` prepares everything that does not
+change between runs once — the shared machine, events sorted into time order with their
+variable effects worked out, rules compiled — so that a run only replays them.
+
+Order of events: by time; an event without a time of day is at 00:00 of its date; scripted
+events at the same time keep the order in which the file lists them. A rule's response is a
+SimPy process waiting out its delay; responses due at the same moment as scripted events come
+after them, in the order they were scheduled.
+
+Each event, on its relation: (1) variables decay from the relation's last event to now,
+(2) the event's effects are added and clamped to each variable's bounds, (3) the event's type
+fires as a trigger, whose guards read the variables after (2), (4) a record is written,
+(5) pending responses on the relation whose rule's ``cancel_on`` matches are cancelled, and
+(6) every rule whose ``when`` matches draws once from the run's generator and, if the draw is
+below its probability, schedules its response after a delay drawn from its distribution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from simulator.core.errors import ExpressionError, SimulationError
+from simulator.engine.machine import RelationMachine, RelationModel
+from simulator.engine.responses import Happening, Rule, compile_rules, effects_for, sample_delay
+from simulator.engine.trace import LogEntry, Record, RelationEnd, Trace
+from simulator.scenario.model import EventSpec, Scenario, VariableSpec
+
+_DAY_SECONDS = 86_400.0
+
+
+def days_since(start: dt.date, when: dt.datetime) -> float:
+    """Simulated time of ``when``: days (a float) since midnight of ``start``."""
+    return (when - dt.datetime.combine(start, dt.time())).total_seconds() / _DAY_SECONDS
+
+
+def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
+    """The change a scripted event makes to each variable (see
+    :func:`simulator.engine.responses.effects_for`)."""
+    return dict(effects_for(scenario, scenario.codes_of(event), event.effects))
+
+
+class Simulator:
+    """A scenario prepared for running, any number of times.
+
+    Build one per scenario (per worker, in a batch) and call :meth:`run` per seed.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.machine = RelationMachine(scenario.machine, scenario.parameters)
+        self.relation_ids = tuple(r.id for r in scenario.relations)
+        self.relation_pairs = tuple(frozenset(r.pair) for r in scenario.relations)
+        self._index = {pair: i for i, pair in enumerate(self.relation_pairs)}
+        self._origin = dt.datetime.combine(scenario.start, dt.time())
+        self._variables: tuple[tuple[str, VariableSpec], ...] = tuple(scenario.variables.items())
+        self._initial_states = tuple(scenario.initial_state(r) for r in scenario.relations)
+        self._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
+        self.rules: tuple[Rule, ...] = compile_rules(scenario, self._index)
+        steps = [self._scripted(e) for e in scenario.events]
+        # sorted() is stable: events at the same time keep their file order.
+        self._steps: tuple[Happening, ...] = tuple(sorted(steps, key=lambda h: h.t))
+
+    def _scripted(self, e: EventSpec) -> Happening:
+        pair = e.relation_pair
+        if pair is None or frozenset(pair) not in self._index:
+            raise ValueError(f"event {e.id!r} has no declared relation; validate first")
+        codes = self.scenario.codes_of(e)
+        citation = e.source[0]
+        return Happening(
+            id=e.id,
+            type=e.type,
+            actor=e.actor,
+            target=e.target,
+            relation=self._index[frozenset(pair)],
+            when=e.when,
+            t=days_since(self.scenario.start, e.when),
+            effects=effects_for(self.scenario, codes, e.effects),
+            cameo=codes.cameo,
+            goldstein=codes.goldstein,
+            source=citation.ref,
+            quote=citation.quote,
+            summary=e.summary,
+            cause="script",
+            caused_by=e.caused_by,
+        )
+
+    def when(self, t: float) -> dt.datetime:
+        """The calendar moment of simulated time ``t``, to the second."""
+        return self._origin + dt.timedelta(seconds=round(t * _DAY_SECONDS))
+
+    def run(self, seed: int = 0, until: dt.date | None = None) -> Trace:
+        """Run once.
+
+        Args:
+            seed: Seeds the run's own random generator; recorded in the trace.
+            until: Stop at the end of this day (default: the scenario's ``end``).
+        """
+        stop = self.scenario.end if until is None else min(until, self.scenario.end)
+        horizon = float((stop - self.scenario.start).days + 1)
+        env = simpy.Environment()
+        run = _Run(self, env, random.Random(seed))
+        env.process(run.script())
+        if horizon > 0:
+            env.run(until=horizon)
+        run.decay_all(max(horizon, 0.0))
+        return Trace(
+            title=self.scenario.title,
+            seed=seed,
+            start=self.scenario.start,
+            stop=stop,
+            records=tuple(run.records),
+            final=tuple(
+                RelationEnd(rid, model.state, _rounded(values))
+                for rid, model, values in zip(
+                    self.relation_ids, run.models, run.values, strict=True
+                )
+            ),
+            variables=tuple(name for name, _ in self._variables),
+            log=run.closing_log(max(horizon, 0.0)),
+        )
+
+
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 6) for k, v in values.items()}
+
+
+def _decay(spec: VariableSpec, value: float, days: float) -> float:
+    # Exponential approach to the resting value: exact for any gap between events.
+    if spec.decay_per_day == 0.0 or days <= 0.0:
+        return value
+    rest = spec.rest_value
+    factor: float = (1.0 - spec.decay_per_day) ** days
+    return rest + (value - rest) * factor
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A response waiting out its delay."""
+
+    rule: Rule
+    id: str
+    relation: int
+    trigger: Happening
+    due: float
+    process: Any = None
+
+
+class _Run:
+    """The mutable state of one run; lives only as long as the run."""
+
+    def __init__(self, sim: Simulator, env: simpy.Environment, rng: random.Random) -> None:
+        self.sim = sim
+        self.env = env
+        self.rng = rng  # the run's only source of randomness
+        self.models: list[RelationModel] = [sim.machine.new_model(s) for s in sim._initial_states]
+        self.values: list[dict[str, float]] = [dict(v) for v in sim._initial_values]
+        self.last_t: list[float] = [0.0] * len(self.models)
+        self.records: list[Record] = []
+        self.log: list[LogEntry] = []
+        self.pending: list[_Pending] = []
+        self.fired: dict[str, int] = {}
+        self.scheduled = 0
+        self.suppressed = 0
+        self.cap_hit_at: float | None = None
+
+    def script(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        for step in self.sim._steps:
+            if step.t > env.now:
+                yield env.timeout(step.t - env.now)
+            self.apply(step)
+
+    def advance(self, relation: int, now: float) -> dict[str, float]:
+        values = self.values[relation]
+        gap = now - self.last_t[relation]
+        if gap > 0.0:
+            for name, spec in self.sim._variables:
+                values[name] = _decay(spec, values[name], gap)
+            self.last_t[relation] = now
+        return values
+
+    def decay_all(self, now: float) -> None:
+        for i in range(len(self.models)):
+            self.advance(i, now)
+
+    def apply(self, h: Happening) -> None:
+        values = self.advance(h.relation, h.t)
+        spec_of = self.sim.scenario.variables
+        for name, delta in h.effects:
+            spec = spec_of[name]
+            values[name] = min(spec.max, max(spec.min, values[name] + delta))
+        model = self.models[h.relation]
+        before = model.state
+        try:
+            outcome = self.sim.machine.fire(model, h.type, values)
+        except ExpressionError as err:
+            raise SimulationError(f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}") from None
+        self.records.append(
+            Record(
+                t=h.t,
+                when=h.when,
+                event=h.id,
+                type=h.type,
+                actor=h.actor,
+                target=h.target,
+                relation=self.sim.relation_ids[h.relation],
+                before=before,
+                after=model.state,
+                outcome=outcome.value,
+                variables=_rounded(values),
+                cameo=h.cameo,
+                goldstein=h.goldstein,
+                source=h.source,
+                quote=h.quote,
+                summary=h.summary,
+                cause=h.cause,
+                caused_by=h.caused_by,
+            )
+        )
+        if self.sim.rules:
+            try:
+                self.cancel(h, model.state, values)
+                self.react(h, model.state, values)
+            except ExpressionError as err:
+                raise SimulationError(f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}") from None
+
+    def cancel(self, h: Happening, state: str, values: dict[str, float]) -> None:
+        for p in list(self.pending):
+            cancel = p.rule.cancel
+            if p.relation == h.relation and cancel is not None and cancel.matches(h, state, values):
+                self.pending.remove(p)
+                p.process.interrupt(h.id)
+                self.log.append(
+                    LogEntry(
+                        t=h.t,
+                        when=h.when,
+                        kind="cancelled",
+                        rule=p.rule.id,
+                        event=p.id,
+                        message=f"{p.id} (due {self.sim.when(p.due):%Y-%m-%d %H:%M}) "
+                        f"cancelled by {h.id}",
+                    )
+                )
+
+    def react(self, h: Happening, state: str, values: dict[str, float]) -> None:
+        for rule in self.sim.rules:
+            if not rule.when.matches(h, state, values):
+                continue
+            limit = rule.spec.max_fires
+            if limit is not None and self.fired.get(rule.id, 0) >= limit:
+                continue
+            # One draw per matching rule, whatever its probability: raising a probability then
+            # only adds responses for the same seed, and p = 0 / p = 1 never / always fire.
+            if not self.rng.random() < rule.probability(values):
+                continue
+            if self.scheduled >= self.sim.scenario.max_responses:
+                self.suppressed += 1
+                if self.cap_hit_at is None:
+                    self.cap_hit_at = h.t
+                continue
+            self.scheduled += 1
+            self.fired[rule.id] = self.fired.get(rule.id, 0) + 1
+            delay = sample_delay(rule.spec.delay, self.rng)
+            relation = h.relation if rule.relation is None else rule.relation
+            pending = _Pending(rule, f"{rule.id}#{self.fired[rule.id]}", relation, h, h.t + delay)
+            pending.process = self.env.process(self.respond(pending, delay))
+            self.pending.append(pending)
+
+    def respond(self, p: _Pending, delay: float) -> Generator[simpy.Event, Any, None]:
+        try:
+            yield self.env.timeout(delay)
+            # SimPy runs what is due at one moment first in, first out. The script scheduled its
+            # wake-up for this moment before now, so yielding once more puts this response
+            # after the scripted events of the same moment, whatever the delays.
+            yield self.env.timeout(0)
+        except simpy.Interrupt:
+            return
+        self.pending.remove(p)
+        actor, targets = p.rule.roles(p.trigger)
+        rule = p.rule
+        self.apply(
+            Happening(
+                id=p.id,
+                type=rule.spec.respond.type,
+                actor=actor,
+                target=targets,
+                relation=p.relation,
+                when=self.sim.when(p.due),
+                t=p.due,
+                effects=rule.effects,
+                cameo=rule.codes.cameo,
+                goldstein=rule.codes.goldstein,
+                source=rule.source,
+                quote=rule.quote,
+                summary=rule.summary,
+                cause=f"rule:{rule.id}",
+                caused_by=(p.trigger.id,),
+            )
+        )
+
+    def closing_log(self, horizon: float) -> tuple[LogEntry, ...]:
+        log = list(self.log)
+        for p in self.pending:
+            log.append(
+                LogEntry(
+                    t=horizon,
+                    when=self.sim.when(horizon),
+                    kind="pending",
+                    rule=p.rule.id,
+                    event=p.id,
+                    message=f"{p.id} was still pending at the stop (due "
+                    f"{self.sim.when(p.due):%Y-%m-%d %H:%M})",
+                )
+            )
+        if self.cap_hit_at is not None:
+            cap = self.sim.scenario.max_responses
+            log.append(
+                LogEntry(
+                    t=self.cap_hit_at,
+                    when=self.sim.when(self.cap_hit_at),
+                    kind="cap",
+                    rule="",
+                    event="",
+                    message=f"the run reached its cap of {cap} responses (max_responses); "
+                    f"{self.suppressed} more {'was' if self.suppressed == 1 else 'were'} not "
+                    "scheduled",
+                    count=self.suppressed,
+                )
+            )
+        return tuple(sorted(log, key=lambda e: e.t))
+
+
+def simulate(scenario: Scenario, seed: int = 0, until: dt.date | None = None) -> Trace:
+    """Run a scenario once and return its trace.
+
+    For many runs of one scenario, build a :class:`Simulator` once and call ``run`` per seed.
+    """
+    return Simulator(scenario).run(seed=seed, until=until)
+
+
+__all__ = ["Simulator", "days_since", "event_effects", "simulate"]

@@ -1,0 +1,245 @@
+"""The report page's events: one row per record (codes, quote, citations, a what-if's marks)
+and the list of sources they cite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Final
+
+from simulator.report.diff import record_key
+from simulator.report.html.parts import (
+    breakable,
+    date_cell,
+    esc,
+    main_variable,
+    parties,
+    section,
+    signed,
+    state_change,
+    web_url,
+)
+
+if TYPE_CHECKING:
+    from simulator.engine.trace import Record
+    from simulator.report.diff import TraceDiff
+    from simulator.report.html.view import RunView
+    from simulator.scenario.model import Citation, Codes, Scenario, Source
+
+
+def _codes_by_cause(scenario: Scenario) -> dict[tuple[str, str], Codes]:
+    """Each event's and each rule's codes, keyed (``script``, id) or (``rule:ID``, ``""``):
+    the trace keeps CAMEO and Goldstein, but PLOVER only the scenario knows."""
+    found: dict[tuple[str, str], Codes] = {}
+    for e in scenario.events:
+        found[("script", e.id)] = scenario.codes_of(e)
+    for rule in scenario.rules:
+        kind = scenario.event_types.get(rule.respond.type)
+        if kind is not None:
+            found[(f"rule:{rule.id}", "")] = kind.codes.merged(rule.respond.codes)
+    return found
+
+
+def _codes_cell(r: Record, codes: Codes | None) -> str:
+    parts = []
+    if r.cameo:
+        parts.append(
+            f'<span class="code"><abbr title="CAMEO event code">CAMEO</abbr> {esc(r.cameo)}</span>'
+        )
+    if r.goldstein is not None:
+        tone = "conflict" if r.goldstein < 0 else "coop" if r.goldstein > 0 else "neutral"
+        parts.append(
+            f'<span class="code gs {tone}"><abbr title="Goldstein scale, −10 to +10">G</abbr> '
+            f"{signed(r.goldstein)}</span>"
+        )
+    if codes is not None and codes.plover:
+        # A break allowed after the slash: ``ASSAULT/heavy-weapons`` is wider than its cell.
+        plover = esc(codes.plover).replace("/", "/<wbr>")
+        parts.append(f'<span class="code">PLOVER {plover}</span>')
+    return "<br>".join(parts) if parts else '<span class="none">—</span>'
+
+
+def _citations_by_cause(scenario: Scenario) -> dict[tuple[str, str], tuple[Citation, ...]]:
+    """Every citation of each event and rule, keyed as :func:`_codes_by_cause`: a trace keeps
+    only the first (the quote an event rests on); the others, often the public source of a
+    date, are worth showing too."""
+    found: dict[tuple[str, str], tuple[Citation, ...]] = {}
+    for e in scenario.events:
+        found[("script", e.id)] = e.source
+    for rule in scenario.rules:
+        found[(f"rule:{rule.id}", "")] = rule.source or ()
+    return found
+
+
+def _value(r: Record | None, variable: str | None) -> str:
+    if r is None or variable is None or variable not in r.variables:
+        return ""
+    return f"{r.variables[variable]:.2f}"
+
+
+def _source_line(ref: str, sources: dict[str, Source]) -> str:
+    """A source's title, publisher, date and web address, then its id linking to the list."""
+    src = sources.get(ref)
+    parts = []
+    if src is not None:
+        if src.title:
+            parts.append(f"<cite>{esc(src.title)}</cite>")
+        parts += [esc(x) for x in (src.publisher, src.published) if x]
+        url = web_url(src.url)
+        if url is not None:
+            parts.append(f'<a class="url" href="{esc(url)}" rel="noreferrer">{esc(url)}</a>')
+    return f'{", ".join(parts)} <a href="#source-{esc(ref)}">[{esc(ref)}]</a>'
+
+
+def _citation(r: Record, more: Sequence[Citation], sources: dict[str, Source]) -> str:
+    """The record's quote and source, then the event's other citations (smaller)."""
+    out = ""
+    if r.quote:
+        out += f'<blockquote class="quote">“{esc(r.quote)}”</blockquote>'
+    if r.source is not None:
+        out += f'<p class="cite">— {_source_line(r.source, sources)}</p>'
+    for c in more:
+        if (c.ref, c.quote) == (r.source, r.quote):
+            continue  # the one shown above
+        quote = f"“{esc(c.quote)}” " if c.quote else ""
+        note = f" — {esc(c.note)}" if c.note else ""
+        out += f'<p class="cite also">also: {quote}{_source_line(c.ref, sources)}{note}</p>'
+    return out
+
+
+def _event_row(
+    r: Record,
+    view: RunView,
+    number: int | None,
+    codes: dict[tuple[str, str], Codes],
+    citations: dict[tuple[str, str], tuple[Citation, ...]],
+    mark: str,
+) -> str:
+    variable = main_variable(view.trace)
+    key = (r.cause, r.event if r.cause == "script" else "")
+    cause = ""
+    if r.cause != "script":
+        after = f" to {', '.join(breakable(c) for c in r.caused_by)}" if r.caused_by else ""
+        cause = f'<br><small class="cause">response{after} ({breakable(r.cause)})</small>'
+    elif r.caused_by:
+        causes = ", ".join(breakable(c) for c in r.caused_by)
+        cause = f'<br><small class="cause">caused by {causes}</small>'
+    badge = f' <span class="badge diff-{mark}">{_DIFF_LABEL[mark]}</span>' if mark else ""
+    data = f' data-diff="{mark}"' if mark else ""
+    return (
+        f'<tr class="event {esc(r.outcome)}" data-run="{view.role}" data-event="{esc(r.event)}" '
+        f'data-relation="{esc(r.relation)}" data-outcome="{esc(r.outcome)}"{data}>'
+        f'<td class="num marker">{number if number is not None else ""}</td>'
+        f'<td class="date">{date_cell(r)}<br><span class="relation">{breakable(r.relation)}'
+        "</span></td>"
+        f'<th scope="row" class="event-id">{breakable(r.event)}{badge}<br>'
+        f'<span class="type">{breakable(r.type)}</span><br>'
+        f'<span class="parties">{parties(r)}</span>{cause}</th>'
+        f'<td class="change">{state_change(r)}<br>'
+        f'<small class="outcome">{esc(r.outcome)}</small></td>'
+        f'<td class="num">{_value(r, variable)}</td>'
+        f'<td class="codes">{_codes_cell(r, codes.get(key))}</td>'
+        f'<td class="what"><p class="summary">{esc(r.summary)}</p>'
+        f"{_citation(r, citations.get(key, ()), view.scenario.sources)}</td></tr>"
+    )
+
+
+_DIFF_LABEL: Final = {"only": "only here", "changed": "changed"}
+#: The event table's columns (their widths are in the style sheet: a fixed layout that fits
+#: the page's width whatever the length of a quote).
+_EVENT_COLUMNS: Final = ("c-num", "c-date", "c-event", "c-change", "c-value", "c-codes", "c-what")
+
+
+def events_section(view: RunView, diff: TraceDiff | None) -> str:
+    t = view.trace
+    marks = _diff_marks(diff, base=view.role == "base")
+    codes = _codes_by_cause(view.scenario)
+    citations = _citations_by_cause(view.scenario)
+    variable = main_variable(t)
+    rows = []
+    number = 0
+    for r in t.records:
+        shown: int | None = None
+        if r.relation == view.relation:
+            number += 1
+            shown = number
+        mark = marks.get(record_key(r), "")
+        rows.append(_event_row(r, view, shown, codes, citations, mark))
+    columns = "".join(f'<col class="{name}">' for name in _EVENT_COLUMNS)
+    head = (
+        f"<colgroup>{columns}</colgroup>"
+        '<thead><tr><th scope="col" class="num" title="number on the timeline">#</th>'
+        '<th scope="col">date, relation</th>'
+        '<th scope="col">event, type, actor → target</th>'
+        '<th scope="col">state change and outcome</th>'
+        f'<th scope="col" class="num">{esc(variable or "")}</th><th scope="col">codes</th>'
+        '<th scope="col">what happened, and the source</th></tr></thead>'
+    )
+    empty = (
+        '<tr><td colspan="7" class="none">No event happened in this run.</td></tr>'
+        if not rows
+        else ""
+    )
+    caption = (
+        f"Every event of the run, in order ({len(t.records)}). # numbers the events of "
+        f"{esc(view.relation)} as on the timeline. Codes: CAMEO event code, Goldstein value "
+        "(G), PLOVER type."
+    )
+    if marks:
+        caption += " A badge marks an event that differs from the other run."
+    table = (
+        f'<div class="table-wrap"><table class="events" data-run="{view.role}">'
+        f"<caption>{caption}</caption>{head}"
+        f"<tbody>{''.join(rows)}{empty}</tbody></table></div>\n"
+    )
+    return section(f"{view.role}-events", "Events", table)
+
+
+def _diff_marks(diff: TraceDiff | None, *, base: bool) -> dict[tuple[object, ...], str]:
+    """Which records of one side of a diff are in it only (``only``) or changed."""
+    if diff is None:
+        return {}
+    only = diff.only_in_base if base else diff.only_in_whatif
+    marks = {record_key(r): "only" for r in only}
+    for c in diff.changed:
+        marks[record_key(c.base if base else c.whatif)] = "changed"
+    return marks
+
+
+def sources_section(run: RunView, base: RunView | None) -> str:
+    sources: dict[str, Source] = dict(run.scenario.sources)
+    if base is not None:
+        for key, src in base.scenario.sources.items():
+            sources.setdefault(key, src)
+    cited = _cited(v.scenario for v in (run, base) if v is not None)
+    items = []
+    for key, src in sources.items():
+        parts = [f"<cite>{esc(src.title)}</cite>"] if src.title else []
+        parts += [esc(x) for x in (src.publisher, src.published) if x]
+        if src.file:
+            parts.append(f"file <code>{esc(src.file)}</code>")
+        url = web_url(src.url)
+        if url is not None:
+            parts.append(f'<a class="url" href="{esc(url)}" rel="noreferrer">{esc(url)}</a>')
+        elif src.url:
+            parts.append(esc(src.url))
+        note = f"<br><small>{esc(src.note)}</small>" if src.note else ""
+        uses = cited.get(key, 0)
+        items.append(
+            f'<li id="source-{esc(key)}"><strong>[{esc(key)}]</strong> {", ".join(parts)} '
+            f'<small class="uses">(cited by {uses} event(s))</small>{note}</li>'
+        )
+    body = f'<ol class="sources">{"".join(items)}</ol>\n' if items else "<p>No sources.</p>\n"
+    return section("sources", "Sources", body)
+
+
+def _cited(scenarios: Iterable[Scenario]) -> dict[str, int]:
+    """How many events (of the scenarios together, an event id counted once) cite each source."""
+    citing: dict[str, set[str]] = {}
+    for scenario in scenarios:
+        for e in scenario.events:
+            for c in e.source:
+                citing.setdefault(c.ref, set()).add(e.id)
+    return {ref: len(ids) for ref, ids in citing.items()}
+
+
+__all__ = ["events_section", "sources_section"]

@@ -1,0 +1,299 @@
+"""Loading a scenario file: read, parse safely, validate, and keep where things came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from simulator.core.errors import (
+    DipsimError,
+    Location,
+    Problem,
+    ScenarioError,
+    did_you_mean,
+    shown_path,
+)
+from simulator.scenario.model import EDIT_KINDS, Scenario, parse_edit
+from simulator.scenario.references import check_references, in_file_order
+from simulator.scenario.validation import translate_errors, validate_document
+from simulator.scenario.whatif import InvalidResultError, apply_edit
+from simulator.scenario.yamlread import (
+    DEFAULT_LIMITS,
+    Document,
+    Limits,
+    dump_yaml,
+    read_source_text,
+    read_yaml,
+    read_yaml_file,
+)
+
+#: Keys of a what-if file besides the scenario keys it overrides.
+WHATIF_KEYS = ("extends", "edits")
+#: Scenario sections a what-if merges key by key (its entries add to or replace the base's).
+MERGED = ("sources", "actors", "event_types", "variables", "parameters")
+#: Scenario keys a what-if replaces whole.
+REPLACED = (
+    "dipsim",
+    "title",
+    "description",
+    "start",
+    "end",
+    "machine",
+    "relations",
+    "max_responses",
+    "invariants",
+    "expect",
+)
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A scenario with the document it was read from (for locating later findings) and, for a
+    what-if, the loaded scenario it extends (``base``), which carries its own base in turn."""
+
+    scenario: Scenario
+    document: Document
+    path: Path
+    source_texts: dict[str, str | None] = field(default_factory=dict)
+    base: LoadedScenario | None = None
+
+    @property
+    def bases(self) -> tuple[LoadedScenario, ...]:
+        """What this what-if extends, nearest first (empty for a plain scenario)."""
+        chain: list[LoadedScenario] = []
+        base = self.base
+        while base is not None:
+            chain.append(base)
+            base = base.base
+        return tuple(chain)
+
+    @property
+    def extends(self) -> tuple[Path, ...]:
+        """The files this what-if extends, nearest first (resolved paths)."""
+        return tuple(b.path for b in self.bases)
+
+
+def load_scenario(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Scenario:
+    """Load and validate a scenario file.
+
+    Args:
+        path: The YAML file.
+        limits: Bounds on the input (size, depth, values, text length).
+
+    Raises:
+        ScenarioError: The file is missing or invalid; every problem is located.
+    """
+    return load_scenario_with_origin(path, limits).scenario
+
+
+def load_scenario_with_origin(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> LoadedScenario:
+    """Like :func:`load_scenario`, also returning the document with positions."""
+    return _load(Path(path), limits, ())
+
+
+def _load(path: Path, limits: Limits, chain: tuple[Path, ...]) -> LoadedScenario:
+    doc = read_yaml_file(path, limits)
+    texts = _source_texts(doc, path.parent, limits)
+    if isinstance(doc.data, dict) and "extends" in doc.data:
+        return _load_whatif(path, doc, texts, limits, chain)
+    return LoadedScenario(validate_document(doc, texts), doc, path, texts)
+
+
+def _load_whatif(
+    path: Path,
+    doc: Document,
+    texts: dict[str, str | None],
+    limits: Limits,
+    chain: tuple[Path, ...],
+) -> LoadedScenario:
+    """A what-if: load what it extends, apply its overrides, then its edits in order."""
+    data: dict[str, Any] = doc.data
+    extends = data["extends"]
+    if not isinstance(extends, str) or not extends.strip():
+        raise ScenarioError(
+            [doc.problem(("extends",), "extends needs the path of a scenario file")]
+        )
+    try:
+        base_path = (path.parent / extends).resolve()
+        found = base_path.is_file()
+    except (OSError, ValueError) as err:  # a NUL in the path, a name too long for the system
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise ScenarioError(
+            [doc.problem(("extends",), f"extends is not a usable path ({reason})")]
+        ) from None
+    here = path.resolve()
+    if base_path in (*chain, here):
+        cycle = " -> ".join(shown_path(p) for p in (*chain, here, base_path))
+        raise ScenarioError([doc.problem(("extends",), f"extends makes a cycle: {cycle}")])
+    if not found:
+        raise ScenarioError(
+            [
+                doc.problem(
+                    ("extends",), f"no scenario file {extends!r} (paths are relative to this file)"
+                )
+            ]
+        )
+    base = _load(base_path, limits, (*chain, here))
+    all_texts = {**base.source_texts, **texts}
+    # Every problem of the what-if's own keys and edits is reported in one pass.
+    key_problems = _unknown_override_keys(doc)
+    try:
+        edits = _parse_edits(doc)
+    except ScenarioError as err:
+        raise ScenarioError(in_file_order([*key_problems, *err.problems])) from None
+    if key_problems:
+        raise ScenarioError(key_problems)
+    scenario = _override(base.scenario, doc, all_texts)
+    for i, edit in edits:
+        at = doc.locate(("edits", i))
+        try:
+            changed = apply_edit(scenario, edit)
+        except InvalidResultError as err:
+            view = _at(doc, err.data, at)
+            problems = list(translate_errors(err.error, view, Scenario))
+            raise ScenarioError(_after_edit(problems, i)) from None
+        except DipsimError as err:
+            raise ScenarioError([Problem(at, ("edits", i), str(err))]) from None
+        problems = check_references(changed, _at(doc, doc.data, at), all_texts)
+        if problems:
+            raise ScenarioError(_after_edit(problems, i))
+        scenario = changed
+    return LoadedScenario(scenario, doc, path, all_texts, base)
+
+
+def _at(doc: Document, data: Any, location: Location) -> Document:
+    """``data`` as if written in ``doc``, every key path placed at ``location`` (an edit's)."""
+    return Document(doc.file, data, {(): (location.line or 1, location.column or 1)})
+
+
+def _after_edit(problems: list[Problem], index: int) -> list[Problem]:
+    return [Problem(p.location, p.key_path, f"after edits[{index}]: {p.message}") for p in problems]
+
+
+def _parse_edits(doc: Document) -> list[tuple[int, Any]]:
+    edits = doc.data.get("edits", [])
+    if not isinstance(edits, list):
+        raise ScenarioError([doc.problem(("edits",), "edits is a list of edits")])
+    parsed: list[tuple[int, Any]] = []
+    problems: list[Problem] = []
+    for i, item in enumerate(edits):
+        try:
+            parsed.append((i, parse_edit(item)))
+        except ValueError as err:
+            if isinstance(err, ValidationError):
+                problems.extend(_edit_errors(err, doc, i))
+            else:
+                problems.append(doc.problem(("edits", i), str(err)))
+    if problems:
+        raise ScenarioError(problems)
+    return parsed
+
+
+def _edit_errors(err: ValidationError, doc: Document, index: int) -> list[Problem]:
+    """Errors of one edit, located inside it (its own data is the root of pydantic's paths)."""
+    item = doc.data["edits"][index]
+    view = Document(
+        doc.file,
+        item,
+        {p[2:]: v for p, v in doc.positions.items() if p[:2] == ("edits", index)},
+        {p[2:]: v for p, v in doc.key_positions.items() if p[:2] == ("edits", index)},
+    )
+    kind = next(k for k in item if k in EDIT_KINDS)
+    return [
+        Problem(p.location, ("edits", index, *p.key_path), p.message)
+        for p in translate_errors(err, view, EDIT_KINDS[kind])
+    ]
+
+
+def _merge_entries(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Entries of a merged section: a new key is added; an existing entry gets the keys given
+    (``variables: {tension: {decay_per_day: 0.2}}`` changes only the decay)."""
+    out = dict(base)
+    for key, value in changes.items():
+        old = out.get(key)
+        out[key] = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+    return out
+
+
+def _merge_rules(base: list[Any], changes: list[Any]) -> list[Any]:
+    """A rule with a base rule's id replaces it where it stands (rule order is draw order);
+    new rules are appended."""
+    by_id = {r.get("id"): r for r in changes if isinstance(r, dict)}
+    kept = [by_id.pop(r["id"], r) for r in base]
+    return kept + [r for r in changes if not isinstance(r, dict) or r.get("id") in by_id]
+
+
+def _unknown_override_keys(doc: Document) -> list[Problem]:
+    known = [*MERGED, *REPLACED, "rules"]
+    return [
+        doc.problem(
+            (k,),
+            f"a what-if cannot set {k!r}"
+            + (
+                ": add events with edits ('add: {...}')"
+                if k == "events"
+                else did_you_mean(k, known) + f"; it may set: {', '.join(known)}, extends, edits"
+            ),
+            key=True,
+        )
+        for k in doc.data
+        if k not in known and k not in WHATIF_KEYS
+    ]
+
+
+def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Scenario:
+    """The base with the what-if's own top-level keys on top (merged or replaced)."""
+    overrides = {k: v for k, v in doc.data.items() if k not in WHATIF_KEYS}
+    data = base.model_dump(mode="json", by_alias=True)
+    # The base's expectations are claims about the base's runs, which a what-if sets out to
+    # change: they are not inherited (its invariants, rules of the model, are).
+    data["expect"] = []
+    for key, value in overrides.items():
+        if key in MERGED and isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = _merge_entries(data[key], value)
+        elif key == "rules" and isinstance(value, list):
+            data["rules"] = _merge_rules(data["rules"], value)
+        else:
+            data[key] = value
+    # The merged data, located by the what-if's own positions (where its keys are written).
+    return validate_document(Document(doc.file, data, doc.positions, doc.key_positions), texts)
+
+
+def _source_texts(doc: Document, base: Path, limits: Limits) -> dict[str, str | None]:
+    """The text of every file source, read relative to the scenario's folder, bounded like the
+    scenario itself (``None`` for one that cannot be read; the reference checks say so)."""
+    texts: dict[str, str | None] = {}
+    sources = doc.data.get("sources") if isinstance(doc.data, dict) else None
+    if not isinstance(sources, dict):
+        return texts
+    for sid, spec in sources.items():
+        if isinstance(spec, dict) and isinstance(spec.get("file"), str):
+            texts[str(sid)] = read_source_text(base / spec["file"], limits)
+    return texts
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """A scenario as YAML text that loads back to an equal scenario (defaults left out)."""
+    return dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True))
+
+
+def scenario_from_text(
+    text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS
+) -> Scenario:
+    """Load a scenario from YAML text (file sources cannot be checked: there is no folder)."""
+    doc = read_yaml(text, file, limits)
+    return validate_document(doc, _source_texts(doc, Path("."), limits))
+
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "LoadedScenario",
+    "load_scenario",
+    "load_scenario_with_origin",
+    "scenario_from_text",
+    "scenario_to_yaml",
+]

@@ -1,0 +1,70 @@
+"""The scenario: immutable, validated types for everything a scenario file declares.
+
+These pydantic models are the single description of format version 1. The loader feeds
+them plain data read from YAML; ``dipsim schema`` prints their JSON Schema for editors.
+Checks that need the whole scenario (names that must resolve, dates inside the
+scenario's span) live in :mod:`simulator.scenario.validation`, which reports them with locations.
+"""
+
+from simulator.scenario.model.base import FORMAT_VERSION, PLOVER_TYPES, relation_id
+from simulator.scenario.model.edits import (
+    EDIT_KINDS,
+    AddEvent,
+    AddRule,
+    Edit,
+    RemoveEvents,
+    RemoveRule,
+    ReplaceEvent,
+    SetValue,
+    ShiftEvents,
+    parse_edit,
+)
+from simulator.scenario.model.events import Actor, Citation, Codes, EventSpec, EventType, Source
+from simulator.scenario.model.expect import EXPECT_KINDS, INVARIANT_KINDS, ExpectSpec, InvariantSpec
+from simulator.scenario.model.machine import (
+    MachineSpec,
+    RelationSpec,
+    StateSpec,
+    TransitionSpec,
+    VariableSpec,
+)
+from simulator.scenario.model.rules import Delay, EventPattern, LogNormal, Response, RuleSpec
+from simulator.scenario.model.scenario import MAX_RESPONSES, Scenario
+
+__all__ = [
+    "EDIT_KINDS",
+    "EXPECT_KINDS",
+    "FORMAT_VERSION",
+    "INVARIANT_KINDS",
+    "MAX_RESPONSES",
+    "PLOVER_TYPES",
+    "Actor",
+    "AddEvent",
+    "AddRule",
+    "Citation",
+    "Codes",
+    "Delay",
+    "Edit",
+    "EventPattern",
+    "EventSpec",
+    "EventType",
+    "ExpectSpec",
+    "InvariantSpec",
+    "LogNormal",
+    "MachineSpec",
+    "RelationSpec",
+    "RemoveEvents",
+    "RemoveRule",
+    "ReplaceEvent",
+    "Response",
+    "RuleSpec",
+    "Scenario",
+    "SetValue",
+    "ShiftEvents",
+    "Source",
+    "StateSpec",
+    "TransitionSpec",
+    "VariableSpec",
+    "parse_edit",
+    "relation_id",
+]

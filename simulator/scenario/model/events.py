@@ -1,0 +1,164 @@
+"""Sources, actors, event codes and events: what happened, who did it, and who says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from simulator.core.errors import did_you_mean
+from simulator.scenario.model.base import (
+    PLOVER_TYPES,
+    ActorCode,
+    Date,
+    EventId,
+    Frozen,
+    Name,
+    Pair,
+    Text,
+    TimeOfDay,
+    as_tuple,
+    invalid,
+    one_or_many,
+)
+
+
+class Source(Frozen):
+    """A document events are drawn from: a local text file, or a public source named."""
+
+    file: str | None = None
+    title: Text | None = None
+    publisher: Text | None = None
+    url: Text | None = None
+    published: Date | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _needs_origin(self) -> Source:
+        if not (self.file or self.url or self.publisher):
+            raise invalid("a source needs at least one of 'file', 'url' or 'publisher'")
+        return self
+
+
+class Actor(Frozen):
+    """A state or organisation taking part."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: Literal["state", "organisation", "group"] = "state"
+    note: Text | None = None
+
+
+class Codes(Frozen):
+    """Event codes in the recognised event ontologies."""
+
+    cameo: str | None = Field(default=None, pattern=r"^[0-9]{2,4}$")
+    goldstein: float | None = Field(default=None, ge=-10.0, le=10.0)
+    plover: str | None = Field(default=None, pattern=r"^[A-Z]+(/[a-z][a-z_-]*)?$")
+
+    @field_validator("cameo", mode="before")
+    @classmethod
+    def _cameo_is_text(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise invalid(
+                f'CAMEO code {value} must be quoted (write "{value:03d}"): as a number it loses '
+                "leading zeros, e.g. 0256 becomes 256"
+            )
+        return value
+
+    @field_validator("plover")
+    @classmethod
+    def _plover_type_known(cls, value: str | None) -> str | None:
+        if value is not None and value.split("/")[0] not in PLOVER_TYPES:
+            kind = value.split("/")[0]
+            raise invalid(
+                f"unknown PLOVER event type {kind!r}{did_you_mean(kind, PLOVER_TYPES)}; "
+                f"known: {', '.join(sorted(PLOVER_TYPES))}"
+            )
+        return value
+
+    def merged(self, override: Codes | None) -> Codes:
+        """These codes with every field ``override`` sets replacing ours."""
+        if override is None:
+            return self
+        return Codes(**{**self.model_dump(), **override.model_dump(exclude_none=True)})
+
+    @property
+    def plover_type(self) -> str | None:
+        return self.plover.split("/")[0] if self.plover else None
+
+    @property
+    def plover_mode(self) -> str | None:
+        return self.plover.split("/", 1)[1] if self.plover and "/" in self.plover else None
+
+
+class EventType(Frozen):
+    """An event type: the trigger name in the machine, with its default codes."""
+
+    description: Text = ""
+    codes: Codes = Codes()
+
+
+class Citation(Frozen):
+    """Where an event comes from: a source id and, for a file source, a verbatim quote."""
+
+    ref: Annotated[str, Field(min_length=1)]
+    quote: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+    note: Text | None = None
+
+
+def citations(value: Any) -> Any:
+    return (value,) if isinstance(value, dict) else value
+
+
+DateBasis = Literal["reported", "inferred"]
+
+
+class EventSpec(Frozen):
+    """A dated happening that fires its ``type`` as a trigger on its relation."""
+
+    id: EventId
+    date: Date
+    time: TimeOfDay | None = None
+    type: Name
+    actor: ActorCode
+    target: Annotated[
+        tuple[ActorCode, ...],
+        Field(min_length=1),
+        BeforeValidator(as_tuple, json_schema_input_type=one_or_many(ActorCode)),
+    ]
+    relation: Pair | None = None
+    summary: Annotated[str, Field(min_length=1, max_length=2_000)]
+    codes: Codes | None = None
+    effects: dict[Name, float] = Field(default_factory=dict)
+    source: Annotated[
+        tuple[Citation, ...],
+        Field(min_length=1),
+        BeforeValidator(citations, json_schema_input_type=one_or_many(Citation)),
+    ]
+    date_basis: DateBasis = "reported"
+    date_note: Text | None = None
+    caused_by: Annotated[
+        tuple[EventId, ...],
+        BeforeValidator(as_tuple, json_schema_input_type=EventId | list[EventId]),
+    ] = ()
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _inferred_dates_say_why(self) -> EventSpec:
+        if self.date_basis == "inferred" and not self.date_note:
+            raise invalid("an event with date_basis 'inferred' needs a date_note saying why")
+        return self
+
+    @property
+    def when(self) -> dt.datetime:
+        return dt.datetime.combine(self.date, self.time or dt.time())
+
+    @property
+    def relation_pair(self) -> tuple[str, str] | None:
+        """The relation the event acts on: ``relation`` if given, else actor with sole target."""
+        if self.relation is not None:
+            return self.relation
+        if len(self.target) == 1:
+            return (self.actor, self.target[0])
+        return None

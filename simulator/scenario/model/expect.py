@@ -1,0 +1,171 @@
+"""Claims a scenario makes about itself: ``expect`` items about a run, ``invariants`` over all.
+
+An expectation is one checkable statement about the outcome (the state of a relation on a
+date, a state reached by a date, a state never reached, the outcome of an event, the final
+state); with ``at_least``/``at_most`` it becomes a bound on the share of runs in which the
+statement holds. An invariant is a rule that must hold after every event of every run
+(``restored`` is only entered from ``envoys_recalled``), checked on the runs ``dipsim check``
+makes and hunted for by ``dipsim check --explore``.
+
+Each item is one mapping whose keys say its kind, so files read as sentences::
+
+    expect:
+      - {state: envoys_recalled, date: 2024-01-17}
+      - {reaches: restored, by: 2024-01-31, at_least: 0.8}
+    invariants:
+      - {enter: restored, only_from: [envoys_recalled]}
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from simulator.scenario.model.base import (
+    Date,
+    EventId,
+    ExpressionField,
+    Frozen,
+    Name,
+    Pair,
+    Text,
+    as_tuple,
+    invalid,
+    one_or_many,
+)
+
+#: What ``outcome`` may say of an event: an engine outcome, or accepted (= ``transition``) /
+#: rejected (= ``guard_failed`` or ``no_transition``).
+OutcomeWord = Literal["accepted", "rejected", "transition", "guard_failed", "no_transition"]
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+#: The keys that make each kind of expectation (the first is the kind's name).
+EXPECT_KINDS: dict[str, tuple[str, ...]] = {
+    "state": ("state", "date"),
+    "reaches": ("reaches",),
+    "never": ("never",),
+    "event": ("event", "outcome"),
+    "final": ("final",),
+}
+
+
+def _kind_of(item: Frozen, kinds: dict[str, tuple[str, ...]], what: str) -> str:
+    """The one kind whose first key ``item`` sets; an error naming the choices otherwise."""
+    chosen = [k for k in kinds if getattr(item, k) is not None]
+    if len(chosen) != 1:
+        forms = "; ".join("+".join(keys) for keys in kinds.values())
+        got = ", ".join(chosen) or "none of them"
+        raise invalid(f"{what} is exactly one of: {forms} (got {got})")
+    kind = chosen[0]
+    missing = [k for k in kinds[kind] if getattr(item, k) is None]
+    if missing:
+        raise invalid(f"{what} of kind {kind!r} also needs {', '.join(map(repr, missing))}")
+    return kind
+
+
+class ExpectSpec(Frozen):
+    """One expectation: a statement about a run, or a bound on the share of runs where it holds."""
+
+    id: EventId | None = Field(default=None, description="a name for the report")
+    relation: Pair | None = Field(
+        default=None, description="whose state; may be left out when there is one relation"
+    )
+    state: Name | None = Field(default=None, description="the state at the end of `date`")
+    date: Date | None = None
+    reaches: Name | None = Field(default=None, description="a state entered (by `by`)")
+    never: Name | None = Field(default=None, description="a state never entered (by `by`)")
+    by: Date | None = Field(default=None, description="for reaches/never: up to this day")
+    event: str | None = Field(
+        default=None,
+        min_length=1,
+        description="an event id, or a rule response's id (`rule-id#1` is its first)",
+    )
+    outcome: OutcomeWord | None = None
+    to: Name | None = Field(
+        default=None, description="for event: the state the event leaves its relation in"
+    )
+    final: Name | None = Field(default=None, description="the state when the run stops")
+    at_least: Probability | None = Field(
+        default=None, description="the statement holds in at least this share of runs"
+    )
+    at_most: Probability | None = Field(
+        default=None, description="the statement holds in at most this share of runs"
+    )
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ExpectSpec:
+        kind = _kind_of(self, EXPECT_KINDS, "an expectation")
+        if self.by is not None and kind not in {"reaches", "never"}:
+            raise invalid(f"'by' goes with 'reaches' or 'never', not with {kind!r}")
+        if self.to is not None and kind != "event":
+            raise invalid(f"'to' goes with 'event', not with {kind!r}")
+        if self.relation is not None and kind == "event":
+            raise invalid("an event names its own relation: leave 'relation' out")
+        if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
+            raise invalid(f"at_least {self.at_least} is greater than at_most {self.at_most}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in EXPECT_KINDS if getattr(self, k) is not None)
+
+    @property
+    def bounded(self) -> bool:
+        """Whether this is a bound on a share of runs (else it must hold in every run)."""
+        return self.at_least is not None or self.at_most is not None
+
+
+#: The keys that make each kind of invariant.
+INVARIANT_KINDS: dict[str, tuple[str, ...]] = {
+    "enter": ("enter", "only_from"),
+    "never": ("never",),
+    "always": ("always",),
+}
+
+
+class InvariantSpec(Frozen):
+    """A rule every run must keep, checked after every event on the relation(s) it names."""
+
+    id: EventId | None = Field(default=None, description="a name for the report")
+    relation: Pair | None = Field(default=None, description="default: every relation")
+    enter: Name | None = Field(default=None, description="a state that may be entered ...")
+    only_from: (
+        Annotated[
+            tuple[Name, ...],
+            Field(min_length=1),
+            BeforeValidator(as_tuple, json_schema_input_type=one_or_many(Name)),
+        ]
+        | None
+    ) = Field(default=None, description="... only from these states")
+    never: Name | None = Field(default=None, description="a state never entered")
+    always: ExpressionField | None = Field(
+        default=None, description="an expression over the variables that holds after each event"
+    )
+    while_in: (
+        Annotated[
+            tuple[Name, ...],
+            Field(min_length=1),
+            BeforeValidator(as_tuple, json_schema_input_type=one_or_many(Name)),
+        ]
+        | None
+    ) = Field(default=None, description="for always: only while the relation is in these states")
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> InvariantSpec:
+        kind = _kind_of(self, INVARIANT_KINDS, "an invariant")
+        if self.only_from is not None and kind != "enter":
+            raise invalid("'only_from' goes with 'enter'")
+        if self.while_in is not None and kind != "always":
+            raise invalid("'while_in' goes with 'always'")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in INVARIANT_KINDS if getattr(self, k) is not None)
+
+
+__all__ = ["EXPECT_KINDS", "INVARIANT_KINDS", "ExpectSpec", "InvariantSpec", "OutcomeWord"]

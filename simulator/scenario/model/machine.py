@@ -1,0 +1,108 @@
+"""The relation machine, the variables attached to relations, and the relations themselves."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StrictBool, model_validator
+
+from simulator.scenario.model.base import (
+    ExpressionField,
+    Frozen,
+    Name,
+    Pair,
+    Text,
+    as_tuple,
+    invalid,
+    one_or_many,
+    relation_id,
+)
+
+
+def _state_item(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class StateSpec(Frozen):
+    """A relation state."""
+
+    name: Name
+    description: Text = ""
+    final: StrictBool = False
+
+
+class TransitionSpec(Frozen):
+    """A transition: ``trigger`` moves a relation from a ``source`` state to ``dest``."""
+
+    trigger: Name
+    source: Annotated[
+        tuple[str, ...],
+        Field(min_length=1),
+        BeforeValidator(as_tuple, json_schema_input_type=one_or_many(str)),
+    ]
+    dest: Name
+    guard: ExpressionField | None = None
+    note: Text = ""
+
+
+class MachineSpec(Frozen):
+    """The relation state machine shared by every relation of the scenario."""
+
+    states: Annotated[
+        tuple[
+            Annotated[
+                StateSpec, BeforeValidator(_state_item, json_schema_input_type=str | StateSpec)
+            ],
+            ...,
+        ],
+        Field(min_length=1),
+    ]
+    initial: Name
+    transitions: tuple[TransitionSpec, ...] = ()
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+
+class VariableSpec(Frozen):
+    """A number attached to every relation (e.g. ``tension``)."""
+
+    min: float = 0.0
+    max: float = 1.0
+    initial: float | None = None
+    rest: float | None = None
+    decay_per_day: float = Field(default=0.0, ge=0.0, le=1.0)
+    per_goldstein: float = 0.0
+    description: Text = ""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> VariableSpec:
+        if self.min > self.max:
+            raise invalid(f"min {self.min} is greater than max {self.max}")
+        for key in ("initial", "rest"):
+            value = getattr(self, key)
+            if value is not None and not self.min <= value <= self.max:
+                raise invalid(f"{key} {value} is outside [{self.min}, {self.max}]")
+        return self
+
+    @property
+    def initial_value(self) -> float:
+        return self.min if self.initial is None else self.initial
+
+    @property
+    def rest_value(self) -> float:
+        return self.initial_value if self.rest is None else self.rest
+
+
+class RelationSpec(Frozen):
+    """A relation between two actors, with its own state and variables."""
+
+    pair: Pair
+    initial: Name | None = None
+    variables: dict[Name, float] = Field(default_factory=dict)
+    note: Text = ""
+
+    @property
+    def id(self) -> str:
+        return relation_id(self.pair)

@@ -1,0 +1,195 @@
+"""Response rules: "when an event matching X happens, actor A responds with Y after a delay D,
+with probability p" — and parameters, the named constants expressions may read.
+
+Rules are off in a pure replay (a scenario without ``rules``); they are what makes a what-if
+stochastic. The engine draws from the run's own random generator only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StrictBool, model_validator
+
+from simulator.core.errors import did_you_mean
+from simulator.scenario.model.base import (
+    ActorCode,
+    EventId,
+    ExpressionField,
+    Frozen,
+    Name,
+    Pair,
+    Text,
+    as_tuple,
+    invalid,
+    one_or_many,
+)
+from simulator.scenario.model.events import Citation, Codes, citations
+
+_ROLE = re.compile(r"^(actor|target|[A-Z][A-Z0-9_]*)$")
+
+
+def _role(value: Any) -> Any:
+    # Said in words, with a suggestion ("tagret" -> "target"), rather than as the pattern.
+    if isinstance(value, str) and not _ROLE.match(value):
+        raise invalid(
+            f"{value!r} is not 'actor', 'target' or an actor code"
+            + did_you_mean(value, ["actor", "target"])
+        )
+    return value
+
+
+#: Who responds, or at whom: the triggering event's ``actor`` or (sole) ``target``, or a code.
+Role = Annotated[
+    str, Field(min_length=1, pattern=r"^(actor|target|[A-Z][A-Z0-9_]*)$"), BeforeValidator(_role)
+]
+
+
+def _fixed(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"fixed": value}
+    return value
+
+
+def _not_negative(value: Any) -> Any:
+    # Checked before pydantic's ge=0 so that the message says why, not just "greater than".
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise invalid(
+            f"a delay cannot be negative (got {value!r}): a response comes after the event "
+            "that triggers it"
+        )
+    return value
+
+
+#: A number of days a response waits: never negative.
+Days = Annotated[float, Field(ge=0), BeforeValidator(_not_negative)]
+
+
+class Delay(Frozen):
+    """How long after its trigger a response happens, in days: exactly one distribution."""
+
+    fixed: Days | None = None
+    uniform: tuple[Days, Days] | None = None
+    triangular: tuple[Days, Days, Days] | None = None
+    exponential: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="mean delay in days"
+    )
+    lognormal: LogNormal | None = None
+
+    @model_validator(mode="after")
+    def _one_distribution(self) -> Delay:
+        chosen = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            kinds = ", ".join(type(self).model_fields)
+            raise invalid(f"a delay is exactly one of {kinds} (got {', '.join(chosen) or 'none'})")
+        if self.uniform is not None and self.uniform[0] > self.uniform[1]:
+            raise invalid(f"uniform delay bounds {list(self.uniform)} are in the wrong order")
+        if self.triangular is not None and not (
+            self.triangular[0] <= self.triangular[1] <= self.triangular[2]
+        ):
+            raise invalid(f"triangular delay {list(self.triangular)} must be [low, mode, high]")
+        return self
+
+
+class LogNormal(Frozen):
+    """A log-normal delay: its median in days and the standard deviation of its logarithm."""
+
+    median: Annotated[float, Field(gt=0)]
+    sigma: Annotated[float, Field(ge=0)]
+
+
+Delay.model_rebuild()
+
+DelayField = Annotated[
+    Delay, BeforeValidator(_fixed, json_schema_input_type=Annotated[float, Field(ge=0)] | Delay)
+]
+
+
+class EventPattern(Frozen):
+    """Which events a rule reacts to (or which cancel a pending response): every key given
+    must match; a list matches any of its items."""
+
+    type: (
+        Annotated[
+            tuple[Name, ...], BeforeValidator(as_tuple, json_schema_input_type=one_or_many(Name))
+        ]
+        | None
+    ) = None
+    actor: (
+        Annotated[
+            tuple[ActorCode, ...],
+            BeforeValidator(as_tuple, json_schema_input_type=one_or_many(ActorCode)),
+        ]
+        | None
+    ) = None
+    target: (
+        Annotated[
+            tuple[ActorCode, ...],
+            BeforeValidator(as_tuple, json_schema_input_type=one_or_many(ActorCode)),
+        ]
+        | None
+    ) = None
+    relation: Pair | None = None
+    state: (
+        Annotated[
+            tuple[Name, ...], BeforeValidator(as_tuple, json_schema_input_type=one_or_many(Name))
+        ]
+        | None
+    ) = None
+    guard: ExpressionField | None = None
+
+
+class Response(Frozen):
+    """The event a rule schedules."""
+
+    type: Name
+    actor: Role = "target"
+    target: Annotated[
+        tuple[Role, ...],
+        Field(min_length=1),
+        BeforeValidator(as_tuple, json_schema_input_type=one_or_many(Role)),
+    ] = ("actor",)
+    relation: Pair | None = None
+    summary: Text = ""
+    codes: Codes | None = None
+    effects: dict[Name, float] = Field(default_factory=dict)
+
+
+def _probability_number(value: Any) -> Any:
+    # A number must be a probability; only text is read as an expression (which is clamped).
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not 0.0 <= value <= 1.0:
+            raise invalid(f"probability {value} is outside [0, 1]")
+        return float(value)
+    return value
+
+
+class RuleSpec(Frozen):
+    """A response rule."""
+
+    id: EventId
+    description: Text = ""
+    when: EventPattern
+    respond: Response
+    probability: Annotated[
+        float | ExpressionField,
+        BeforeValidator(
+            _probability_number,
+            json_schema_input_type=Annotated[float, Field(ge=0, le=1)] | str,
+        ),
+    ] = 1.0
+    delay: DelayField = Delay(fixed=0)
+    cancel_on: EventPattern | None = None
+    max_fires: Annotated[int, Field(ge=0)] | None = None
+    enabled: StrictBool = True
+    source: (
+        Annotated[
+            tuple[Citation, ...],
+            BeforeValidator(citations, json_schema_input_type=one_or_many(Citation)),
+        ]
+        | None
+    ) = None
+
+
+__all__ = ["Days", "Delay", "EventPattern", "LogNormal", "Response", "Role", "RuleSpec"]

@@ -1,0 +1,321 @@
+"""Whole-scenario checks: names that must resolve, dates inside the span, verbatim quotes.
+
+These run once a scenario has the right shape (see :mod:`simulator.scenario.validation`), and again
+after
+every what-if edit; every problem found is reported, located, in file order.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterator, Mapping
+
+from simulator.core.errors import KeyPath, Problem, did_you_mean, unknown_name
+from simulator.core.expressions import Expression
+from simulator.scenario.expect_refs import check_claims
+from simulator.scenario.model import Citation, EventPattern, Scenario
+from simulator.scenario.yamlread import Document
+
+
+def in_file_order(problems: typing.Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
+
+
+def check_references(
+    scenario: Scenario, doc: Document, source_texts: Mapping[str, str | None]
+) -> list[Problem]:
+    """Every cross-reference and whole-scenario rule, as located problems in file order."""
+    return in_file_order(
+        [
+            *_check_span(scenario, doc),
+            *_check_machine(scenario, doc),
+            *_check_relations(scenario, doc),
+            *_check_sources(scenario, doc, source_texts),
+            *_check_events(scenario, doc, source_texts),
+            *_check_parameters(scenario, doc),
+            *_check_rules(scenario, doc, source_texts),
+            *check_claims(scenario, doc),
+        ]
+    )
+
+
+def _check_span(s: Scenario, doc: Document) -> Iterator[Problem]:
+    if s.end < s.start:
+        yield doc.problem(
+            ("end",), f"end {s.end.isoformat()} is before start {s.start.isoformat()}"
+        )
+
+
+def _check_machine(s: Scenario, doc: Document) -> Iterator[Problem]:
+    states = s.machine.state_names
+    seen: set[str] = set()
+    for i, name in enumerate(states):
+        if name in seen:
+            yield doc.problem(("machine", "states", i), f"state {name!r} is declared twice")
+        seen.add(name)
+    if s.machine.initial not in seen:
+        yield doc.problem(("machine", "initial"), unknown_name("state", s.machine.initial, states))
+    for i, t in enumerate(s.machine.transitions):
+        at: KeyPath = ("machine", "transitions", i)
+        if t.trigger not in s.event_types:
+            yield doc.problem(
+                (*at, "trigger"),
+                unknown_name("event type", t.trigger, s.event_types)
+                + " (declare it under event_types)",
+            )
+        for j, src in enumerate(t.source):
+            if src != "*" and src not in seen:
+                path = (
+                    (*at, "source", j) if (*at, "source", j) in doc.positions else (*at, "source")
+                )
+                yield doc.problem(path, unknown_name("state", src, states))
+        if t.dest not in seen:
+            yield doc.problem((*at, "dest"), unknown_name("state", t.dest, states))
+        yield from _check_names(s, doc, (*at, "guard"), t.guard, "guard")
+
+
+def _check_relations(s: Scenario, doc: Document) -> Iterator[Problem]:
+    seen: dict[frozenset[str], int] = {}
+    for i, r in enumerate(s.relations):
+        at: KeyPath = ("relations", i)
+        for j, code in enumerate(r.pair):
+            if code not in s.actors:
+                yield doc.problem((*at, "pair", j), unknown_name("actor", code, s.actors))
+        if r.pair[0] == r.pair[1]:
+            yield doc.problem((*at, "pair"), f"a relation needs two different actors, got {r.id}")
+        key = frozenset(r.pair)
+        if key in seen:
+            yield doc.problem(
+                (*at, "pair"),
+                f"relation {r.id} is declared twice (first at relations[{seen[key]}])",
+            )
+        seen.setdefault(key, i)
+        if r.initial is not None and r.initial not in s.machine.state_names:
+            yield doc.problem(
+                (*at, "initial"), unknown_name("state", r.initial, s.machine.state_names)
+            )
+        for name, value in r.variables.items():
+            spec = s.variables.get(name)
+            if spec is None:
+                yield doc.problem(
+                    (*at, "variables", name), unknown_name("variable", name, s.variables)
+                )
+            elif not spec.min <= value <= spec.max:
+                yield doc.problem(
+                    (*at, "variables", name), f"{name} {value} is outside [{spec.min}, {spec.max}]"
+                )
+
+
+def _check_sources(
+    s: Scenario, doc: Document, texts: Mapping[str, str | None]
+) -> Iterator[Problem]:
+    for sid, src in s.sources.items():
+        if src.file is not None and texts.get(sid) is None:
+            yield doc.problem(
+                ("sources", sid, "file"),
+                f"source file {src.file!r} cannot be read "
+                "(paths are relative to the scenario file)",
+            )
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_citations(
+    s: Scenario,
+    doc: Document,
+    at: KeyPath,
+    cited: typing.Iterable[Citation],
+    normalised: Mapping[str, str],
+) -> Iterator[Problem]:
+    for j, c in enumerate(cited):
+        cpath: KeyPath = (*at, j) if (*at, j) in doc.positions else at
+        src = s.sources.get(c.ref)
+        if src is None:
+            yield doc.problem((*cpath, "ref"), unknown_name("source", c.ref, s.sources))
+            continue
+        if src.file is not None:
+            if c.quote is None:
+                yield doc.problem(
+                    cpath, f"source {c.ref!r} is a file: cite it with a verbatim 'quote'"
+                )
+            elif c.ref in normalised and _normalise(c.quote) not in normalised[c.ref]:
+                yield doc.problem(
+                    (*cpath, "quote"),
+                    f"quote not found verbatim in {src.file}: {_short(c.quote)}",
+                )
+
+
+def _check_parameters(s: Scenario, doc: Document) -> Iterator[Problem]:
+    for name in s.parameters:
+        if name in s.variables:
+            yield doc.problem(
+                ("parameters", name),
+                f"parameter {name!r} has the name of a variable; give it another name",
+                key=True,
+            )
+
+
+def _check_pattern(
+    s: Scenario, doc: Document, at: KeyPath, p: EventPattern | None
+) -> Iterator[Problem]:
+    if p is None:
+        return
+    for key, names, kind, known in (
+        ("type", p.type, "event type", s.event_types),
+        ("actor", p.actor, "actor", s.actors),
+        ("target", p.target, "actor", s.actors),
+        ("state", p.state, "state", s.machine.state_names),
+    ):
+        for j, name in enumerate(names or ()):
+            path = (*at, key, j) if (*at, key, j) in doc.positions else (*at, key)
+            if name not in known:
+                yield doc.problem(path, unknown_name(kind, name, known))
+    if p.relation is not None:
+        yield from _check_pair(s, doc, (*at, "relation"), p.relation)
+    yield from _check_names(s, doc, (*at, "guard"), p.guard, "guard")
+
+
+def _check_pair(
+    s: Scenario, doc: Document, at: KeyPath, pair: tuple[str, str], hint: str = ""
+) -> Iterator[Problem]:
+    if s.relation(pair) is None:
+        known = [r.id for r in s.relations]
+        yield doc.problem(
+            at,
+            f"no relation {pair[0]}-{pair[1]} is declared"
+            f"{did_you_mean(f'{pair[0]}-{pair[1]}', known)}; declared: {', '.join(known)}{hint}",
+        )
+
+
+def _check_rules(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    events = {e.id for e in s.events}
+    normalised = {sid: _normalise(t) for sid, t in texts.items() if t is not None}
+    for i, rule in enumerate(s.rules):
+        at: KeyPath = ("rules", i)
+        if rule.id in seen:
+            yield doc.problem(
+                (*at, "id"), f"rule id {rule.id!r} is used twice (first at rules[{seen[rule.id]}])"
+            )
+        elif rule.id in events:
+            yield doc.problem((*at, "id"), f"rule id {rule.id!r} is also an event id")
+        seen.setdefault(rule.id, i)
+        yield from _check_pattern(s, doc, (*at, "when"), rule.when)
+        yield from _check_pattern(s, doc, (*at, "cancel_on"), rule.cancel_on)
+        yield from _check_names(s, doc, (*at, "probability"), rule.probability, "probability")
+        r = rule.respond
+        if r.type not in s.event_types:
+            yield doc.problem(
+                (*at, "respond", "type"),
+                unknown_name("event type", r.type, s.event_types)
+                + " (declare it under event_types)",
+            )
+        for key, roles in (("actor", (r.actor,)), ("target", r.target)):
+            for role in roles:
+                if role not in ("actor", "target") and role not in s.actors:
+                    yield doc.problem(
+                        (*at, "respond", key),
+                        unknown_name("actor", role, ["actor", "target", *s.actors]),
+                    )
+        if r.relation is not None:
+            yield from _check_pair(s, doc, (*at, "respond", "relation"), r.relation)
+        for name in r.effects:
+            if name not in s.variables:
+                yield doc.problem(
+                    (*at, "respond", "effects", name), unknown_name("variable", name, s.variables)
+                )
+        yield from _check_citations(s, doc, (*at, "source"), rule.source or (), normalised)
+
+
+def _check_names(
+    s: Scenario, doc: Document, at: KeyPath, expr: Expression | float | None, what: str
+) -> Iterator[Problem]:
+    """An expression reads only variables and parameters."""
+    if not isinstance(expr, Expression):
+        return
+    known = [*s.variables, *s.parameters]
+    for name in sorted(expr.names - set(known)):
+        yield doc.problem(
+            at, f"{what} {expr.text!r} reads " + unknown_name("variable or parameter", name, known)
+        )
+
+
+def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -> Iterator[Problem]:
+    first_index: dict[str, int] = {}
+    normalised = {sid: _normalise(t) for sid, t in texts.items() if t is not None}
+    for i, e in enumerate(s.events):
+        at: KeyPath = ("events", i)
+        if e.id in first_index:
+            yield doc.problem(
+                (*at, "id"),
+                f"event id {e.id!r} is used twice (first at events[{first_index[e.id]}])",
+            )
+        first_index.setdefault(e.id, i)
+        if e.type not in s.event_types:
+            yield doc.problem(
+                (*at, "type"),
+                unknown_name("event type", e.type, s.event_types)
+                + " (declare it under event_types)",
+            )
+        if s.start <= s.end and not s.start <= e.date <= s.end:
+            yield doc.problem(
+                (*at, "date"),
+                f"date {e.date.isoformat()} is outside the scenario's "
+                f"span {s.start.isoformat()}..{s.end.isoformat()}",
+            )
+        for code, path in [(e.actor, (*at, "actor"))] + [
+            (t, (*at, "target", j) if (*at, "target", j) in doc.positions else (*at, "target"))
+            for j, t in enumerate(e.target)
+        ]:
+            if code not in s.actors:
+                yield doc.problem(path, unknown_name("actor", code, s.actors))
+        yield from _check_event_relation(s, doc, i)
+        for name in e.effects:
+            if name not in s.variables:
+                yield doc.problem(
+                    (*at, "effects", name), unknown_name("variable", name, s.variables)
+                )
+        yield from _check_citations(s, doc, (*at, "source"), e.source, normalised)
+        for j, cause in enumerate(e.caused_by):
+            path = (
+                (*at, "caused_by", j)
+                if (*at, "caused_by", j) in doc.positions
+                else ((*at, "caused_by"))
+            )
+            if cause not in first_index and cause not in {x.id for x in s.events}:
+                yield doc.problem(path, unknown_name("event", cause, [x.id for x in s.events]))
+            elif cause == e.id:
+                yield doc.problem(path, f"event {e.id!r} cannot cause itself")
+            else:
+                cause_event = next(x for x in s.events if x.id == cause)
+                if cause_event.when > e.when:
+                    yield doc.problem(
+                        path,
+                        f"cause {cause!r} ({cause_event.when:%Y-%m-%d %H:%M}) "
+                        f"comes after this event ({e.when:%Y-%m-%d %H:%M})",
+                    )
+
+
+def _check_event_relation(s: Scenario, doc: Document, i: int) -> Iterator[Problem]:
+    e = s.events[i]
+    at: KeyPath = ("events", i)
+    pair = e.relation_pair
+    if pair is None:
+        yield doc.problem(
+            at,
+            f"event {e.id!r} has {len(e.target)} targets: say which relation it "
+            "acts on with 'relation: [A, B]'",
+        )
+        return
+    if any(code not in s.actors for code in pair):
+        return  # already reported as an unknown actor
+    where = (*at, "relation") if e.relation is not None else (*at, "target")
+    yield from _check_pair(
+        s, doc, where, pair, " (declare it under relations, or give the event a 'relation')"
+    )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")

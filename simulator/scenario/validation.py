@@ -1,0 +1,214 @@
+"""From plain YAML data to a valid :class:`~simulator.scenario.model.Scenario`, all located.
+
+Two passes, both collecting every problem rather than stopping at the first: pydantic
+checks shapes and types (its errors are translated into ``file:line:col: key.path: message``),
+then :func:`check_references` checks what needs the whole scenario — names that must resolve,
+dates inside the scenario's span, quotes that must be verbatim in their source.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from simulator.core.errors import KeyPath, Problem, ScenarioError, did_you_mean
+from simulator.scenario.model import Scenario
+from simulator.scenario.references import check_references, in_file_order
+from simulator.scenario.yamlread import Document
+
+
+def validate_document(doc: Document, source_texts: Mapping[str, str | None]) -> Scenario:
+    """Validate a document as a scenario.
+
+    Args:
+        doc: The YAML document with positions.
+        source_texts: For each source id with a ``file``, the file's text (``None`` if the file
+            could not be read).
+
+    Raises:
+        ScenarioError: With every problem found.
+    """
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(
+            [
+                doc.problem(
+                    (),
+                    "a scenario must be a mapping of keys "
+                    f"(title, machine, events, ...), not {_kind(doc.data)}",
+                )
+            ]
+        )
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except ValidationError as err:
+        raise ScenarioError(list(translate_errors(err, doc, Scenario))) from None
+    problems = check_references(scenario, doc, source_texts)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def translate_errors(
+    err: ValidationError, doc: Document, root: type[BaseModel]
+) -> Iterator[Problem]:
+    """Turn pydantic's errors into located problems, in file order."""
+    found = []
+    errors = err.errors(include_url=False)
+    paths = [_data_path(doc.data, e["loc"]) for e in errors]
+    for e, (path, missing_key, at_key) in zip(errors, paths, strict=True):
+        kind = e["type"]
+        if kind == "too_short" and any(
+            len(other) > len(path) and other[: len(path)] == path for other, _, _ in paths
+        ):
+            continue  # pydantic's echo of a bad item: "should have at least 1 item ... not 0"
+        if kind == "extra_forbidden":
+            key = path[-1]
+            allowed = _fields_at(root, path[:-1])
+            msg = f"unknown key {key!r}{did_you_mean(str(key), allowed)}"
+            if allowed:
+                msg += f"; allowed here: {', '.join(allowed)}"
+            found.append(doc.problem(path, msg, key=True))
+            continue
+        if kind == "missing":
+            name = missing_key if missing_key is not None else e["loc"][-1]
+            found.append(doc.problem(path, f"missing required key {name!r}"))
+            continue
+        found.append(doc.problem(path, _message(e), key=at_key))
+    # pydantic may report one bad value once per union member; keep the first of each.
+    seen: set[str] = set()
+    unique = []
+    for p in in_file_order(found):
+        if str(p) not in seen:
+            seen.add(str(p))
+            unique.append(p)
+    return iter(unique)
+
+
+def _message(e: Any) -> str:
+    msg = str(e["msg"])
+    msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
+    value = e.get("input")
+    if e["type"] == "dipsim":
+        return msg
+    if e["type"].startswith("date") and isinstance(value, str):
+        return _date_message(value)
+    if e["type"] == "bool_type":
+        # YAML 1.1 read yes/no/on/off as booleans; dipsim reads them as text (so that an actor
+        # coded NO stays Norway), which makes a flag written `yes` an error, not a silent True.
+        return f"write true or false (got {_yaml_repr(value)[:60]})"
+    if isinstance(value, str | int | float | bool) or value is None:
+        shown = _yaml_repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        msg = f"{msg[0].lower()}{msg[1:]} (got {shown})"
+    else:
+        msg = f"{msg[0].lower()}{msg[1:]} (got {_kind(value)})"
+    return msg
+
+
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _date_message(text: str) -> str:
+    """Why ``text`` is not a date, in words: the day past the end of its month, the month past
+    12, or the form (``YYYY-MM-DD``, zero-padded)."""
+    import calendar
+
+    found = _DATE.match(text)
+    if found is None or len(found[2]) != 2 or len(found[3]) != 2:
+        return f"{text!r} is not a date written YYYY-MM-DD (e.g. 2024-01-07)"
+    year, month, day = int(found[1]), int(found[2]), int(found[3])
+    if not 1 <= month <= 12:
+        return f"{text!r} is not a date: there is no month {month}"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{text!r} is not a date: {calendar.month_name[month]} {year} has {last} days"
+    return f"{text!r} is not a date"
+
+
+def _yaml_repr(value: str | float | bool | None) -> str:
+    """A value as the YAML file spells it (``null``, ``true``), text quoted."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str | int | float | bool) or value is None:
+        return _yaml_repr(value)
+    return repr(value)
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[KeyPath, str | None, bool]:
+    """The part of a pydantic ``loc`` that names real places in the data.
+
+    pydantic puts validator and union-member names into ``loc``; they are skipped. Returns the
+    path, the name of a missing key (so the problem points at the mapping that lacks it), and
+    whether the problem is with the last key itself rather than its value.
+    """
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        if (isinstance(current, dict) and part in current) or (
+            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        ):
+            path.append(part)
+            current = current[part]
+        elif part == "[key]":
+            return tuple(path), None, True
+        elif isinstance(current, dict) and isinstance(part, str) and part == loc[-1]:
+            return tuple(path), part, False
+    return tuple(path), None, False
+
+
+def _fields_at(root: type[BaseModel], path: KeyPath) -> list[str]:
+    """The keys allowed in the mapping at ``path`` (for "did you mean")."""
+    annotation: Any = root
+    for part in path:
+        model = _model_in(annotation)
+        if model is not None and isinstance(part, str) and part in model.model_fields:
+            annotation = model.model_fields[part].annotation
+            continue
+        annotation = _element(annotation, part)
+        if annotation is None:
+            return []
+    model = _model_in(annotation)
+    return list(model.model_fields) if model is not None else []
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [a for arg in typing.get_args(annotation) for a in _unwrap(arg)]
+    return [annotation]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    for a in _unwrap(annotation):
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return a
+    return None
+
+
+def _element(annotation: Any, part: str | int) -> Any:
+    for a in _unwrap(annotation):
+        origin = typing.get_origin(a)
+        args = typing.get_args(a)
+        if origin is dict and args:
+            return args[1]
+        if origin in (tuple, list) and args and isinstance(part, int):
+            return args[0]
+    return None

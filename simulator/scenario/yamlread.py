@@ -1,0 +1,511 @@
+"""Reading YAML safely, keeping where every value came from.
+
+This is the only module that imports ``yaml``. It composes the YAML node graph with a safe
+loader and converts it to plain Python data itself, so that it can
+
+* record the line and column of every key and value (for ``file:line:col`` messages),
+* reject duplicate keys (PyYAML silently keeps the last one, which loses data),
+* keep YAML 1.1's ``yes``/``no``/``on``/``off`` as strings (an actor coded ``NO`` is Norway,
+  not ``False``) and dates as text (so an impossible date gets a clear message later),
+* refuse tags other than YAML's plain ones (``!!python/object`` and friends), null keys,
+  recursive aliases and ``.nan``, and
+* bound the input (:class:`Limits`): file size, nesting depth (checked while composing, so a
+  deeply nested file never reaches Python's recursion limit), the number of values with aliases
+  expanded (which defuses alias bombs, "billion laughs", without expanding them), the length of
+  text and the number of a scenario's events.
+
+Every limit's message names the limit and how to raise it (:func:`limit_hint`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+import sys
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a YAML file may contain; raise them for big legitimate inputs.
+
+    This is the one place for input limits: the command line's ``--limit NAME=N`` sets these
+    fields by name, and :func:`simulator.scenario.loading.load_scenario` takes
+    ``limits=Limits(...)``.
+    Each is documented in docs/checking.md ("Limits").
+    """
+
+    #: Size of the file in bytes (checked before anything is parsed).
+    max_bytes: int = 5_000_000
+    #: Nesting of mappings and lists (checked while composing, before Python recursion is deep).
+    max_depth: int = 50
+    #: YAML values, each use of an alias counted in full (an alias bomb trips it early).
+    max_nodes: int = 1_000_000
+    #: Characters of one text value or key.
+    max_string: int = 100_000
+    #: Items of a scenario's top-level ``events`` list (checked while composing, so an oversized
+    #: list is refused before it is converted or validated).
+    max_events: int = 100_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def limit_hint(name: str, limits: Limits) -> str:
+    """``(limit max_bytes=5000000; raise it with --limit max_bytes=N)``: what every limit's
+    message ends with, so that the reader knows which limit tripped and how to raise it."""
+    return f"(limit {name}={getattr(limits, name)}; raise it with --limit {name}=N)"
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2-style plain scalars: only ``true``/``false`` are booleans; no timestamps."""
+
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+for _tag, _regexp in (
+    ("tag:yaml.org,2002:bool", _BOOL),
+    ("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0o[0-7_]+)$")),
+    (
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+            r"|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+    ),
+    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$")),
+):
+    _Resolver.add_implicit_resolver(_tag, _regexp, [*"-+0123456789.tTfFnN~", ""])
+
+
+# Recognised only so that it can be refused with a clear message (see _Converter._mapping).
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^<<$"), ["<"])
+
+
+class _RefusedError(Exception):
+    """Raised while composing: the input breaks a rule that makes going on pointless or unsafe
+    (too deep, too many events, a recursive alias). Becomes a located :class:`Problem`."""
+
+    def __init__(self, mark: Any, path: KeyPath, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.path = path
+        self.message = message
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    _Resolver,
+):
+    def __init__(self, stream: str, limits: Limits) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+        self.limits = limits
+        # The key path of the node being composed, and the anchors whose values are still open
+        # (an alias to one of them would make a value that contains itself).
+        self.path: list[str | int] = []
+        self.open_anchors: list[str] = []
+        # Ancestors of the node being composed. Counted apart from ``path``, which leaves out
+        # keys: a key that is itself a mapping with mapping keys nests without adding to it.
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # PyYAML's composer recurses once per level of nesting; checking the depth here refuses
+        # a deeply nested file with its position long before Python's recursion limit.
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open_anchors:
+                raise _RefusedError(
+                    event.start_mark,
+                    tuple(self.path),
+                    f"the alias *{event.anchor} is used inside the value it names "
+                    f"(&{event.anchor}); a value cannot contain itself",
+                )
+            return super().compose_node(parent, index)
+        part = index.value if isinstance(index, yaml.ScalarNode) else index
+        pushed = isinstance(part, str | int)
+        if pushed:
+            self.path.append(part)
+        if self.depth > self.limits.max_depth:
+            raise _RefusedError(event.start_mark, _shown_path(self.path), _too_deep(self.limits))
+        if (
+            len(self.path) == 2
+            and self.path[0] == "events"
+            and isinstance(part, int)
+            and part >= self.limits.max_events
+        ):
+            raise _RefusedError(
+                event.start_mark,
+                ("events",),
+                f"more than {self.limits.max_events:,} events "
+                f"{limit_hint('max_events', self.limits)}",
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.open_anchors.append(anchor)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+            if anchor is not None:
+                self.open_anchors.pop()
+            if pushed:
+                self.path.pop()
+
+
+def _shown_path(path: typing.Sequence[str | int]) -> KeyPath:
+    """A key path for a too-deep value, without its run of trailing list indices: the line and
+    column say where the value is, and ``a[0][0][0]…`` fifty times says nothing more."""
+    shown = list(path)
+    while shown and isinstance(shown[-1], int):
+        shown.pop()
+    return tuple(shown)
+
+
+def _too_deep(limits: Limits) -> str:
+    return f"nested deeper than {limits.max_depth} levels {limit_hint('max_depth', limits)}"
+
+
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+@dataclass
+class Document:
+    """Plain data read from a YAML file, with the position of every key path.
+
+    ``positions`` maps a key path (``("events", 3, "date")``) to the 1-based line and column
+    of its value; :meth:`locate` falls back to the nearest enclosing path.
+    """
+
+    file: str
+    data: Any
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: KeyPath, *, key: bool = False) -> Location:
+        """Where the value (or, with ``key=True``, the key) at ``path`` is written."""
+        table = self.key_positions if key else self.positions
+        probe = tuple(path)
+        while True:
+            if probe in table:
+                line, col = table[probe]
+                return Location(self.file, line, col)
+            if key and probe in self.positions:
+                line, col = self.positions[probe]
+                return Location(self.file, line, col)
+            if not probe:
+                return Location(self.file, 1, 1)
+            probe = probe[:-1]
+
+    def problem(self, path: KeyPath, message: str, *, key: bool = False) -> Problem:
+        """A :class:`Problem` located at ``path``."""
+        return Problem(self.locate(path, key=key), path, message)
+
+
+def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Parse YAML text into a :class:`Document`.
+
+    Raises:
+        ScenarioError: The text is not YAML dipsim accepts; every problem is located (with a
+            line and column, 1:1 for what concerns the whole file, such as its size).
+    """
+    if isinstance(text, bytes):
+        text = _decode(text, file, limits)
+    # A character is 1 to 4 bytes in UTF-8: encode only when the length alone cannot decide.
+    size = len(text) if len(text) > limits.max_bytes else None
+    if size is None and 4 * len(text) > limits.max_bytes:
+        size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size is not None and size > limits.max_bytes:
+        raise ScenarioError([Problem(Location(file, 1, 1), (), _too_big(size, limits))])
+    try:
+        node = _Loader(text, limits).get_single_node()
+    except _RefusedError as err:
+        loc = Location(file, err.mark.line + 1, err.mark.column + 1)
+        raise ScenarioError([Problem(loc, err.path, err.message)]) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        what = err.problem or err.context or "invalid YAML"
+        raise ScenarioError([Problem(loc, (), f"invalid YAML: {what}")]) from None
+    except yaml.reader.ReaderError as err:
+        # PyYAML's reader refuses control characters (NUL, escape, ...) with an offset only.
+        raise ScenarioError([_reader_problem(err, text, file)]) from None
+    except yaml.YAMLError as err:
+        raise ScenarioError([Problem(Location(file, 1, 1), (), f"invalid YAML: {err}")]) from None
+    except RecursionError:
+        # Only reachable when max_depth is raised past what Python's stack allows.
+        message = f"nested too deeply for Python to read {limit_hint('max_depth', limits)}"
+        raise ScenarioError([Problem(Location(file, 1, 1), (), message)]) from None
+    doc = Document(file=file, data=None)
+    if node is None:
+        raise ScenarioError([Problem(Location(file, 1, 1), (), "the file is empty")])
+    converter = _Converter(doc, limits)
+    doc.data = converter.convert(node, (), 0)
+    if converter.problems:
+        raise ScenarioError(converter.problems)
+    return doc
+
+
+def _reader_problem(err: yaml.reader.ReaderError, text: str, file: str) -> Problem:
+    before = text[: err.position]
+    line = before.count("\n") + 1
+    column = err.position - (before.rfind("\n") + 1) + 1
+    char = err.character
+    code = char if isinstance(char, int) else ord(char) if char else 0
+    message = f"invalid YAML: the character U+{code:04X} is not allowed in YAML text"
+    return Problem(Location(file, line, column), (), message)
+
+
+def read_yaml_file(
+    path: Path, limits: Limits = DEFAULT_LIMITS, kind: str = "scenario file"
+) -> Document:
+    """Read a YAML file into a :class:`Document`; a file that cannot be read is a located
+    problem like any other (scenarios and batch specs are read this way). At most
+    ``limits.max_bytes`` bytes are read, so that a device or a pipe that never ends (say
+    ``/dev/zero``) is refused rather than read until memory runs out."""
+    shown = str(path)
+    try:
+        raw, size = _read_bounded(path, limits.max_bytes)
+    except FileNotFoundError:
+        raise ScenarioError([Problem(Location(shown), (), "no such file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError(
+            [Problem(Location(shown), (), f"is a directory, not a {kind}")]
+        ) from None
+    except OSError as err:
+        raise ScenarioError(
+            [Problem(Location(shown), (), f"cannot read: {err.strerror}")]
+        ) from None
+    except ValueError:  # a NUL character in the path
+        raise ScenarioError(
+            [Problem(Location(shown), (), "cannot read: the path has a NUL character")]
+        ) from None
+    if size is None or size > limits.max_bytes:
+        raise ScenarioError([Problem(Location(shown, 1, 1), (), _too_big(size, limits))])
+    return read_yaml(raw, shown, limits)
+
+
+def read_source_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The text of a cited source file, or ``None`` when it cannot be read as UTF-8 text of at
+    most ``limits.max_bytes`` bytes (missing, a directory, a device, too big, not UTF-8, a bad
+    path). Bounded like :func:`read_yaml_file`: a scenario citing ``/dev/zero`` or
+    ``/dev/stdin`` must not make dipsim read forever."""
+    try:
+        if not path.is_file():  # devices and pipes are not sources (and may never end)
+            return None
+        raw, size = _read_bounded(path, limits.max_bytes)
+        if size is None or size > limits.max_bytes:
+            return None
+        # As Path.read_text would: universal newlines (a byte-order mark is dropped, though).
+        return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except (OSError, ValueError):  # ValueError: a NUL in the path, or bytes that are not UTF-8
+        return None
+
+
+def _read_bounded(path: Path, most: int) -> tuple[bytes, int | None]:
+    """At most ``most`` bytes of ``path``, and its size: exact for a regular file (which is then
+    not read at all when it is too big), ``None`` for a stream longer than ``most``."""
+    with path.open("rb") as f:
+        info = os.fstat(f.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size > most:
+            return b"", info.st_size
+        raw = f.read(most + 1)
+    return raw, (len(raw) if len(raw) <= most else None)
+
+
+def _decode(raw: bytes, file: str, limits: Limits) -> str:
+    if len(raw) > limits.max_bytes:
+        raise ScenarioError([Problem(Location(file, 1, 1), (), _too_big(len(raw), limits))])
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        message = "the file is UTF-16 text; save it as UTF-8"
+        raise ScenarioError([Problem(Location(file, 1, 1), (), message)])
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        message = f"this is a binary file, not YAML text (a NUL byte at offset {nul})"
+        raise ScenarioError([Problem(_byte_location(raw, nul, file), (), message)])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        message = f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start})"
+        raise ScenarioError([Problem(_byte_location(raw, err.start, file), (), message)]) from None
+
+
+def _byte_location(raw: bytes, offset: int, file: str) -> Location:
+    """Line and column (in characters, as an editor counts them) of the byte at ``offset``."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    prefix = raw[line_start:offset].decode("utf-8", errors="replace")
+    return Location(file, raw.count(b"\n", 0, offset) + 1, len(prefix) + 1)
+
+
+def _too_big(size: int | None, limits: Limits) -> str:
+    shown = f"{size:,}" if size is not None else f"more than {limits.max_bytes:,}"
+    return f"the file is {shown} bytes, too big {limit_hint('max_bytes', limits)}"
+
+
+class _Converter:
+    def __init__(self, doc: Document, limits: Limits) -> None:
+        self.doc = doc
+        self.limits = limits
+        self.nodes = 0
+        self.problems: list[Problem] = []
+        self.constructor = yaml.constructor.SafeConstructor()
+        # Converted collections by node identity, with their size in values. An alias is the same
+        # node again: it is converted once and then counted, not walked, so an alias bomb
+        # ("billion laughs") trips max_nodes after a handful of visits, in bounded memory.
+        self.converted: dict[int, tuple[Any, int]] = {}
+
+    def _fail(self, node: yaml.Node, path: KeyPath, message: str) -> None:
+        loc = Location(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        self.problems.append(Problem(loc, path, message))
+
+    def convert(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        seen = self.converted.get(id(node))
+        self.nodes += seen[1] if seen else 1
+        if self.nodes > self.limits.max_nodes:
+            # Aliases share nodes, so an alias bomb shows up here as a node count that explodes.
+            self._fail(
+                node,
+                path,
+                f"more than {self.limits.max_nodes:,} YAML values, each use of an alias "
+                f"counted in full {limit_hint('max_nodes', self.limits)}",
+            )
+            raise ScenarioError(self.problems)
+        if depth > self.limits.max_depth:
+            # The composer bounds the nesting of what is written; an alias can still place a
+            # deep value deep down.
+            self._fail(node, _shown_path(path), _too_deep(self.limits))
+            raise ScenarioError(self.problems)
+        self.doc.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if node.tag not in _PLAIN_TAGS:
+            self._fail(
+                node,
+                path,
+                f"YAML tag {_written(node.tag)!r} is not allowed (dipsim reads plain YAML only)",
+            )
+            return None
+        if seen:
+            return seen[0]
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            before = self.nodes
+            value: Any = (
+                self._mapping(node, path, depth)
+                if isinstance(node, yaml.MappingNode)
+                else [
+                    self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
+                ]
+            )
+            self.converted[id(node)] = (value, self.nodes - before + 1)
+            return value
+        if node.tag == _STR:
+            self._check_length(node, path)
+            return node.value
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as err:
+            self._fail(node, path, _unreadable(node.value, err))
+            return None
+        if isinstance(value, float) and math.isnan(value):
+            # Every comparison with NaN is false, so a NaN bound or value would pass range
+            # checks and poison arithmetic silently.
+            self._fail(node, path, f"{node.value!r} (not a number) is not allowed; write a number")
+            return None
+        return value
+
+    def _check_length(self, node: yaml.Node, path: KeyPath) -> None:
+        if len(node.value) > self.limits.max_string:
+            self._fail(
+                node,
+                path,
+                f"text of {len(node.value):,} characters is too long "
+                f"{limit_hint('max_string', self.limits)}",
+            )
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._fail(
+                    key_node, path, "YAML merge keys ('<<') are not supported; write the keys out"
+                )
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._fail(key_node, path, "a mapping key must be a plain name, not a collection")
+                continue
+            if key_node.tag == "tag:yaml.org,2002:null":
+                # ``~:`` or ``null:`` would become the key None, which no name can be.
+                shown = f" ({key_node.value!r})" if key_node.value else ""
+                self._fail(
+                    key_node,
+                    path,
+                    f"a mapping key cannot be null{shown}; to use the word as a name, quote it",
+                )
+                continue
+            if key_node.tag in (_STR, "tag:yaml.org,2002:bool"):
+                self._check_length(key_node, path)
+                key: Any = key_node.value
+            elif self.convert(key_node, path, depth + 1) is None:
+                continue  # a tag or number that cannot be read: reported by convert
+            else:
+                key = key_node.value  # keys are names; "1" and 1 mean the same here
+            child = (*path, key)
+            if key in out:
+                first = self.doc.key_positions.get(child)
+                where = f" (first at line {first[0]})" if first else ""
+                self._fail(key_node, child, f"duplicate key {key!r}{where}")
+                continue
+            self.doc.key_positions[child] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
+            out[key] = self.convert(value_node, child, depth + 1)
+        return out
+
+
+def _written(tag: str) -> str:
+    """A tag as it is written in the file: ``!!binary`` rather than ``tag:yaml.org,2002:binary``."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
+
+
+def _unreadable(text: str, err: Exception) -> str:
+    """Why a plain number could not be read, without echoing thousands of digits."""
+    shown = repr(text) if len(text) <= 40 else repr(f"{text[:18]}...{text[-18:]}")
+    digits = text.lstrip("+-").replace("_", "")
+    most = sys.get_int_max_str_digits()
+    if digits.isdigit() and most and len(digits) > most:
+        return f"the number {shown} has {len(digits):,} digits, too many to read (at most {most:,})"
+    return f"cannot read {shown}: {err}"
+
+
+def dump_yaml(data: Mapping[str, Any]) -> str:
+    """Plain data as block-style YAML (used by tests and tools that write scenarios)."""
+    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
