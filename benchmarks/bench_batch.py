@@ -56,7 +56,7 @@ Run from anywhere (the ``__main__`` guard matters: the backends spawn processes)
 
     .venv/bin/python benchmarks/bench_batch.py                    # all sections, ~20 min
     .venv/bin/python benchmarks/bench_batch.py --only throughput,dask --runs 20000
-    .venv/bin/python benchmarks/bench_batch.py --quick            # a smoke run, ~30 s
+    .venv/bin/python benchmarks/bench_batch.py --quick            # a smoke run, ~15 s
 """
 
 from __future__ import annotations
@@ -852,7 +852,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="small sizes, 1 round: 2,000 runs, 20 naive runs, memory 20,000 runs (~30 s).",
+        help="a smoke run, every section at a token size, 1 round: 500 runs, 5 naive runs, "
+        "memory 2,000 runs (~15 s; the figures mean little).",
     )
     parser.add_argument(
         "--only",
@@ -898,11 +899,11 @@ def main(argv: list[str] | None = None) -> None:
     if unknown or not sections:
         parser.error(f"--only takes sections of {', '.join(SECTIONS)}, not {args.only!r}")
     rounds = args.rounds if args.rounds is not None else (1 if quick else 3)
-    runs = args.runs if args.runs is not None else (2_000 if quick else 100_000)
-    naive_runs = args.naive_runs if args.naive_runs is not None else (20 if quick else 300)
-    batch_runs = args.naive_batch_runs or (1_000 if quick else 10_000)
+    runs = args.runs if args.runs is not None else (500 if quick else 100_000)
+    naive_runs = args.naive_runs if args.naive_runs is not None else (5 if quick else 300)
+    batch_runs = args.naive_batch_runs or (200 if quick else 10_000)
     memory_runs = (
-        args.memory_runs if args.memory_runs is not None else (20_000 if quick else 1_000_000)
+        args.memory_runs if args.memory_runs is not None else (2_000 if quick else 1_000_000)
     )
     if rounds < 1 or runs < len(POINTS) or naive_runs < 1 or memory_runs < 10 * len(DECAY_VALUES):
         parser.error(

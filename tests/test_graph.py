@@ -1,14 +1,13 @@
 """``simulator.graph`` and ``dipsim graph``: the machine as Mermaid, DOT, SVG and PNG.
 
-SVG/PNG need Graphviz's ``dot``. Those tests are skipped when it is missing, unless the
-environment variable ``DIPSIM_REQUIRE_GRAPHVIZ`` is set (CI sets it and installs Graphviz): then
-a missing ``dot`` fails them.
+SVG/PNG need Graphviz's ``dot``. Those tests skip when it is missing (the reason names the
+package), unless ``DIPSIM_REQUIRE_GRAPHVIZ=1`` (CI sets it and installs Graphviz): then a
+missing ``dot`` fails them (see tests/programs.py).
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -26,7 +25,6 @@ from simulator.graph import (
     Node,
     diagram,
     dot,
-    dot_program,
     dot_string,
     mermaid,
     mermaid_text,
@@ -37,6 +35,7 @@ from simulator.graph import (
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.model import Scenario
 from tests.conftest import JAN2024, SCENARIOS
+from tests.programs import GRAPHVIZ
 
 FIRST = SCENARIOS / "examples" / "first.yaml"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -198,12 +197,7 @@ def invoke(*args: str | Path) -> Result:
 
 
 def require_dot() -> None:
-    """Skip when Graphviz's dot is missing, unless DIPSIM_REQUIRE_GRAPHVIZ is set: then fail."""
-    if dot_program() is not None:
-        return
-    if os.environ.get("DIPSIM_REQUIRE_GRAPHVIZ"):
-        pytest.fail("DIPSIM_REQUIRE_GRAPHVIZ is set but Graphviz's dot is not on PATH")
-    pytest.skip("Graphviz's dot is not installed (set DIPSIM_REQUIRE_GRAPHVIZ to require it)")
+    GRAPHVIZ.require()
 
 
 def unmermaid(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from pathlib import Path
 
@@ -92,13 +93,16 @@ def test_file_sources_are_the_seed_articles(scenario: Scenario) -> None:
         assert (JAN2024.parent / f).is_file()
 
 
-def test_seed_copies_match_shared_originals() -> None:
-    """The articles in scenarios/sources/ are unchanged copies of ../shared/seeds/ (if present)."""
-    shared = JAN2024.parent.parent.parent / "shared" / "seeds"
-    if not shared.is_dir():
-        pytest.skip("../shared/seeds is not beside this checkout")
-    for name in ("000_f36eace63d7a6c10.txt", "004_05f6971858b76f8a.txt"):
-        assert (JAN2024.parent / "sources" / name).read_bytes() == (shared / name).read_bytes()
+def test_the_articles_are_unchanged_copies() -> None:
+    """The articles match the checksums recorded when they were copied (sources/SHA256SUMS)."""
+    sources = JAN2024.parent / "sources"
+    recorded: dict[str, str] = {}
+    for line in (sources / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ", 1)
+        recorded[name] = digest
+    assert set(recorded) == {p.name for p in sources.glob("*.txt")}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((sources / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_every_dated_fact_of_the_articles_is_an_event(scenario: Scenario) -> None:
