@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     # core/ — bottom: used by all
     "core": set(),
     "core.errors": set(),
+    "core.dates": set(),
     "core.files": {"core.errors"},
     "core.expressions": {"core.errors"},
     # scenario/ — file → Scenario
@@ -34,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "scenario.expect_refs": {"core.errors", "scenario.model", "scenario.yamlread"},
     "scenario.validation": {
+        "core.dates",
         "core.errors",
         "scenario.model",
         "scenario.references",
@@ -186,6 +188,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     # cli/ — the command
     "cli": {
+        "core.dates",
         "batch.runner",
         "batch.sinks",
         "batch.summary",

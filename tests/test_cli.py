@@ -8,6 +8,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -184,14 +185,24 @@ def test_until_before_start_is_refused(scenario: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("text", ["2024-13-01", "tomorrow", "2024-02-30"])
-def test_bad_until_text_is_a_usage_error(scenario: Path, text: str) -> None:
-    """``--until`` that is not a date exits with status 2, quoting it."""
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2024-13-01", "'2024-13-01' is not a date: there is no month 13"),
+        ("tomorrow", "'tomorrow' is not a date written YYYY-MM-DD (e.g. 2024-01-07)"),
+        ("2024-02-30", "'2024-02-30' is not a date: February 2024 has 29 days"),
+        ("2023-02-29", "'2023-02-29' is not a date: February 2023 has 28 days"),
+        ("20240115", "'20240115' is not a date written YYYY-MM-DD (e.g. 2024-01-07)"),
+        ("2024-1-05", "'2024-1-05' is not a date written YYYY-MM-DD (e.g. 2024-01-07)"),
+        ("9" * 5000, f"{'9' * 37!r}... is not a date written YYYY-MM-DD"),
+    ],
+)
+def test_bad_until_text_is_a_usage_error(scenario: Path, text: str, why: str) -> None:
+    """``--until`` that is not a date exits with status 2 and says why, as the loader does."""
     result = invoke("run", scenario, "--until", text)
     assert result.exit_code == 2
-    assert f"Invalid value for '--until': {text!r} is not a date of the form YYYY-MM-DD" in (
-        result.stderr
-    )
+    assert f"Invalid value for '--until': {why}" in result.stderr
+    assert len(result.stderr) < 400, "a long value is cut, not quoted whole"
 
 
 def test_invalid_scenario_exits_2_with_located_errors(invalid: Path) -> None:
@@ -357,3 +368,32 @@ def test_out_that_cannot_be_written_exits_2(tmp_path: Path) -> None:
     assert result.stderr == (
         f"error: {blocker / 'x'}: cannot create the folder {blocker}: File exists\n"
     )
+
+
+def test_every_command_says_what_it_does_in_one_whole_sentence() -> None:
+    """`dipsim --help` lists each command with a whole sentence, never cut with '...', even in
+    an 80-column terminal (where click leaves 80 - 6 - the longest name for it)."""
+    room = 80 - 6 - max(len(name) for name in cli.commands)
+    for name, command in cli.commands.items():
+        short = command.get_short_help_str(room)
+        assert short.endswith("."), (name, short)
+        assert not short.endswith("..."), (name, short)
+
+
+def test_an_option_means_the_same_on_every_command() -> None:
+    """--format names the output for people `table` wherever it is offered (graph's formats are
+    kinds of picture); --workers, --seed, --out and --limit have one meaning and default."""
+    seen: dict[str, list[tuple[str, click.Option]]] = {}
+    for name, command in cli.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option):
+                seen.setdefault(param.opts[0], []).append((name, param))
+    for name, option in seen["--format"]:
+        choices = list(getattr(option.type, "choices", []))
+        if name != "graph":
+            assert choices[0] == "table", (name, choices)
+            assert option.default == "table", (name, option.default)
+            assert set(choices) <= {"table", "json", "csv"}, (name, choices)
+    for opt in ("--workers", "--seed", "--limit"):
+        defaults = {repr(p.default) for _, p in seen[opt]}
+        assert len(defaults) == 1, (opt, defaults)

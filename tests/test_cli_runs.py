@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from simulator.cli import cli
 from simulator.cli.run import Progress
+from simulator.engine.montecarlo import POOL_MIN_RUNS, auto_workers
 from tests.conftest import ROOT
 
 
@@ -78,7 +82,7 @@ def test_one_run_is_the_trace_byte_for_byte(jan2024_path: Path) -> None:
     ("args", "message"),
     [
         (["--runs", "0"], "Invalid value for '--runs': 0 is not in the range x>=1."),
-        (["--workers", "-1"], "Invalid value for '--workers': -1 is not in the range x>=0."),
+        (["--workers", "-1"], "Invalid value for '--workers' / '-j': -1 is not in the range x>=0."),
         (["--runs", "many"], "Invalid value for '--runs': 'many' is not a valid integer range."),
     ],
 )
@@ -170,3 +174,36 @@ def test_no_progress_when_not_a_terminal() -> None:
     progress(1_000, 2_000)
     progress.close()
     assert stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_during_runs_exits_130(workers: str) -> None:
+    """SIGINT (Ctrl-C) during --runs ends with status 130 and one line, as `dipsim batch` does,
+    in this process or with a pool of workers; no traceback, nothing on standard output."""
+    whatif = ROOT / "scenarios" / "whatif" / "retaliation-kills-iranians.yaml"
+    command = [sys.executable, "-m", "simulator", "run", str(whatif), "--runs", "10000000"]
+    proc = subprocess.Popen(
+        [*command, "--workers", workers],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # loaded and running (10^7 runs take an hour)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out) == (130, "")
+    assert err.strip() == "interrupted"
+
+
+def test_workers_default_to_every_core_when_the_work_pays_for_them() -> None:
+    """--workers 0 (the default of run and batch): every core, but small jobs stay in this
+    process; the help states the threshold the library uses."""
+    assert auto_workers(POOL_MIN_RUNS - 1) == 1
+    assert auto_workers(POOL_MIN_RUNS) == (os.cpu_count() or 1)
+    for command in ("run", "batch"):
+        option = next(p for p in cli.commands[command].params if p.name == "workers")
+        assert option.default == 0
+    help_text = invoke("run", "--help").stdout
+    assert f"under {POOL_MIN_RUNS:,} runs, this process" in " ".join(help_text.split())

@@ -341,7 +341,7 @@ def test_until_and_stop(hand: Scenario) -> None:
     ("runs", "workers", "chunk_size", "message"),
     [
         (0, 1, None, "runs must be at least 1, not 0"),
-        (5, 0, None, "workers must be at least 1, not 0"),
+        (5, -1, None, "workers must be at least 0, not -1"),
         (5, 1, 0, "chunk_size must be at least 1, not 0"),
     ],
 )
@@ -411,3 +411,8 @@ def test_to_dict_keys_and_seed(jan2024: Scenario) -> None:
     state = data["relations"][0]["states"][0]
     assert list(state) == ["state", "ended", "reached", "mean_days", "days_to_reach"]
     assert list(state["days_to_reach"]) == ["runs", "p5", "p25", "p50", "p75", "p95", "by_day"]
+
+
+def test_zero_workers_chooses_and_changes_nothing(hand: Scenario) -> None:
+    """workers=0 lets run_many choose (few runs: this process); the outcomes are the same."""
+    assert run_many(hand, 40, 3, 0) == run_many(hand, 40, 3, 1)

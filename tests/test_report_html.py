@@ -6,15 +6,15 @@ open it in Debian's chromium, driven by Playwright (``executable_path``: Playwri
 browser builds are never downloaded), with the network off: no console error, no request but
 the page itself, the rows and states visible, and a screenshot in pytest's ``tmp_path``.
 
-They skip when chromium or Playwright is missing, unless ``DIPSIM_REQUIRE_BROWSER=1`` (set
-by CI), when a missing browser fails instead. ``DIPSIM_CHROMIUM`` names another browser.
+The diagram is Graphviz's SVG when ``dot`` is installed and Mermaid text otherwise: the tests of
+the SVG skip without ``dot``, the browser tests without chromium or Playwright (the reason names
+the package), unless CI requires them (``DIPSIM_REQUIRE_GRAPHVIZ``/``_BROWSER=1``, see
+tests/programs.py). ``DIPSIM_CHROMIUM`` names another browser.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,16 +25,17 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from simulator.cli import cli
-from simulator.cli.report import DEFAULT_RUNS
+from simulator.check.checker import CLAIM_RUNS
+from simulator.cli import cli, common
 from simulator.core.errors import DipsimError
 from simulator.engine.simulation import simulate
 from simulator.engine.trace import Trace
 from simulator.report.html import build as reporting
-from simulator.report.html.build import REPORT_RUNS, build_report
+from simulator.report.html.build import build_report
 from simulator.report.html.page import inline_svg
 from simulator.scenario.loading import load_scenario
 from tests.conftest import JAN2024, SCENARIOS
+from tests.programs import BROWSER, GRAPHVIZ
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request
@@ -251,13 +252,17 @@ def test_every_event_of_the_trace_is_a_row_in_order(jan: Made) -> None:
             assert f"CAMEO {record.cameo}" in text
 
 
-def test_every_state_of_the_machine_is_drawn_and_listed(jan: Made) -> None:
+def test_every_state_of_the_machine_is_listed(jan: Made) -> None:
+    listed = [r.attrs["data-state"] for r in jan.dom.select("tr", "state", data_run="run")]
+    assert listed == list(jan.states)
+
+
+def test_graphviz_draws_every_state_and_where_the_run_ended(jan: Made) -> None:
+    GRAPHVIZ.require()
     figure = jan.dom.one("figure", "machine", data_run="run")
     assert figure.select("svg"), "the diagram is Graphviz's SVG, inline"
     drawn = [g.attrs["data-state"] for g in figure.select("g", "node") if "data-state" in g.attrs]
     assert sorted(drawn) == sorted(jan.states)
-    listed = [r.attrs["data-state"] for r in jan.dom.select("tr", "state", data_run="run")]
-    assert listed == list(jan.states)
     # The run ends in normal, and the diagram says so.
     ended = [g.attrs["data-state"] for g in figure.select("g", "ended")]
     assert ended == ["normal"]
@@ -344,8 +349,23 @@ def test_scenario_text_is_escaped_and_stays_text(evil: Made) -> None:
     assert "<svg onload=alert(7)>" in dom.one("tr", "state", data_state="calm").text()
     # The failing expectation's note is shown, as text.
     assert "<script>alert(9)</script>" in dom.one("tr", "verdict", data_item="expect[0]").text()
-    # The guard's "<" reaches the diagram escaped by Graphviz.
+
+
+def test_graphviz_escapes_the_guard(evil: Made) -> None:
+    GRAPHVIZ.require()
     assert "tension &lt; 0.5" in evil.html
+
+
+def test_without_graphviz_the_mermaid_text_escapes_the_guard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reporting, "dot_program", lambda: None)
+    monkeypatch.setattr(reporting, "require_matplotlib", _no_matplotlib)  # quicker: no figure
+    page = build_report(evil_scenario(tmp_path)).html
+    assert_offline(page)
+    mermaid = parse(page).one("pre", "mermaid-text", data_run="run").text()
+    assert "calm --> tense: strike [tension #lt; 0.5]" in mermaid
+    assert "<svg onload" not in page
 
 
 def test_a_whatif_report_has_the_diff_and_its_base(whatif: Made) -> None:
@@ -370,14 +390,18 @@ def test_a_whatif_report_has_the_diff_and_its_base(whatif: Made) -> None:
     }
     assert marked["iranian-counter-strike#1"] == "only"
     assert marked["ambassadors-return"] == "changed"
-    base_machine = dom.one("figure", "machine", data_run="base")
+    # The header names the base; the checks are judged on runs (the what-if's rule is random).
+    assert "scenarios/jan2024.yaml" in dom.one("header").text()
+    assert f"{CLAIM_RUNS:,} runs" in dom.one("section", id="checks").text()
+
+
+def test_graphviz_draws_the_base_machine_beside_the_whatif(whatif: Made) -> None:
+    GRAPHVIZ.require()
+    base_machine = whatif.dom.one("figure", "machine", data_run="base")
     drawn = {
         g.attrs["data-state"] for g in base_machine.select("g", "node") if "data-state" in g.attrs
     }
     assert drawn == set(whatif.base_states)
-    # The header names the base; the checks are judged on runs (the what-if's rule is random).
-    assert "scenarios/jan2024.yaml" in dom.one("header").text()
-    assert f"{REPORT_RUNS:,} runs" in dom.one("section", id="checks").text()
 
 
 def test_the_same_inputs_give_the_same_bytes(whatif: Made) -> None:
@@ -473,38 +497,19 @@ def test_the_command_refuses_bad_input(
 
 
 def test_the_command_and_the_library_agree_on_the_runs() -> None:
-    assert DEFAULT_RUNS == REPORT_RUNS
+    assert common.CLAIM_RUNS == CLAIM_RUNS
 
 
 # --- in a real browser ----------------------------------------------------------------------------
 
-#: Where Debian (and others) put chromium; DIPSIM_CHROMIUM names another.
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium")
-
-
-def _browser_path() -> str | None:
-    named = os.environ.get("DIPSIM_CHROMIUM")
-    return next(
-        (found for b in ([named] if named else BROWSERS) if (found := shutil.which(b))), None
-    )
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("DIPSIM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"DIPSIM_REQUIRE_BROWSER=1, but {reason}")
-    pytest.skip(reason)
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = _browser_path()
-    if executable is None:
-        _unavailable("no chromium found (apt install chromium)")
+    executable = BROWSER.require()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("Playwright is not installed (pip install -e '.[test]')")
-    assert executable is not None
+        BROWSER.missing("Playwright is not installed", "pip install -e '.[test]'")
     with sync_playwright() as p:
         # Playwright drives the system's chromium; its own builds are never downloaded.
         launched = p.chromium.launch(executable_path=executable, args=["--disable-gpu"])

@@ -19,8 +19,30 @@ from simulator.cli.report import report
 from simulator.cli.run import run
 from simulator.cli.schema import schema
 
+#: The exit status of a command stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2.
+EXIT_INTERRUPTED = 130
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _Dipsim(click.Group):
+    """The command group: Ctrl-C ends any command with status 130 and one line, as batch does.
+
+    (click's own handling prints ``Aborted!`` and exits 1, which a script cannot tell from a
+    failed check.) A command with something to add, like batch's ``--resume`` hint, catches it
+    first.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(
+    cls=_Dipsim,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="dipsim", prog_name="dipsim")
 def cli() -> None:
     """dipsim: replay a diplomatic crisis as a state machine, and ask what if.

@@ -28,7 +28,8 @@ from simulator.core.errors import DipsimError
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Worker processes; 0 means every core.",
+    help="Worker processes: 0 means every core; 1 one worker (--backend sequential runs in "
+    "this process).",
 )
 @click.option(
     "--backend",
@@ -80,7 +81,7 @@ def batch(
     fmt: str,
     limits: tuple[tuple[str, int], ...],
 ) -> None:
-    """Run the batch SPEC: every design point, every replication, one results row per run.
+    """Run the batch SPEC: every design point, one results row per run.
 
     Results are written in chunks as they finish (SPEC.parquet.parts/), so an interrupted batch
     (Ctrl-C, a lost machine) loses nothing finished: run the same command with --resume. A run
@@ -157,8 +158,11 @@ def summarize(
     out: Path | None,
     plot: Path | None,
 ) -> None:
-    """Summarise a results file of `dipsim batch`: per group, the share of runs ending in each
-    state, with 95% Wilson intervals."""
+    """Summarise a results file of `dipsim batch`: shares per group.
+
+    Per group of runs (by every parameter column, or --by), the share of runs ending in each
+    state and the share in which each recorded claim held, with 95% Wilson intervals.
+    """
     from simulator.batch.sinks import read_rows
     from simulator.batch.summary import (
         CLAIM_PREFIXES,

@@ -9,12 +9,14 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import (
+    CLAIM_RUNS,
     EXIT_FAILED,
     EXIT_INVALID,
     limit_option,
     limits_from,
     out_option,
     report,
+    table_or_json_option,
     write,
 )
 from simulator.cli.run import Progress
@@ -47,9 +49,10 @@ def _coloured(text: str) -> str:
 @click.option(
     "--runs",
     type=click.IntRange(min=1),
-    default=1000,
+    default=CLAIM_RUNS,
     show_default=True,
-    help="Runs to judge a scenario with random rules on (one run when nothing is random).",
+    help="Runs that judge the claims of a scenario with random rules (one run when nothing is "
+    "random): enough to know a share to within about ±3 points.",
 )
 @click.option(
     "--seed",
@@ -68,14 +71,7 @@ def _coloured(text: str) -> str:
 )
 @click.option("--strict", is_flag=True, help="Warnings of the analysis fail the check too.")
 @click.option("--notes", is_flag=True, help="Show the analysis' notes too, not only their count.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json for programs.",
-)
+@table_or_json_option
 @out_option
 @click.option(
     "--color/--no-color",
@@ -95,7 +91,7 @@ def check(
     color: bool | None,
     limits: tuple[tuple[str, int], ...],
 ) -> None:
-    """Check each SCENARIO: that it loads, what static analysis finds, and its claims.
+    """Check each SCENARIO: loading, static analysis and its claims.
 
     \b
     1. Loading: every problem, located (file:line:col: key.path: message).

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from simulator.core.dates import parse_date
 from simulator.core.errors import DipsimError, ScenarioError
 
 if TYPE_CHECKING:
@@ -53,6 +54,11 @@ def write(text: str | bytes, out: Path | None) -> None:
         fail(err)
 
 
+#: Runs that judge the claims of a stochastic scenario (check, report): the library's
+#: ``simulator.check.checker.CLAIM_RUNS``, written out here so that ``dipsim --help`` need not
+#: import the library (a test keeps the two equal).
+CLAIM_RUNS = 1_000
+
 table_or_json_option = click.option(
     "--format",
     "fmt",
@@ -72,9 +78,9 @@ class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date of the form YYYY-MM-DD", param, ctx)
+            return parse_date(str(value))
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
 
 
 out_option = click.option(

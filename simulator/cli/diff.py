@@ -46,7 +46,7 @@ def diff(
     width: int,
     limits: tuple[tuple[str, int], ...],
 ) -> None:
-    """Show where WHATIF departs from BASE, and the two traces side by side.
+    """Show where WHATIF departs from BASE, the traces side by side.
 
     Both scenarios run with the same seed. The table gives the first point of departure, both
     traces from that point, the events found in one only or moved or changed, the states that

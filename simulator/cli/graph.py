@@ -52,7 +52,7 @@ def graph(
     out: Path | None,
     limits: tuple[tuple[str, int], ...],
 ) -> None:
-    """Draw SCENARIO's state machine: Mermaid (default), Graphviz DOT, SVG or PNG.
+    """Draw SCENARIO's state machine as Mermaid, DOT, SVG or PNG.
 
     Every state (the initial one marked by an arrow from a dot, final ones by a double border
     or an arrow to the end) and every transition, labelled with its trigger and guard;

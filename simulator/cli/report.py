@@ -7,13 +7,8 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.common import fail, limit_option, limits_from, write
+from simulator.cli.common import CLAIM_RUNS, fail, limit_option, limits_from, write
 from simulator.core.errors import DipsimError
-
-#: Runs that judge a stochastic scenario's claims (``simulator.report.html.build.REPORT_RUNS``;
-#: written
-#: out here so that ``dipsim --help`` need not import the library, and a test keeps them equal).
-DEFAULT_RUNS = 200
 
 
 @click.command()
@@ -35,10 +30,10 @@ DEFAULT_RUNS = 200
 @click.option(
     "--runs",
     type=click.IntRange(min=1),
-    default=DEFAULT_RUNS,
+    default=CLAIM_RUNS,
     show_default=True,
-    help="Runs that judge the expectations of a scenario with random rules (one run when "
-    "nothing is random).",
+    help="Runs that judge the claims of a scenario with random rules (one run when nothing is "
+    "random), as many as `dipsim check` takes, so the page shows the verdicts it gives.",
 )
 @click.option(
     "--relation",
@@ -60,7 +55,7 @@ def report(
     timestamp: bool,
     limits: tuple[tuple[str, int], ...],
 ) -> None:
-    """Write SCENARIO's report: one HTML file that opens anywhere, offline.
+    """Write SCENARIO's report: one HTML page that works offline.
 
     The page holds the scenario's header (title, description, span, seed, files), the state
     machine with the run's path, the timeline figure, every event with its codes, summary and

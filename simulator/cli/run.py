@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -44,14 +43,18 @@ if TYPE_CHECKING:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Run this many times (seeds derived from --seed) and print the distribution of outcomes.",
+    help="Run this many times (seeds derived from --seed) and print the distribution of "
+    "outcomes; 1, the default, prints the one run's trace (check and report judge claims on "
+    "1,000 runs).",
 )
 @click.option(
     "--workers",
+    "-j",
     type=click.IntRange(min=0),
-    default=1,
+    default=0,
     show_default=True,
-    help="Processes for --runs: 1 runs in this process, 0 uses every CPU.",
+    help="Processes for --runs: 0 means every core (under 5,000 runs, this process: starting "
+    "workers would cost more than they save); 1 runs in this process.",
 )
 @click.option(
     "--width",
@@ -120,9 +123,7 @@ def run(
                 f"{loaded.start.isoformat()}"
             )
         if runs > 1:
-            text = _many_runs(
-                loaded, runs, seed, workers or os.cpu_count() or 1, until, fmt, width, plot
-            )
+            text = _many_runs(loaded, runs, seed, workers, until, fmt, width, plot)
         else:
             style = table_style(colored, loaded.machine.state_names)
             if step:

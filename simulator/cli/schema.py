@@ -12,7 +12,10 @@ from simulator.cli.common import out_option, write
 @click.command()
 @out_option
 def schema(out: Path | None) -> None:
-    """Print the JSON Schema of the scenario format (for editors' completion and checks)."""
+    """Print the JSON Schema of the scenario format, for editors.
+
+    Point an editor's YAML support at it for completion and checks as you type.
+    """
     import json
 
     from simulator.scenario.model import Scenario

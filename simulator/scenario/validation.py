@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from simulator.core.dates import why_not_a_date
 from simulator.core.errors import KeyPath, Problem, ScenarioError, did_you_mean
 from simulator.scenario.model import Scenario
 from simulator.scenario.references import check_references, in_file_order
@@ -96,7 +97,7 @@ def _message(e: Any) -> str:
     if e["type"] == "dipsim":
         return msg
     if e["type"].startswith("date") and isinstance(value, str):
-        return _date_message(value)
+        return why_not_a_date(value)
     if e["type"] == "bool_type":
         # YAML 1.1 read yes/no/on/off as booleans; dipsim reads them as text (so that an actor
         # coded NO stays Norway), which makes a flag written `yes` an error, not a silent True.
@@ -109,26 +110,6 @@ def _message(e: Any) -> str:
     else:
         msg = f"{msg[0].lower()}{msg[1:]} (got {_kind(value)})"
     return msg
-
-
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-def _date_message(text: str) -> str:
-    """Why ``text`` is not a date, in words: the day past the end of its month, the month past
-    12, or the form (``YYYY-MM-DD``, zero-padded)."""
-    import calendar
-
-    found = _DATE.match(text)
-    if found is None or len(found[2]) != 2 or len(found[3]) != 2:
-        return f"{text!r} is not a date written YYYY-MM-DD (e.g. 2024-01-07)"
-    year, month, day = int(found[1]), int(found[2]), int(found[3])
-    if not 1 <= month <= 12:
-        return f"{text!r} is not a date: there is no month {month}"
-    last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
-        return f"{text!r} is not a date: {calendar.month_name[month]} {year} has {last} days"
-    return f"{text!r} is not a date"
 
 
 def _yaml_repr(value: str | float | bool | None) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from simulator.check.checker import check_scenario
+from simulator.check.checker import CLAIM_RUNS, check_scenario
 from simulator.core.errors import DipsimError, shown_path
 from simulator.engine.simulation import simulate
 from simulator.engine.trace import Trace
@@ -28,10 +28,6 @@ from simulator.report.html.page import RunView, report_page
 from simulator.scenario.loading import LoadedScenario, load_scenario_with_origin
 from simulator.scenario.model import Scenario
 from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits
-
-#: Runs that judge a stochastic scenario's claims in a report: enough for a share to within a
-#: few points, quick enough (well under a second for the shipped what-ifs) for a page.
-REPORT_RUNS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +42,7 @@ def build_report(
     path: str | Path,
     *,
     seed: int = 0,
-    runs: int = REPORT_RUNS,
+    runs: int = CLAIM_RUNS,
     relation: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     generated: str | None = None,
@@ -150,4 +146,4 @@ def _version() -> str:
         return "unknown"
 
 
-__all__ = ["REPORT_RUNS", "Report", "build_report"]
+__all__ = ["Report", "build_report"]

@@ -1,0 +1,46 @@
+"""Dates as written in scenario files and on the command line: ``YYYY-MM-DD``, said in words
+when they are not one (shared by the loader and the CLI, so both explain a bad date alike)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+#: Longest text quoted whole in a message; longer text is cut (it may be anything).
+_SHOWN = 40
+
+
+def why_not_a_date(text: str) -> str:
+    """Why ``text`` is not a date, in words: the day past the end of its month, the month past
+    12, or the form (``YYYY-MM-DD``, zero-padded)."""
+    shown = repr(text) if len(text) <= _SHOWN else f"{text[: _SHOWN - 3]!r}..."
+    found = _DATE.match(text)
+    if found is None or len(found[2]) != 2 or len(found[3]) != 2:
+        return f"{shown} is not a date written YYYY-MM-DD (e.g. 2024-01-07)"
+    year, month, day = int(found[1]), int(found[2]), int(found[3])
+    if not 1 <= month <= 12:
+        return f"{shown} is not a date: there is no month {month}"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{shown} is not a date: {calendar.month_name[month]} {year} has {last} days"
+    return f"{shown} is not a date"
+
+
+def parse_date(text: str) -> dt.date:
+    """``YYYY-MM-DD`` as a date; ``ValueError`` with :func:`why_not_a_date`'s words if it is not.
+
+    Only the written form is accepted (``fromisoformat`` would also take ``20240115``).
+    """
+    found = _DATE.match(text)
+    if found is not None and len(found[2]) == 2 and len(found[3]) == 2:
+        try:
+            return dt.date(int(found[1]), int(found[2]), int(found[3]))
+        except ValueError:
+            pass
+    raise ValueError(why_not_a_date(text))
+
+
+__all__ = ["parse_date", "why_not_a_date"]
