@@ -60,6 +60,7 @@ ALLOWED: dict[str, set[str]] = {
         "engine.machine",
         "engine.responses",
         "engine.trace",
+        "scenario.loading",
         "scenario.model",
     },
     "engine.seeds": set(),

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from simulator.core.errors import ScenarioError
 from simulator.engine import simulation as engine
 from simulator.engine.machine import RelationMachine
 from simulator.engine.simulation import Simulator, days_since, event_effects, simulate
@@ -461,3 +462,15 @@ def test_guard_error_names_the_event_and_values() -> None:
     assert str(caught.value) == (
         "event 'e1' (2024-01-02): guard 'log(x) > 0' cannot be evaluated (x=0): math domain error"
     )
+
+
+def test_a_path_is_loaded_and_anything_else_says_what_to_pass(tmp_path: Path) -> None:
+    """simulate and Simulator take a Scenario or a scenario file's path (str or Path)."""
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "jan2024.yaml"
+    expected = simulate(load_scenario(path), seed=2)
+    assert simulate(str(path), seed=2) == expected
+    assert Simulator(path).run(seed=2) == expected
+    with pytest.raises(TypeError, match=r"expected a Scenario .* or the path of a scenario file"):
+        simulate({"title": "not a scenario"})  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError):
+        simulate(tmp_path / "missing.yaml")

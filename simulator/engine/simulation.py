@@ -21,6 +21,7 @@ below its probability, schedules its response after a delay drawn from its distr
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -42,6 +43,25 @@ def days_since(start: dt.date, when: dt.datetime) -> float:
     return (when - dt.datetime.combine(start, dt.time())).total_seconds() / _DAY_SECONDS
 
 
+def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
+    """A :class:`Scenario` as it is, or the one loaded from a scenario file's path.
+
+    Raises:
+        TypeError: Neither a Scenario nor a path (the message says what to pass).
+        ScenarioError: The file is not a valid scenario.
+    """
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        from simulator.scenario.loading import load_scenario
+
+        return load_scenario(os.fspath(scenario))
+    raise TypeError(
+        "expected a Scenario (simulator.load_scenario(path) returns one) or the path of a "
+        f"scenario file, not {type(scenario).__name__}"
+    )
+
+
 def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
     """The change a scripted event makes to each variable (see
     :func:`simulator.engine.responses.effects_for`)."""
@@ -54,7 +74,8 @@ class Simulator:
     Build one per scenario (per worker, in a batch) and call :meth:`run` per seed.
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
+        scenario = as_scenario(scenario)
         self.scenario = scenario
         self.machine = RelationMachine(scenario.machine, scenario.parameters)
         self.relation_ids = tuple(r.id for r in scenario.relations)
@@ -339,12 +360,19 @@ class _Run:
         return tuple(sorted(log, key=lambda e: e.t))
 
 
-def simulate(scenario: Scenario, seed: int = 0, until: dt.date | None = None) -> Trace:
-    """Run a scenario once and return its trace.
+def simulate(
+    scenario: Scenario | str | os.PathLike[str], seed: int = 0, until: dt.date | None = None
+) -> Trace:
+    """Run a scenario (or the scenario file at a path) once and return its trace.
 
     For many runs of one scenario, build a :class:`Simulator` once and call ``run`` per seed.
+
+    Raises:
+        TypeError: ``scenario`` is neither a Scenario nor a path.
+        ScenarioError: The file at the path is not a valid scenario.
+        SimulationError: The run could not go on.
     """
     return Simulator(scenario).run(seed=seed, until=until)
 
 
-__all__ = ["Simulator", "days_since", "event_effects", "simulate"]
+__all__ = ["Simulator", "as_scenario", "days_since", "event_effects", "simulate"]
