@@ -104,21 +104,15 @@ class _RefusedError(Exception):
         self.message = message
 
 
-class _Loader(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    yaml.composer.Composer,
-    yaml.constructor.SafeConstructor,
-    _Resolver,
-):
-    def __init__(self, stream: str, limits: Limits) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        yaml.constructor.SafeConstructor.__init__(self)
-        _Resolver.__init__(self)
+class _Composing(yaml.composer.Composer):
+    """PyYAML's composer, with dipsim's checks made while the node graph is built: the depth,
+    the number of events and aliases that would make a value contain itself. It reads events
+    from whichever parser it is mixed with: libyaml's (C) or PyYAML's own (Python)."""
+
+    # Provided by the parser mixed in (libyaml's or PyYAML's).
+    peek_event: typing.Callable[[], Any]
+
+    def _start_composing(self, limits: Limits) -> None:
         self.limits = limits
         # The key path of the node being composed, and the anchors whose values are still open
         # (an alias to one of them would make a value that contains itself).
@@ -131,7 +125,7 @@ class _Loader(
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         # PyYAML's composer recurses once per level of nesting; checking the depth here refuses
         # a deeply nested file with its position long before Python's recursion limit.
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in self.open_anchors:
                 raise _RefusedError(
@@ -171,6 +165,90 @@ class _Loader(
                 self.open_anchors.pop()
             if pushed:
                 self.path.pop()
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _Composing,
+    yaml.constructor.SafeConstructor,
+    _Resolver,
+):
+    """Pure Python throughout: the reference, and the one whose words every refusal is in."""
+
+    def __init__(self, stream: str, limits: Limits) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+        self._start_composing(limits)
+
+
+def _c_loader() -> typing.Callable[[str, Limits], _Composing] | None:
+    """libyaml's scanner and parser (C, 7-8 times faster) under the same Python composer, or
+    ``None`` where PyYAML was built without libyaml.
+
+    Only the events come from C. libyaml's parser keeps its state on a heap stack rather than
+    recursing, so a deeply nested file cannot overflow the C stack; the nesting is still
+    counted, and refused, by :class:`_Composing` as events arrive, exactly as with the Python
+    parser (libyaml's own composer, which would recurse in C, is never used).
+    """
+    try:
+        from yaml._yaml import CParser
+    except ImportError:  # PyYAML without libyaml
+        return None
+
+    class _CLoader(_Composing, CParser, yaml.constructor.SafeConstructor, _Resolver):
+        def __init__(self, stream: str, limits: Limits) -> None:
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+            self._start_composing(limits)
+
+    return _CLoader
+
+
+_CLoader = _c_loader()
+
+
+#: Indicators of YAML features the two parsers were found to read apart: an explicit key
+#: (``? key``: libyaml places an empty value after it at the start of the next line, PyYAML
+#: right after the ``?``) and a tag (``!``: libyaml resolves an empty ``!`` value as text,
+#: PyYAML as null). Matched only where a token can start, so prose ("what if?") does not count.
+_APART = re.compile(r"(?:^|[\s\[{,])[?!]")
+
+
+def _for_libyaml(text: str) -> bool:
+    """Whether ``text`` is one libyaml and PyYAML read alike, as far as is known (see
+    :func:`_compose`)."""
+    return "\t" not in text and not text.startswith("\ufeff") and not _APART.search(text)
+
+
+def _compose(text: str, limits: Limits) -> yaml.Node | None:
+    """The node graph of ``text``: through libyaml when it is there and the text is well
+    formed, else through PyYAML's Python parser.
+
+    Anything libyaml refuses (or cannot take, such as a lone surrogate) is parsed again in
+    Python, so that every refusal keeps PyYAML's words and position. Two kinds of text go to
+    Python directly, where the parsers were found to differ (tests/test_yaml_parsers.py):
+    text with a tab (libyaml accepts tabs after a value, ``0\t``, that PyYAML refuses), a
+    byte-order mark (libyaml drops it before counting columns, PyYAML counts it), an explicit
+    key or a tag (see ``_APART``). All are rare in scenarios; dipsim's own
+    refusals (depth, events, self-containing aliases) are made by the same composer on either
+    path, at the same marks.
+    """
+    if _CLoader is not None and _for_libyaml(text):
+        try:
+            return _CLoader(text, limits).get_single_node()
+        except _RefusedError:
+            raise
+        except Exception:  # any refusal: told in Python's words, below
+            pass
+    return _Loader(text, limits).get_single_node()
 
 
 def _shown_path(path: typing.Sequence[str | int]) -> KeyPath:
@@ -247,7 +325,7 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
     if size is not None and size > limits.max_bytes:
         raise ScenarioError([Problem(Location(file, 1, 1), (), _too_big(size, limits))])
     try:
-        node = _Loader(text, limits).get_single_node()
+        node = _compose(text, limits)
     except _RefusedError as err:
         loc = Location(file, err.mark.line + 1, err.mark.column + 1)
         raise ScenarioError([Problem(loc, err.path, err.message)]) from None
