@@ -55,3 +55,10 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def jan2024_path() -> Path:
     return JAN2024
+
+
+@pytest.fixture(params=(".parquet", ".csv", ".jsonl"), ids=lambda suffix: suffix.lstrip("."))
+def suffix(request: pytest.FixtureRequest) -> str:
+    """Each results format of a batch in turn (``simulator.batch.sinks.FORMATS``)."""
+    value: str = request.param
+    return value

@@ -100,7 +100,8 @@ ALLOWED: dict[str, set[str]] = {
     # batch/ — dipsim batch
     "batch": {"batch.runner", "batch.spec"},
     "batch.formats": {"core.errors"},
-    "batch.sinks": {"batch.formats", "core.errors", "core.files"},
+    "batch.journal": {"batch.formats"},
+    "batch.sinks": {"batch.formats", "batch.journal", "core.errors", "core.files"},
     "batch.backends": {"core.errors"},
     "batch.spec": {"core.errors", "scenario.model", "scenario.validation", "scenario.yamlread"},
     "batch.design": {"batch.spec", "core.errors"},
@@ -118,6 +119,7 @@ ALLOWED: dict[str, set[str]] = {
     "batch.runner": {
         "batch.backends",
         "batch.design",
+        "batch.journal",
         "batch.job",
         "batch.sinks",
         "batch.spec",

@@ -156,6 +156,60 @@ def test_sigkill_then_resume_gives_the_uninterrupted_rows(tmp_path: Path) -> Non
     assert not parts.exists()
 
 
+def test_a_damaged_part_is_run_again_on_resume_and_said(tmp_path: Path) -> None:
+    """A part changed on disk between a kill and --resume: the resume names it, runs its chunk
+    again, and ends with the uninterrupted file."""
+    spec = small_spec(tmp_path, replications=150)
+    whole = tmp_path / "whole.csv"
+    subprocess.run(_batch_command(spec, whole), check=True, cwd=ROOT, timeout=300)
+    cut = tmp_path / "cut.csv"
+    proc = subprocess.Popen(_batch_command(spec, cut), cwd=ROOT)
+    parts = Path(f"{cut}.parts")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(parts.glob("part-*"))) < 3:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    first = sorted(parts.glob("part-*"))[0]
+    first.write_bytes(first.read_bytes()[:-10])
+    done = subprocess.run(
+        _batch_command(spec, cut, "--resume"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"note: resumed with {first.name}: " in done.stderr
+    assert "that chunk ran again" in done.stderr
+    assert cut.read_bytes() == whole.read_bytes()
+
+
+def test_two_batches_aimed_at_one_out_do_not_interleave(tmp_path: Path) -> None:
+    """While one batch writes --out X, a second aimed at X stops at once: exit 2, one located
+    line, no traceback; the first finishes untouched."""
+    spec = small_spec(tmp_path, replications=1_200)  # long enough to be caught running
+    whole = tmp_path / "whole.csv"
+    subprocess.run(_batch_command(spec, whole), check=True, cwd=ROOT, timeout=300)
+    out = tmp_path / "shared.csv"
+    first = subprocess.Popen(_batch_command(spec, out), cwd=ROOT, stderr=subprocess.PIPE)
+    parts = Path(f"{out}.parts")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(parts.glob("part-*")):
+        time.sleep(0.02)
+    for extra in ((), ("--resume",)):
+        second = subprocess.run(
+            _batch_command(spec, out, *extra), cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert second.returncode == 2, second.stderr
+        assert "is being written by another dipsim batch" in second.stderr
+        assert "Traceback" not in second.stderr
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert out.read_bytes() == whole.read_bytes()
+
+
 def test_cli_batch_prints_progress_summary_and_writes_results(tmp_path: Path) -> None:
     """`dipsim batch` writes the results file, reports runs and errors on stderr with plain
     progress lines (not a terminal), and prints the summary table."""

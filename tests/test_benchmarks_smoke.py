@@ -18,6 +18,7 @@ from tests.conftest import ROOT
         ("bench_montecarlo.py", "× fold"),
         ("bench_batch.py", "× 1 worker"),
         ("bench_check.py", "× base"),
+        ("bench_sink.py", "× bare"),
     ],
 )
 def test_benchmark_quick_run(script: str, marker: str) -> None:

@@ -6,6 +6,7 @@ fixture, so the three writers answer to one suite.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -21,8 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.batch import formats
+from simulator.batch.journal import LOCK
 from simulator.batch.sinks import (
     FORMATS,
+    JOURNAL,
     MANIFEST,
     Column,
     ResultSink,
@@ -44,13 +47,6 @@ COLUMNS: list[Column] = [
 ]
 STATES = ("calm", "tense", "broken")
 Row = dict[str, object]
-
-
-@pytest.fixture(params=FORMATS, ids=lambda suffix: suffix.lstrip("."))
-def suffix(request: pytest.FixtureRequest) -> str:
-    """Each results format in turn."""
-    value: str = request.param
-    return value
 
 
 def rows_for(chunk_id: int, size: int = 4) -> list[Row]:
@@ -109,15 +105,25 @@ def test_chunks_written_out_of_order_come_back_in_chunk_order(tmp_path: Path, su
 
 
 def test_parts_sit_beside_the_results_with_a_manifest(tmp_path: Path, suffix: str) -> None:
-    """Before finishing, each chunk is a part-NNNNNN file and the manifest lists it."""
+    """Before finishing, each chunk is a part-NNNNNN file, the manifest describes the batch and
+    the journal records each part in the order written, with its rows, size and SHA-256."""
     out = tmp_path / f"results{suffix}"
     write(out, [7, 2], finish=False)
     names = sorted(p.name for p in parts_of(out).iterdir())
-    assert names == [MANIFEST, f"part-000002{suffix}", f"part-000007{suffix}"]
+    assert names == [JOURNAL, LOCK, MANIFEST, f"part-000002{suffix}", f"part-000007{suffix}"]
     manifest = json.loads((parts_of(out) / MANIFEST).read_text())
-    assert manifest["fingerprint"] == "spec-1"
-    assert manifest["columns"] == [list(column) for column in COLUMNS]
-    assert manifest["chunks"] == [[2, 4], [7, 4]]
+    assert manifest == {
+        "version": 2,
+        "fingerprint": "spec-1",
+        "format": suffix,
+        "columns": [list(column) for column in COLUMNS],
+    }
+    lines = [json.loads(line) for line in (parts_of(out) / JOURNAL).read_text().splitlines()]
+    assert [(e["chunk"], e["rows"]) for e in lines] == [(7, 4), (2, 4)]
+    for e in lines:
+        part = parts_of(out) / f"part-{e['chunk']:06d}{suffix}"
+        assert e["size"] == part.stat().st_size
+        assert e["sha256"] == hashlib.sha256(part.read_bytes()).hexdigest()
     assert not out.exists()
 
 
@@ -280,7 +286,12 @@ def test_an_interrupted_chunk_is_not_recorded(tmp_path: Path, suffix: str) -> No
         with pytest.raises(KeyboardInterrupt):
             sink.write_chunk(1, failing())
         assert sink.completed() == {0}
-        assert sorted(p.name for p in parts_of(out).iterdir()) == [MANIFEST, f"part-000000{suffix}"]
+        assert sorted(p.name for p in parts_of(out).iterdir()) == [
+            JOURNAL,
+            LOCK,
+            MANIFEST,
+            f"part-000000{suffix}",
+        ]
         sink.write_chunk(1, rows_for(1))
         sink.finish()
     assert list(read_rows(out, COLUMNS)) == expected(range(2))
@@ -505,3 +516,8 @@ def test_memory_stays_flat_while_finishing_and_reading(tmp_path: Path, suffix: s
     assert peaks["finishing"] < bound, (peaks, data_size)
     assert peaks["reading"] < bound, (peaks, data_size)
     assert peaks["arrow"] < bound, (peaks, data_size)
+
+
+def test_the_suffix_fixture_covers_every_format() -> None:
+    """tests/conftest.py's ``suffix`` names the formats without importing the batch code."""
+    assert FORMATS == (".parquet", ".csv", ".jsonl")

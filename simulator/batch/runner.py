@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from typing import Any
 from simulator.batch.backends import Backend, make_backend
 from simulator.batch.design import column_kind, design_points, grid_values
 from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk, scenario_at
-from simulator.batch.sinks import MANIFEST, ResultSink, SinkError, read_rows
+from simulator.batch.journal import MANIFEST, fingerprint_of
+from simulator.batch.sinks import ResultSink, SinkError, read_rows
 from simulator.batch.spec import BatchSpec, LoadedSpec, load_batch_spec
 from simulator.batch.summary import CLAIM_PREFIXES, Tally
 from simulator.core.errors import BatchError, DipsimError
@@ -46,6 +46,7 @@ class BatchResult:
         points: Design points.
         summary: Final-state shares per design point (of the first relation recorded).
         seconds: Wall time of this call (a resumed batch counts only the new work).
+        rerun: Parts a resume found missing or damaged, with why; their chunks ran again.
     """
 
     path: Path
@@ -54,6 +55,7 @@ class BatchResult:
     points: int
     summary: Tally
     seconds: float
+    rerun: tuple[str, ...] = ()
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Stream the results back, row by row."""
@@ -209,12 +211,19 @@ def run_batch(
                 f"{sink.chunks_written} of {expected} chunks were written; the "
                 "parts are kept: run again with --resume"
             )
+        rerun = tuple(sink.damaged)
         path = sink.finish()
     if done_chunks:
         # Rows kept from an interrupted run were not seen here: count the whole file once.
         tally = _tally_file(path, tally.by, relation, tally.claims, tally.order)
     return BatchResult(
-        path, tally.runs, tally.errors, len(job.points), tally, time.perf_counter() - started
+        path,
+        tally.runs,
+        tally.errors,
+        len(job.points),
+        tally,
+        time.perf_counter() - started,
+        rerun,
     )
 
 
@@ -224,7 +233,7 @@ def _open_sink(out: Path, cols: list[tuple[str, str]], mark: str, resume: bool) 
     except SinkError:
         if resume:
             # The same batch with another chunk size: say so, rather than "another spec".
-            kept = _manifest_fingerprint(Path(f"{out}.parts") / MANIFEST)
+            kept = fingerprint_of(Path(f"{out}.parts") / MANIFEST)
             base, _, size = mark.rpartition(":")
             if kept is not None and kept.rpartition(":")[0] == base and kept != mark:
                 raise BatchError(
@@ -233,14 +242,6 @@ def _open_sink(out: Path, cols: list[tuple[str, str]], mark: str, resume: bool) 
                     f"{kept.rpartition(':')[2]}"
                 ) from None
         raise
-
-
-def _manifest_fingerprint(path: Path) -> str | None:
-    try:
-        found = json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return found if isinstance(found, str) else None
 
 
 def _loaded(spec: BatchSpec | LoadedSpec | str | Path, limits: Limits) -> LoadedSpec:

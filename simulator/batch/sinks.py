@@ -1,12 +1,16 @@
 """A batch's results on disk: chunks written atomically beside the results file, then assembled.
 
 Results are written as *parts*, one per chunk of runs, in a folder beside the results file
-(``results.parquet.parts/part-000003.parquet``), with a ``manifest.json`` holding the batch's
-fingerprint, its columns and the chunks written so far. Each part and each manifest update is
-written to a temporary file, flushed to disk and renamed into place, so a batch killed at any
-moment leaves whole parts and a manifest naming exactly the chunks it may trust. A re-run with
-``resume`` skips those chunks; :meth:`ResultSink.finish` streams the parts, one at a time and in
-chunk order, into the results file and removes the folder.
+(``results.parquet.parts/part-000003.parquet``). Each part is written to a temporary file,
+synced and renamed into place, and only then recorded in the folder's journal with its rows,
+size and SHA-256 (:mod:`simulator.batch.journal`: a manifest written once, a journal appended
+once per chunk, a lock). So a batch killed at any moment leaves whole parts and a journal naming
+exactly the chunks it may trust, and writing costs the same per chunk at the ten-thousandth
+chunk as at the first. A re-run with ``resume`` checks every recorded part against its size and
+digest, runs again the chunks whose part is missing or damaged, and skips the others;
+:meth:`ResultSink.finish` checks every part again, streams them, one at a time and in chunk
+order, into the results file (never replacing a file of that name) and removes the folder. A
+damaged part found there stops the assembly with every part kept, naming the part.
 
 The results file's suffix picks the format: ``.parquet`` (pyarrow, from the ``batch`` extra,
 imported only when a Parquet file is written or read), ``.csv`` or ``.jsonl``. A row is written
@@ -38,10 +42,21 @@ from simulator.batch.formats import (
     pyarrow_modules,
     suffix_of,
 )
+from simulator.batch.journal import (
+    JOURNAL,
+    MANIFEST,
+    MANIFEST_VERSION,
+    Entry,
+    FolderLock,
+    Journal,
+    LockHeldError,
+    OsErrors,
+    digest,
+    read_journal,
+    read_manifest,
+)
 from simulator.core.files import write_atomically
 
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
 _TEMP = ".tmp"
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _T = TypeVar("_T")
@@ -52,7 +67,8 @@ class ResultSink:
 
     Leaving the ``with`` block without :meth:`finish` (an error, Ctrl-C) keeps the written
     chunks for a later ``resume``. ``rows_written`` and ``chunks_written`` count every chunk in
-    the manifest, those kept from an earlier, interrupted run included.
+    the journal, those kept from an earlier, interrupted run included; ``damaged`` names the
+    recorded parts that a resume found missing or changed, and runs again.
     """
 
     def __init__(
@@ -62,32 +78,53 @@ class ResultSink:
         self.columns: tuple[Column, ...] = _checked_columns(columns)
         self.parts_dir = Path(f"{self.out}.parts")
         self._format = format_for(self.out, self.columns, "writing")
-        self._names = frozenset(name for name, _ in self.columns)
         self._values = _RowCheck(self.columns)
         self._fingerprint = fingerprint
-        self._chunks: dict[int, int] = {}  # chunk id -> rows
+        self._chunks: dict[int, Entry] = {}
+        self.damaged: list[str] = []
         self._finished = False
+        self._lock: FolderLock | None = None
+        self._journal: Journal | None = None
         if self.out.exists():
             raise SinkError(
                 f"{self.out} exists already: delete it or choose another --out"
                 " (results are never overwritten)"
             )
-        manifest = self.parts_dir / MANIFEST
-        if manifest.exists():
-            if not resume:
+        try:
+            self._open(resume)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, resume: bool) -> None:
+        with self._os_errors(self.parts_dir):
+            self.parts_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self._lock = FolderLock(self.parts_dir)
+            except LockHeldError:
+                raise SinkError(
+                    f"{self.parts_dir} is being written by another dipsim batch (it holds the"
+                    " folder's lock): wait for it to end, or choose another --out"
+                ) from None
+            manifest = self.parts_dir / MANIFEST
+            kept = manifest.exists()
+            if kept and not resume:
                 raise SinkError(
                     f"{self.parts_dir} holds the results of an unfinished batch: pass --resume"
                     " to finish it, or delete the folder to start again"
                 )
-            self._chunks = self._read_manifest(manifest)
-        self.parts_dir.mkdir(parents=True, exist_ok=True)
-        # Temporary files are what a killed writer leaves behind; none is ever trusted.
-        for stray in [
-            *self.parts_dir.glob(f".*{_TEMP}"),
-            *self.out.parent.glob(f".{self.out.name}.*{_TEMP}"),
-        ]:
-            stray.unlink(missing_ok=True)
-        self._write_manifest()
+            if kept:
+                self._check_manifest(manifest)
+                self._chunks = self._trusted(read_journal(self.parts_dir / JOURNAL))
+            # Temporary files are what a killed writer leaves behind; none is ever trusted.
+            for stray in [
+                *self.parts_dir.glob(f".*{_TEMP}"),
+                *self.out.parent.glob(f".{self.out.name}.*{_TEMP}"),
+            ]:
+                stray.unlink(missing_ok=True)
+            self._journal = Journal(self.parts_dir / JOURNAL, fresh=not kept)
+            if not kept:
+                self._write_manifest()
 
     def __enter__(self) -> ResultSink:
         return self
@@ -98,13 +135,22 @@ class ResultSink:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        # Nothing is held open between calls: every written chunk is already safe on disk.
-        return None
+        # Every written chunk is already safe on disk: only the lock and the journal are let go.
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the folder (its lock and journal); what was written stays."""
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def rows_written(self) -> int:
         """Rows in the chunks written so far (resumed chunks included)."""
-        return sum(self._chunks.values())
+        return sum(e.rows for e in self._chunks.values())
 
     @property
     def chunks_written(self) -> int:
@@ -116,7 +162,7 @@ class ResultSink:
         return frozenset(self._chunks)
 
     def write_chunk(self, chunk_id: int, rows: Iterable[Mapping[str, object]]) -> None:
-        """Write one chunk's rows as a part, atomically, and record it in the manifest.
+        """Write one chunk's rows as a part, atomically, and record it in the journal.
 
         A row may leave columns out (they are None) but may not bring columns the batch does
         not have. Rows are streamed to the part; only a Parquet part gathers its chunk's rows.
@@ -126,29 +172,53 @@ class ResultSink:
             raise SinkError(f"a chunk id is a whole number ≥ 0, not {chunk_id!r}")
         if chunk_id in self._chunks:
             raise SinkError(f"chunk {chunk_id} was written already ({self._part(chunk_id)})")
-        count = write_atomically(
-            self._part(chunk_id),
-            lambda file: self._format.write_part(file, self._values(rows)),
-            suffix=_TEMP,
-            durable=True,
-        )
-        self._chunks[chunk_id] = count
-        self._write_manifest()
+        part = self._part(chunk_id)
+        with self._os_errors(part):
+            count = write_atomically(
+                part,
+                lambda file: self._format.write_part(file, self._values(rows)),
+                suffix=_TEMP,
+                durable=True,
+            )
+            entry = Entry(chunk_id, count, *digest(part))
+            assert self._journal is not None
+            self._journal.append(entry)
+        self._chunks[chunk_id] = entry
 
     def finish(self) -> Path:
-        """Assemble the results file from the parts in chunk order, then remove the parts.
+        """Check every part, assemble the results file from them in chunk order, then remove
+        the parts. A part that does not match its journal entry stops it, every part kept.
 
         Chunks are ranges of run ids, so chunk order is run-id order. Whether every chunk of the
         batch was written is the caller's to check (see :meth:`completed`).
         """
         self._check_open()
         parts = [self._part(chunk_id) for chunk_id in sorted(self._chunks)]
-        write_atomically(
-            self.out, lambda file: self._format.assemble(parts, file), suffix=_TEMP, durable=True
-        )
-        # The manifest goes first: a folder without one holds nothing a resume would trust.
-        (self.parts_dir / MANIFEST).unlink()
-        shutil.rmtree(self.parts_dir)
+        for chunk_id in sorted(self._chunks):
+            damage = self._damage(self._chunks[chunk_id])
+            if damage:
+                raise SinkError(
+                    f"{self._part(chunk_id)} is damaged ({damage}); every part is kept: run"
+                    " the same command with --resume to run that chunk again"
+                )
+        with self._os_errors(self.out):
+            try:
+                write_atomically(
+                    self.out,
+                    lambda file: self._format.assemble(parts, file),
+                    suffix=_TEMP,
+                    durable=True,
+                    replace=False,
+                )
+            except FileExistsError:
+                raise SinkError(
+                    f"{self.out} appeared while the batch ran: it is left alone, and the parts"
+                    f" are kept in {self.parts_dir} (move that file, then --resume)"
+                ) from None
+            # The manifest goes first: a folder without one holds nothing a resume would trust.
+            (self.parts_dir / MANIFEST).unlink()
+            self.close()
+            shutil.rmtree(self.parts_dir)
         self._finished = True
         return self.out
 
@@ -159,44 +229,65 @@ class ResultSink:
         if self._finished:
             raise SinkError(f"the results in {self.out} are finished; nothing more can be written")
 
-    def _manifest(self) -> dict[str, object]:
+    def _damage(self, entry: Entry) -> str:
+        """What is wrong with a recorded part ("" when it is as written)."""
+        part = self._part(entry.chunk)
+        try:
+            size, sha = digest(part)
+        except FileNotFoundError:
+            return "it is missing"
+        except OSError as err:
+            return f"it cannot be read: {err.strerror}"
+        if size != entry.size:
+            return f"{size:,} bytes where {entry.size:,} were written"
+        if sha != entry.sha256:
+            return "its bytes are not those written (SHA-256 differs)"
+        return ""
+
+    def _trusted(self, entries: dict[int, Entry]) -> dict[int, Entry]:
+        """The recorded chunks whose parts are as written; the others are noted and run again."""
+        trusted = {}
+        for chunk_id, entry in sorted(entries.items()):
+            damage = self._damage(entry)
+            if damage:
+                self.damaged.append(f"{self._part(chunk_id).name}: {damage}")
+                self._part(chunk_id).unlink(missing_ok=True)
+            else:
+                trusted[chunk_id] = entry
+        return trusted
+
+    def _header(self) -> dict[str, object]:
         return {
             "version": MANIFEST_VERSION,
             "fingerprint": self._fingerprint,
             "format": self.out.suffix,
             "columns": [list(column) for column in self.columns],
-            "chunks": [[chunk_id, rows] for chunk_id, rows in sorted(self._chunks.items())],
         }
 
     def _write_manifest(self) -> None:
-        text = json.dumps(self._manifest(), separators=(",", ":")).encode()
+        text = json.dumps(self._header(), separators=(",", ":")).encode()
         write_atomically(
             self.parts_dir / MANIFEST, lambda file: file.write(text), suffix=_TEMP, durable=True
         )
 
-    def _read_manifest(self, path: Path) -> dict[int, int]:
+    def _check_manifest(self, path: Path) -> None:
         try:
-            found = json.loads(path.read_bytes())
-            chunks = {int(chunk_id): int(rows) for chunk_id, rows in found["chunks"]}
-            theirs = (found["version"], found["format"], found["fingerprint"], found["columns"])
+            found = read_manifest(path)
+            theirs = (found["format"], found["fingerprint"], found["columns"])
         except (ValueError, TypeError, KeyError) as err:
             raise SinkError(
                 f"{path} cannot be read ({err}): delete {self.parts_dir} to start again"
             ) from err
-        ours = self._manifest()
-        if theirs != (ours["version"], ours["format"], ours["fingerprint"], ours["columns"]):
+        ours = self._header()
+        if theirs != (ours["format"], ours["fingerprint"], ours["columns"]):
             raise SinkError(
                 f"the results in {self.parts_dir} were made by a different batch spec"
-                f" (fingerprint {theirs[2]!r}, this spec {self._fingerprint!r}; or other"
+                f" (fingerprint {theirs[1]!r}, this spec {self._fingerprint!r}; or other"
                 " columns): delete the folder to start again, or choose another --out"
             )
-        for chunk_id in chunks:
-            if not self._part(chunk_id).is_file():
-                raise SinkError(
-                    f"{path} lists chunk {chunk_id} but {self._part(chunk_id)} is missing:"
-                    f" delete {self.parts_dir} to start again"
-                )
-        return chunks
+
+    def _os_errors(self, where: Path) -> OsErrors:
+        return OsErrors(where, self.parts_dir)
 
 
 def read_rows(path: Path, columns: Sequence[Column] | None = None) -> Iterator[dict[str, object]]:
@@ -301,6 +392,7 @@ def _checked_value(column: Column, value: object) -> Value:
 
 __all__ = [
     "FORMATS",
+    "JOURNAL",
     "KINDS",
     "MANIFEST",
     "ROW_GROUP_ROWS",

@@ -116,6 +116,8 @@ def batch(
     finally:
         if progress is not None:
             progress.close()
+    for why in result.rerun:  # said even with --quiet: the batch did more than it was asked
+        click.echo(f"note: resumed with {why}: that chunk ran again", err=True)
     if quiet:
         return
     rate = result.runs / result.seconds if result.seconds > 0 else 0.0

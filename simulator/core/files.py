@@ -28,7 +28,12 @@ def _default_mode() -> int:
 
 
 def write_atomically(
-    final: Path, write: Callable[[IO[bytes]], _T], *, suffix: str = "", durable: bool = False
+    final: Path,
+    write: Callable[[IO[bytes]], _T],
+    *,
+    suffix: str = "",
+    durable: bool = False,
+    replace: bool = True,
 ) -> _T:
     """Write ``final`` through a temporary file in its folder, then rename it into place.
 
@@ -38,8 +43,11 @@ def write_atomically(
         suffix: Ends the temporary file's name (so leftovers of a crash can be recognised).
         durable: Sync the file and its folder to disk before returning (for results that a
             resumed batch relies on).
+        replace: With False, never replace a file that appeared at ``final`` meanwhile (the
+            temporary file is linked into place, which fails if the name is taken).
 
     Raises:
+        FileExistsError: ``replace`` is False and ``final`` exists.
         OSError: The file could not be written; the temporary file is removed.
     """
     handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=suffix)
@@ -51,7 +59,10 @@ def write_atomically(
             if durable:
                 file.flush()
                 os.fsync(file.fileno())
-        os.replace(temporary, final)
+        if replace:
+            os.replace(temporary, final)
+        else:
+            _link_into_place(temporary, final)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -62,6 +73,19 @@ def write_atomically(
         finally:
             os.close(folder)
     return result
+
+
+def _link_into_place(temporary: str, final: Path) -> None:
+    try:
+        os.link(temporary, final)  # atomic, and refuses an existing name
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename (a small window)
+        if final.exists():
+            raise FileExistsError(17, os.strerror(17), str(final)) from None
+        os.replace(temporary, final)
+        return
+    os.unlink(temporary)
 
 
 def save_bytes(path: Path, data: bytes) -> Path:
