@@ -129,10 +129,10 @@ def _batch_command(spec: Path, out: Path, *more: str) -> list[str]:
     ]
 
 
-def test_sigkill_then_resume_gives_the_uninterrupted_rows(tmp_path: Path) -> None:
-    """A batch killed with SIGKILL mid-run and run again with --resume ends with exactly the
-    file an uninterrupted run writes: nothing lost, nothing twice."""
-    spec = small_spec(tmp_path, replications=150)  # 900 runs, 36 chunks
+def _killed_mid_batch(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A 900-run spec (36 chunks), the results of an uninterrupted run of it, and the results
+    path of a run killed with SIGKILL once it had written three parts."""
+    spec = small_spec(tmp_path, replications=150)
     whole = tmp_path / "whole.csv"
     subprocess.run(_batch_command(spec, whole), check=True, cwd=ROOT, timeout=300)
     cut = tmp_path / "cut.csv"
@@ -143,6 +143,14 @@ def test_sigkill_then_resume_gives_the_uninterrupted_rows(tmp_path: Path) -> Non
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    return spec, whole, cut
+
+
+def test_sigkill_then_resume_gives_the_uninterrupted_rows(tmp_path: Path) -> None:
+    """A batch killed with SIGKILL mid-run and run again with --resume ends with exactly the
+    file an uninterrupted run writes: nothing lost, nothing twice."""
+    spec, whole, cut = _killed_mid_batch(tmp_path)
+    parts = Path(f"{cut}.parts")
     written = len(list(parts.glob("part-*")))
     assert 3 <= written < 36, "the kill should land mid-batch"
     assert not cut.exists()
@@ -159,18 +167,8 @@ def test_sigkill_then_resume_gives_the_uninterrupted_rows(tmp_path: Path) -> Non
 def test_a_damaged_part_is_run_again_on_resume_and_said(tmp_path: Path) -> None:
     """A part changed on disk between a kill and --resume: the resume names it, runs its chunk
     again, and ends with the uninterrupted file."""
-    spec = small_spec(tmp_path, replications=150)
-    whole = tmp_path / "whole.csv"
-    subprocess.run(_batch_command(spec, whole), check=True, cwd=ROOT, timeout=300)
-    cut = tmp_path / "cut.csv"
-    proc = subprocess.Popen(_batch_command(spec, cut), cwd=ROOT)
-    parts = Path(f"{cut}.parts")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("part-*"))) < 3:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    first = sorted(parts.glob("part-*"))[0]
+    spec, whole, cut = _killed_mid_batch(tmp_path)
+    first = sorted(Path(f"{cut}.parts").glob("part-*"))[0]
     first.write_bytes(first.read_bytes()[:-10])
     done = subprocess.run(
         _batch_command(spec, cut, "--resume"),
