@@ -1,19 +1,24 @@
 """Design points: the combinations of parameter values a batch runs.
 
-A grid is every combination of the parameters' values. Random and Latin-hypercube designs draw
-``points`` points from the unit cube — numpy's generator seeded by the batch seed, and SciPy's
-``scipy.stats.qmc.LatinHypercube`` — and map each coordinate onto its parameter: an interval
-``[low, high]`` linearly, a list of ``values`` by equal slices.
+A grid is every combination of the parameters' values. The other designs draw points from the
+unit cube and map each coordinate onto its parameter (an interval ``[low, high]`` linearly, a
+list of ``values`` by equal slices): random (numpy's generator seeded by the batch seed), Latin
+hypercube (``scipy.stats.qmc.LatinHypercube``), Sobol (Saltelli's scheme, ``SALib``'s
+``sobol.sample``, for Sobol indices) and Morris (``SALib``'s ``morris.sample``, trajectories for
+elementary effects). How many points a design has is known from the spec alone
+(:func:`design_size`), and checked against ``Limits.max_points`` before any point is made.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from simulator.batch.spec import BatchSpec, ParameterSpec
 from simulator.core.errors import BatchError
+from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, limit_hint
 
 Point = tuple[Any, ...]
 
@@ -56,24 +61,81 @@ def _from_unit(p: ParameterSpec, u: float) -> Any:
     return _number(p, p.low + u * (p.high - p.low))
 
 
-def design_points(spec: BatchSpec) -> list[Point]:
-    """Every design point, in order: point ``i`` is the ``i``-th tuple of parameter values."""
+#: Morris levels when the spec names none (SALib's default, the usual choice).
+MORRIS_LEVELS = 4
+
+
+def design_size(spec: BatchSpec) -> int:
+    """How many points the spec's design has, worked out without making any."""
+    design, d = spec.design, len(spec.parameters)
+    if design.kind == "grid":
+        return math.prod(
+            len(p.values) if p.values is not None else p.steps or 0 for p in spec.parameters
+        )
+    n = design.points or 0
+    if design.kind == "sobol":
+        return n * (2 * d + 2 if design.second_order else d + 2)
+    if design.kind == "morris":
+        return n * (d + 1)
+    return n
+
+
+def check_size(spec: BatchSpec, limits: Limits) -> int:
+    """The design's size, or a BatchError when it is over ``limits.max_points``."""
+    size = design_size(spec)
+    if size > limits.max_points:
+        raise BatchError(
+            f"the {spec.design.kind} design has {size:,} points, more than "
+            f"{limit_hint('max_points', limits)}"
+        )
+    return size
+
+
+def salib_problem(spec: BatchSpec) -> dict[str, Any]:
+    """The SALib problem of the spec's design: every parameter on the unit interval (points
+    are mapped onto the parameters afterwards, as for the other designs)."""
+    return {
+        "num_vars": len(spec.parameters),
+        "names": [p.column for p in spec.parameters],
+        "bounds": [[0.0, 1.0]] * len(spec.parameters),
+    }
+
+
+def unit_cube(spec: BatchSpec) -> Any:
+    """The design's points in the unit cube (a numpy array, one row per point)."""
+    np = require("numpy")
+    n, d, kind = spec.design.points, len(spec.parameters), spec.design.kind
+    assert n is not None
+    rng = np.random.default_rng(np.random.SeedSequence(spec.seed))
+    if kind == "random":
+        return rng.random((n, d))
+    if kind == "lhs":
+        return require("scipy.stats.qmc").LatinHypercube(d=d, seed=rng).random(n)
+    if kind == "sobol":
+        sobol = require("SALib.sample.sobol", "analysis")
+        second = bool(spec.design.second_order)
+        return sobol.sample(salib_problem(spec), n, calc_second_order=second, seed=spec.seed)
+    morris = require("SALib.sample.morris", "analysis")
+    levels = spec.design.levels or MORRIS_LEVELS
+    return morris.sample(salib_problem(spec), n, num_levels=levels, seed=spec.seed)
+
+
+def design_points(spec: BatchSpec, limits: Limits = DEFAULT_LIMITS) -> list[Point]:
+    """Every design point, in order: point ``i`` is the ``i``-th tuple of parameter values.
+
+    Raises:
+        BatchError: The design has more than ``limits.max_points`` points, or needs an
+            optional library that is not installed (the message names its extra).
+    """
+    check_size(spec, limits)
     params = spec.parameters
     if spec.design.kind == "grid":
         return [tuple(v) for v in itertools.product(*(grid_values(p) for p in params))]
-    n = spec.design.points
-    assert n is not None
     if not params:
-        return [() for _ in range(n)]
-    np = require("numpy")
-    rng = np.random.default_rng(np.random.SeedSequence(spec.seed))
-    if spec.design.kind == "random":
-        cube = rng.random((n, len(params)))
-    else:
-        qmc = require("scipy.stats.qmc")
-        cube = qmc.LatinHypercube(d=len(params), seed=rng).random(n)
+        return [() for _ in range(design_size(spec))]
     return [
-        tuple(_from_unit(p, float(u)) for p, u in zip(params, row, strict=True)) for row in cube
+        tuple(_from_unit(p, min(max(float(u), 0.0), 1.0)) for p, u in zip(params, row, strict=True))
+        for row in unit_cube(spec)
     ]
 
 

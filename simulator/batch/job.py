@@ -1,8 +1,9 @@
 """The work of a batch, as workers see it: a picklable job, chunks of run ids, and rows.
 
 Run ``r`` of a batch is design point ``r // replications``, replication ``r % replications``,
-with the seed ``derive_seed(seed, point, replication)`` — so a row depends on nothing but the
-spec and ``r``, whichever worker ran it and in whatever chunk. A worker keeps the simulators it
+with the seed ``derive_seed(seed, point, replication)`` (``derive_seed(seed, replication)``
+with common random numbers) — so a row depends on nothing but the spec and ``r``, whichever
+worker ran it and in whatever chunk. A worker keeps the simulators it
 built in a cache keyed by the job's fingerprint and the point, so each design point's scenario
 is edited and its machine built once per worker, not once per run.
 """
@@ -47,6 +48,7 @@ class Job:
     relations: tuple[str, ...]
     parameter_columns: tuple[str, ...]
     until: dt.date | None
+    common_seeds: bool = False
 
     @property
     def runs(self) -> int:
@@ -118,7 +120,7 @@ def run_chunk(job: Job, chunk: Chunk) -> tuple[int, list[Row]]:
     rows = []
     for run in range(chunk.start, chunk.stop):
         point, replication = divmod(run, job.replications)
-        seed = derive_seed(job.seed, point, replication)
+        seed = run_seed(job, point, replication)
         row: Row = {"run_id": run, "point": point, "replication": replication, "seed": seed}
         values = chunk.points[point - chunk.first_point]
         row.update(zip(job.parameter_columns, values, strict=True))
@@ -132,6 +134,14 @@ def run_chunk(job: Job, chunk: Chunk) -> tuple[int, list[Row]]:
             row["error"] = f"{type(err).__name__}: {err}"
         rows.append(row)
     return chunk.id, rows
+
+
+def run_seed(job: Job, point: int, replication: int) -> int:
+    """The seed of a run: from its point and replication, or, with common random numbers, from
+    its replication alone (the same draws at every point)."""
+    if job.common_seeds:
+        return derive_seed(job.seed, replication)
+    return derive_seed(job.seed, point, replication)
 
 
 def metrics(job: Job, trace: Trace, scenario: Scenario | None = None) -> Row:

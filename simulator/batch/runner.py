@@ -88,7 +88,7 @@ def prepare(
             f"{scenario.start.isoformat()}"
         )
     relations = _relations(spec, scenario)
-    points = design_points(spec)
+    points = design_points(spec, limits)
     job = Job(
         fingerprint="",
         scenario=scenario,
@@ -96,6 +96,7 @@ def prepare(
         points=tuple(points),
         replications=spec.replications,
         seed=spec.seed,
+        common_seeds=spec.seeds == "common",
         metrics=spec.metrics,
         relations=relations,
         parameter_columns=tuple(p.column for p in spec.parameters),

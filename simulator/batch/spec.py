@@ -68,10 +68,18 @@ class ParameterSpec(Frozen):
 
 
 class DesignSpec(Frozen):
-    """How design points are chosen from the parameters."""
+    """How design points are chosen from the parameters.
 
-    kind: Literal["grid", "random", "lhs"] = "grid"
+    ``points`` is the number of points of a random or Latin-hypercube design, the base sample
+    of a Sobol design (each gives D + 2 points, 2D + 2 with ``second_order``; a power of 2) and
+    the number of trajectories of a Morris design (each gives D + 1 points on a grid of
+    ``levels`` levels), D being the number of parameters.
+    """
+
+    kind: Literal["grid", "random", "lhs", "sobol", "morris"] = "grid"
     points: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    levels: Annotated[int, Field(ge=2, le=1_000)] | None = None
+    second_order: bool | None = None
 
     @model_validator(mode="after")
     def _points(self) -> DesignSpec:
@@ -79,6 +87,18 @@ class DesignSpec(Frozen):
             raise invalid("a grid has as many points as the product of its values: no 'points'")
         if self.kind != "grid" and self.points is None:
             raise invalid(f"a {self.kind} design needs 'points'")
+        if self.levels is not None and self.kind != "morris":
+            raise invalid("'levels' is for a morris design")
+        if self.second_order is not None and self.kind != "sobol":
+            raise invalid("'second_order' is for a sobol design")
+        if self.kind == "morris" and (self.levels or 4) % 2:
+            raise invalid(f"a morris design takes an even number of levels, not {self.levels}")
+        if self.kind == "sobol" and self.points is not None and self.points & (self.points - 1):
+            below = 1 << (self.points.bit_length() - 1)
+            raise invalid(
+                f"a sobol design's points are a power of 2 (Saltelli's scheme keeps its "
+                f"properties only then), not {self.points}: try {below} or {below * 2}"
+            )
         return self
 
 
@@ -92,6 +112,9 @@ class BatchSpec(Frozen):
     design: DesignSpec = DesignSpec()
     replications: Annotated[int, Field(ge=1, le=100_000_000)] = 1
     seed: Annotated[int, Field(ge=0)] = 0
+    #: ``independent``: run (point, replication) is seeded from both; ``common``: replication r
+    #: has the same seed at every point (common random numbers).
+    seeds: Literal["independent", "common"] = "independent"
     metrics: Annotated[tuple[Metric, ...], Field(min_length=1)] = METRICS
     relations: tuple[str, ...] | None = None
     until: Date | None = None
@@ -100,6 +123,8 @@ class BatchSpec(Frozen):
     @model_validator(mode="after")
     def _spec(self) -> BatchSpec:
         grid = self.design.kind == "grid"
+        if self.design.kind in ("sobol", "morris") and not self.parameters:
+            raise invalid(f"a {self.design.kind} design measures parameters: give at least one")
         for p in self.parameters:
             if grid and p.values is None and p.steps is None:
                 raise invalid(f"parameter {p.column!r}: a grid needs 'values' or 'steps'")

@@ -109,6 +109,50 @@ class Group:
         return self.runs - self.errors
 
 
+@dataclass(frozen=True, order=True)
+class Bin:
+    """A group of a numeric column's values: ``[low, high)``, or ``[low, high]`` for the last."""
+
+    low: float
+    high: float
+    last: bool = False
+
+    def __str__(self) -> str:
+        return f"[{self.low:.4g}, {self.high:.4g}{']' if self.last else ')'}"
+
+
+class Bins:
+    """Numeric columns cut into ``n`` bins of equal width over the values seen (see
+    :meth:`widen`); other values, and columns of one value, stay as they are."""
+
+    def __init__(self, columns: Sequence[str], n: int) -> None:
+        self.n = n
+        self.ranges: dict[str, tuple[float, float]] = {}
+        self._columns = tuple(columns)
+
+    def widen(self, row: Mapping[str, Any]) -> None:
+        """Take a row's values into the ranges (a first pass over the rows)."""
+        for c in self._columns:
+            v = row.get(c)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                low, high = self.ranges.get(c, (v, v))
+                self.ranges[c] = (min(low, v), max(high, v))
+
+    def of(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The row with each binned column's value replaced by its :class:`Bin`."""
+        out = dict(row)
+        for c, (low, high) in self.ranges.items():
+            v = row.get(c)
+            if not isinstance(v, int | float) or isinstance(v, bool) or high == low:
+                continue  # not a number, or a column with one value: nothing to cut
+            width = (high - low) / self.n
+            i = min(int((v - low) / width), self.n - 1)
+            out[c] = Bin(
+                low + i * width, high if i == self.n - 1 else low + (i + 1) * width, i == self.n - 1
+            )
+        return out
+
+
 class Tally:
     """Counts of final states per group of runs, fed row by row."""
 
@@ -159,7 +203,10 @@ class Tally:
             shares = {s: _share(g.states.get(s, 0), ok) for s in self.states()}
             out.append(
                 {
-                    "group": dict(zip(self.by, key, strict=True)),
+                    "group": {
+                        c: str(v) if isinstance(v, Bin) else v
+                        for c, v in zip(self.by, key, strict=True)
+                    },
                     "runs": g.runs,
                     "errors": g.errors,
                     "final_states": shares,
@@ -234,5 +281,12 @@ def _fmt(value: Any) -> str:
 def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
     # Numbers before text, None last: groups sort the same whatever their value types.
     return tuple(
-        (0, v) if isinstance(v, int | float) else (2, "") if v is None else (1, str(v)) for v in key
+        (0, v.low)
+        if isinstance(v, Bin)
+        else (0, v)
+        if isinstance(v, int | float)
+        else (2, "")
+        if v is None
+        else (1, str(v))
+        for v in key
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from simulator.cli.analyze import analyze
 from simulator.cli.batch import batch, summarize
 from simulator.cli.check import check
 from simulator.cli.diff import diff
@@ -53,7 +54,7 @@ def cli() -> None:
     """
 
 
-for _command in (run, check, schema, diff, graph, report, batch, summarize):
+for _command in (run, check, schema, diff, graph, report, batch, summarize, analyze):
     cli.add_command(_command)
 
 

@@ -144,6 +144,13 @@ def batch(
     help="Group by this column (repeatable) [default: every parameter column].",
 )
 @click.option("--relation", help="Whose final state to count [default: the first recorded].")
+@click.option(
+    "--bins",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Cut numeric group columns into N bins of equal width [default: 4 when every design "
+    "point has one run and no --by is given, else none].",
+)
 @table_or_json_option
 @out_option
 @click.option(
@@ -156,6 +163,7 @@ def summarize(
     results: Path,
     by: tuple[str, ...],
     relation: str | None,
+    bins: int | None,
     fmt: str,
     out: Path | None,
     plot: Path | None,
@@ -163,7 +171,9 @@ def summarize(
     """Summarise a results file of `dipsim batch`: shares per group.
 
     Per group of runs (by every parameter column, or --by), the share of runs ending in each
-    state and the share in which each recorded claim held, with 95% Wilson intervals.
+    state and the share in which each recorded claim held, with 95% Wilson intervals. A design
+    with one run per point (Latin hypercube, Sobol, Morris) is grouped by bins of its parameters;
+    `dipsim analyze` says which of them matter.
     """
     from simulator.batch.sinks import read_rows
     from simulator.batch.summary import (
@@ -200,12 +210,14 @@ def summarize(
             raise DipsimError(f"--relation {chosen!r}: the results record {', '.join(relations)}")
         claims = [c for c in names if c.startswith(CLAIM_PREFIXES)]
         order = machine_order(names, chosen)
-        tally = Tally(by or parameter_columns(names) or ["point"], chosen, claims, order)
+        groups = list(by) or parameter_columns(names) or ["point"]
+        tally = Tally(groups, chosen, claims, order)
         # A CSV file gives text; numbers are read back as numbers so that groups sort by value.
         convert = typed_row if results.suffix == ".csv" else (lambda row: row)
-        tally.add(convert(first))
-        for row in rows:
-            tally.add(convert(row))
+        binned = _bins(results, groups, bins, not by, convert)
+        for row in _chain(first, rows):
+            typed = convert(row)
+            tally.add(binned.of(typed) if binned else typed)
         if plot is not None:
             from simulator.plots import batch_figure, save
 
@@ -219,6 +231,36 @@ def summarize(
         write(json.dumps(tally.to_dict(), indent=2) + "\n", out)
     else:
         write(tally.table(), out)
+
+
+def _chain(first: Any, rest: Any) -> Any:
+    yield first
+    yield from rest
+
+
+def _bins(results: Path, groups: list[str], asked: int | None, default: bool, convert: Any) -> Any:
+    """The bins of the group columns (a first pass over the file), or None: asked for with
+    --bins, or 4 when no --by was given and every design point has one run (said on stderr)."""
+    from simulator.batch.sinks import read_rows
+    from simulator.batch.summary import Bins
+
+    if asked is None and not default:
+        return None
+    found = Bins(groups, asked or 4)
+    once = True
+    for row in read_rows(results):
+        typed = convert(row)
+        found.widen(typed)
+        once = once and typed.get("replication") in (0, None)
+    if asked is None:
+        if not once:
+            return None
+        click.echo(
+            "note: one run per design point: each parameter is cut into 4 bins of equal width "
+            "(--bins N to choose); dipsim analyze says which parameters matter",
+            err=True,
+        )
+    return found
 
 
 class BatchProgress:

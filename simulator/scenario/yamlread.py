@@ -56,6 +56,9 @@ class Limits:
     #: Items of a scenario's top-level ``events`` list (checked while composing, so an oversized
     #: list is refused before it is converted or validated).
     max_events: int = 100_000
+    #: Design points of a batch (computed from the spec before any is made, so that a grid of
+    #: two parameters with a million steps each is refused at once, not after filling memory).
+    max_points: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()
