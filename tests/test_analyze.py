@@ -236,3 +236,51 @@ def test_summarize_bins_a_design_of_one_run_per_point(tmp_path: Path) -> None:
     values = [line.split()[0] for line in plain.stdout.splitlines()[3:-1]]
     assert values
     assert all(not v.startswith("[") for v in values)  # the values themselves, not bins
+
+
+def test_a_grid_gives_feature_scores_only(tmp_path: Path) -> None:
+    spec = spec_file(tmp_path, "{kind: grid}")
+    text = spec.read_text().replace(
+        "    low: 0.0\n    high: 0.1\n", "    values: [0.0, 0.05, 0.1]\n"
+    )
+    text = text.replace("    low: -2.0\n    high: 2.0\n", "    values: [-1.0, 1.0]\n")
+    spec.write_text(text, encoding="utf-8")
+    out = tmp_path / "grid.csv"
+    run_batch(spec, "sequential", out=out)
+    found = analyze(out, spec, "final:normal")
+    assert (found.sobol, found.morris) == ([], [])
+    assert found.points == 6
+    assert {r["parameter"] for r in found.scores} == {"counter_strike_p", "return_at_most", "dummy"}
+
+
+def test_a_missing_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec, out = results(tmp_path, "{kind: sobol, points: 16}")
+    import importlib
+
+    real = importlib.import_module
+
+    def without_salib(name: str, package: str | None = None) -> object:
+        if name.startswith("SALib"):
+            raise ImportError(name)
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", without_salib)
+    result = CliRunner().invoke(
+        cli, ["analyze", str(out), "--spec", str(spec), "--outcome", "final:normal"]
+    )
+    assert result.exit_code == 2
+    assert "pip install 'dipsim[analysis]'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_empty_or_foreign_results_file_is_refused(tmp_path: Path) -> None:
+    spec = spec_file(tmp_path, "{kind: sobol, points: 16}")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(DipsimError, match="holds no runs"):
+        analyze(empty, spec, "final:normal")
+    foreign = tmp_path / "foreign.jsonl"
+    row = '{"run_id": 0, "point": 99999, "PAK-IRN.final_state": "normal", "error": null}\n'
+    foreign.write_text(row, encoding="utf-8")
+    with pytest.raises(DipsimError, match="has point 99999, not one of this spec's"):
+        analyze(foreign, spec, "final:normal")
