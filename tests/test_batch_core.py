@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from simulator.batch.design import design_points, grid_values
-from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk
+from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk, scenario_at
 from simulator.batch.spec import BatchSpec, load_batch_spec
 from simulator.batch.summary import Tally, machine_order, parameter_columns
 from simulator.check.expectations import first_violation, judge
@@ -19,7 +19,7 @@ from simulator.engine.simulation import simulate
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.model import ExpectSpec
 from simulator.scenario.whatif import set_value
-from tests.conftest import BATCHES, SCENARIOS
+from tests.conftest import BATCHES, ROOT, SCENARIOS
 
 
 def spec(**changes: Any) -> BatchSpec:
@@ -300,3 +300,18 @@ def test_integer_samples_give_each_whole_number_its_share() -> None:
     for (v,) in design_points(s):
         counts[v] += 1
     assert all(900 < n < 1100 for n in counts.values()), counts
+
+
+def test_a_point_sets_all_its_parameters_at_once_as_one_by_one_would() -> None:
+    """scenario_at sets every parameter in one pass through the models; for the shipped specs'
+    points that is the scenario that setting them one by one gives (a differential test)."""
+    from simulator.batch.runner import prepare
+    from simulator.scenario.whatif import set_value
+
+    for path in sorted((ROOT / "scenarios" / "batches").glob("*.yaml")):
+        job, _, _ = prepare(load_batch_spec(path))
+        for values in (job.points[0], job.points[len(job.points) // 2], job.points[-1]):
+            one_by_one = job.scenario
+            for p, v in zip(job.paths, values, strict=True):
+                one_by_one = set_value(one_by_one, p, v)
+            assert scenario_at(job, values) == one_by_one, (path.name, values)

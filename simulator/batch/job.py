@@ -25,7 +25,7 @@ from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
 from simulator.engine.trace import Trace
 from simulator.scenario.model import Scenario
-from simulator.scenario.whatif import set_value
+from simulator.scenario.whatif import set_values
 
 Column = tuple[str, str]
 Row = dict[str, Any]
@@ -84,11 +84,11 @@ def for_workers(job: Job) -> Job:
 
 
 def scenario_at(job: Job, values: tuple[Any, ...]) -> Scenario:
-    """The scenario of a design point: the base with each parameter set by its path."""
-    scenario = job.scenario
-    for path, value in zip(job.paths, values, strict=True):
-        scenario = set_value(scenario, path, value)
-    return scenario
+    """The scenario of a design point: the base with every parameter set by its path, in one
+    pass through the models (not one per parameter)."""
+    if not job.paths:
+        return job.scenario
+    return set_values(job.scenario, zip(job.paths, values, strict=True))
 
 
 _cache: OrderedDict[tuple[str, int], Simulator | DipsimError] = OrderedDict()

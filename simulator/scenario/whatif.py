@@ -222,8 +222,21 @@ def _names(item: dict[str, Any]) -> set[str]:
 def set_value(scenario: Scenario, path: str, value: Any) -> Scenario:
     """Set the value at ``path`` (see :func:`parse_path`); a missing last key is created, and a
     path ending in ``[+]`` appends to a list (``machine.transitions[+]``)."""
-    parts = parse_path(path)
+    return set_values(scenario, [(path, value)])
+
+
+def set_values(scenario: Scenario, changes: Iterable[tuple[str, Any]]) -> Scenario:
+    """Set several values at once, as :func:`set_value` sets one: the scenario goes through
+    plain data and back through the models once, whatever the number of changes (a batch's
+    design point sets all its parameters this way), and the result is judged as a whole."""
     data = scenario.model_dump(mode="json", by_alias=True)
+    for path, value in changes:
+        _set_in(data, path, value)
+    return validated(data)
+
+
+def _set_in(data: dict[str, Any], path: str, value: Any) -> None:
+    parts = parse_path(path)
     node: Any = data
     walked = ""
     for i, part in enumerate(parts):
@@ -251,7 +264,6 @@ def set_value(scenario: Scenario, path: str, value: Any) -> Scenario:
                 node = node[key]
         else:
             raise EditError(f"{where} is a single value; it has no {part!r}")
-    return validated(data)
 
 
 def apply_edit(scenario: Scenario, edit: Edit) -> Scenario:
@@ -290,5 +302,6 @@ __all__ = [
     "remove_rule",
     "replace_event",
     "set_value",
+    "set_values",
     "shift_events",
 ]
