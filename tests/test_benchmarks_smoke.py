@@ -19,6 +19,7 @@ from tests.conftest import ROOT
         ("bench_batch.py", "× 1 worker"),
         ("bench_check.py", "× base"),
         ("bench_sink.py", "× bare"),
+        ("bench_design.py", "× the grid"),
     ],
 )
 def test_benchmark_quick_run(script: str, marker: str) -> None:

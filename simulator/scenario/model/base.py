@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -138,9 +139,17 @@ def _to_expression(value: Any) -> Expression:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise invalid(f"expected an expression as text, got {value!r}")
     try:
-        return parse_expression(str(value))
+        return _parsed(str(value))
     except ExpressionError as err:
         raise invalid(str(err)) from None
+
+
+@functools.lru_cache(maxsize=4_096)
+def _parsed(text: str) -> Expression:
+    # An Expression is immutable, so one per text can serve every scenario that validates it:
+    # a batch validates each design point's scenario, and its guards are the same texts every
+    # time (parsing them was a third of the cost of a design point). Failures are not cached.
+    return parse_expression(text)
 
 
 #: A guard or probability expression, parsed and compiled while the scenario validates.
