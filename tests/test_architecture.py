@@ -42,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.yamlread",
     },
     "scenario.whatif": {"core.errors", "scenario.model"},
+    "scenario.assign": {"scenario.model", "scenario.whatif"},
     "scenario.loading": {
         "core.errors",
         "scenario.model",
@@ -120,6 +121,7 @@ ALLOWED: dict[str, set[str]] = {
         "engine.seeds",
         "engine.simulation",
         "engine.trace",
+        "scenario.assign",
         "scenario.model",
         "scenario.whatif",
     },
@@ -240,6 +242,7 @@ OWNERS: dict[str, set[str]] = {
     "yaml": {"scenario.yamlread"},
     # loading and whatif only catch pydantic's ValidationError, to locate what it reports.
     "pydantic": {
+        "scenario.assign",
         "scenario.model",
         "scenario.validation",
         "scenario.loading",

@@ -24,8 +24,8 @@ from simulator.engine.montecarlo import summarize
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
 from simulator.engine.trace import Trace
+from simulator.scenario.assign import assign_values
 from simulator.scenario.model import Scenario
-from simulator.scenario.whatif import set_values
 
 Column = tuple[str, str]
 Row = dict[str, Any]
@@ -84,16 +84,30 @@ def for_workers(job: Job) -> Job:
 
 
 def scenario_at(job: Job, values: tuple[Any, ...]) -> Scenario:
-    """The scenario of a design point: the base with every parameter set by its path, in one
-    pass through the models (not one per parameter)."""
+    """The scenario of a design point: the base with every parameter set by its path, each
+    value validated where it lives (``assign_values``; what that cannot do, the reference path
+    ``set_values`` does, with the same result)."""
     if not job.paths:
         return job.scenario
-    return set_values(job.scenario, zip(job.paths, values, strict=True))
+    return assign_values(job.scenario, zip(job.paths, values, strict=True))
 
 
 _cache: OrderedDict[tuple[str, int], Simulator | DipsimError] = OrderedDict()
-# A Dask worker may run tasks in several threads; the cache is shared by them.
+#: The Simulator of each job's base scenario, which every design point's is derived from.
+_bases: dict[str, Simulator] = {}
+# A Dask worker may run tasks in several threads; the caches are shared by them.
 _cache_lock = threading.Lock()
+
+
+def _base(job: Job) -> Simulator:
+    with _cache_lock:
+        found = _bases.get(job.fingerprint)
+    if found is None:
+        found = Simulator(job.scenario)
+        with _cache_lock:
+            _bases.clear()  # one job at a time is the rule; never more than one kept
+            _bases[job.fingerprint] = found
+    return found
 
 
 def _simulator(job: Job, point: int, values: tuple[Any, ...]) -> Simulator | DipsimError:
@@ -104,7 +118,7 @@ def _simulator(job: Job, point: int, values: tuple[Any, ...]) -> Simulator | Dip
             _cache.move_to_end(key)
             return found
     try:
-        found = Simulator(scenario_at(job, values))
+        found = _base(job).derive(scenario_at(job, values))
     except DipsimError as err:
         found = err  # every run of this point becomes an error row, with its seed
     with _cache_lock:

@@ -68,6 +68,18 @@ def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
     return dict(effects_for(scenario, scenario.codes_of(event), event.effects))
 
 
+#: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
+_MACHINE_FROM = ("machine", "parameters")
+_RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
+_STEPS_FROM = ("events", "event_types", "relations", "start")
+
+
+def _moves(scenario: Scenario) -> tuple[tuple[str, float | None], ...]:
+    """What the scripted steps read of the variables: their names and ``per_goldstein`` (see
+    ``effects_for``), so that a variant that only changes, say, a decay keeps its steps."""
+    return tuple((name, spec.per_goldstein) for name, spec in scenario.variables.items())
+
+
 class Simulator:
     """A scenario prepared for running, any number of times.
 
@@ -75,9 +87,32 @@ class Simulator:
     """
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
-        scenario = as_scenario(scenario)
+        self._prepare(as_scenario(scenario), None)
+
+    def derive(self, scenario: Scenario) -> Simulator:
+        """The Simulator of ``scenario``, a variant of this one's (a batch's design point).
+
+        What this one built from parts of its scenario — the machine, the compiled rules, the
+        scripted steps — is kept where the variant's parts are the very same objects (as
+        :func:`~simulator.scenario.assign.assign_values` leaves what it does not change), and
+        built anew otherwise: the result runs exactly as ``Simulator(scenario)`` does.
+        """
+        derived = Simulator.__new__(Simulator)
+        derived._prepare(scenario, self)
+        return derived
+
+    def _prepare(self, scenario: Scenario, like: Simulator | None) -> None:
+        def same(*fields: str) -> bool:
+            return like is not None and all(
+                getattr(scenario, f) is getattr(like.scenario, f) for f in fields
+            )
+
         self.scenario = scenario
-        self.machine = RelationMachine(scenario.machine, scenario.parameters)
+        self.machine: RelationMachine
+        if like is not None and same(*_MACHINE_FROM):
+            self.machine = like.machine
+        else:
+            self.machine = RelationMachine(scenario.machine, scenario.parameters)
         self.relation_ids = tuple(r.id for r in scenario.relations)
         self.relation_pairs = tuple(frozenset(r.pair) for r in scenario.relations)
         self._index = {pair: i for i, pair in enumerate(self.relation_pairs)}
@@ -85,10 +120,16 @@ class Simulator:
         self._variables: tuple[tuple[str, VariableSpec], ...] = tuple(scenario.variables.items())
         self._initial_states = tuple(scenario.initial_state(r) for r in scenario.relations)
         self._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
-        self.rules: tuple[Rule, ...] = compile_rules(scenario, self._index)
-        steps = [self._scripted(e) for e in scenario.events]
-        # sorted() is stable: events at the same time keep their file order.
-        self._steps: tuple[Happening, ...] = tuple(sorted(steps, key=lambda h: h.t))
+        if like is not None and same(*_RULES_FROM):
+            self.rules: tuple[Rule, ...] = like.rules
+        else:
+            self.rules = compile_rules(scenario, self._index)
+        if like is not None and same(*_STEPS_FROM) and _moves(scenario) == _moves(like.scenario):
+            self._steps: tuple[Happening, ...] = like._steps
+        else:
+            steps = [self._scripted(e) for e in scenario.events]
+            # sorted() is stable: events at the same time keep their file order.
+            self._steps = tuple(sorted(steps, key=lambda h: h.t))
 
     def _scripted(self, e: EventSpec) -> Happening:
         pair = e.relation_pair

@@ -188,7 +188,8 @@ def parse_path(path: str) -> list[str | int]:
     return parts
 
 
-def _select(items: list[Any], selector: str | int, where: str) -> int:
+def select(items: list[Any], selector: str | int, where: str) -> int:
+    """The index of the list item a path selects: by index, or by id, pair, trigger or name."""
     if isinstance(selector, int):
         if not -len(items) <= selector < len(items):
             raise EditError(f"{where}: index {selector} is out of range (0..{len(items) - 1})")
@@ -247,7 +248,7 @@ def _set_in(data: dict[str, Any], path: str, value: Any) -> None:
                 raise EditError(f"{where}: [+] appends, so it must end the path")
             node.append(value)
         elif isinstance(node, list):
-            index = _select(node, part, where)
+            index = select(node, part, where)
             walked += f"[{part}]"
             if last:
                 node[index] = value
@@ -301,6 +302,7 @@ __all__ = [
     "remove_events",
     "remove_rule",
     "replace_event",
+    "select",
     "set_value",
     "set_values",
     "shift_events",

@@ -1,0 +1,156 @@
+"""Design points at run speed, held to the reference path.
+
+``assign_values`` sets a value by validating it where it lives; ``Simulator.derive`` keeps what
+a Simulator built from the untouched parts. Both must give exactly what the full round trip
+(``set_values`` then ``Simulator(...)``) gives: on every leaf of the shipped what-ifs' data, with
+its value, a changed value and a wrong one, where the fast path succeeds the reference must too,
+with an equal scenario; and the runs of a derived Simulator are those of a new one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from simulator.batch import job as job_module
+from simulator.batch.runner import prepare, run_batch
+from simulator.batch.spec import load_batch_spec
+from simulator.engine.simulation import Simulator
+from simulator.scenario.assign import assign_values, assign_values_only
+from simulator.scenario.loading import load_scenario
+from simulator.scenario.model import Scenario
+from simulator.scenario.whatif import set_values
+from tests.conftest import BATCHES, SCENARIOS
+
+WHATIFS = (
+    SCENARIOS / "jan2024.yaml",
+    SCENARIOS / "whatif" / "retaliation-kills-iranians.yaml",
+    SCENARIOS / "whatif" / "escalation-machine.yaml",
+    SCENARIOS / "whatif" / "return-delayed-lognormal.yaml",
+)
+
+
+def leaves(data: Any, path: str = "") -> list[tuple[str, Any]]:
+    """Every leaf of plain data with its path in the batch spec's syntax."""
+    if isinstance(data, dict):
+        out = []
+        for key, value in data.items():
+            out += leaves(value, f"{path}.{key}" if path else str(key))
+        return out
+    if isinstance(data, list):
+        out = []
+        for i, value in enumerate(data):
+            out += leaves(value, f"{path}[{i}]")
+        return out
+    return [(path, data)]
+
+
+def others(value: Any) -> list[Any]:
+    """The value itself, a changed one of its kind, and ones of the wrong kind."""
+    if isinstance(value, bool):
+        return [value, not value, "yes", 2]
+    if isinstance(value, int | float):
+        return [value, value * 1.5 + 0.1, -value - 1, 0, "x", None, True]
+    if isinstance(value, str):
+        return [value, value + "x", "", "2024-01-20", 5, None]
+    return [value, 0.5, "x"]
+
+
+def agree(scenario: Scenario, changes: list[tuple[str, Any]]) -> None:
+    """Where the fast path gives a scenario, the reference gives the same one."""
+    try:
+        fast = assign_values_only(scenario, changes)
+    except Exception:
+        return
+    reference = set_values(scenario, changes)  # must not raise where the fast path did not
+    assert fast == reference, changes
+    assert fast.model_dump(mode="json") == reference.model_dump(mode="json"), changes
+
+
+@pytest.mark.parametrize("path", WHATIFS, ids=lambda p: p.stem)
+def test_every_leaf_with_its_value_a_new_one_and_a_wrong_one(path: Path) -> None:
+    scenario = load_scenario(path)
+    for where, value in leaves(scenario.model_dump(mode="json", by_alias=True)):
+        for candidate in others(value):
+            agree(scenario, [(where, candidate)])
+
+
+@given(st.data())
+def test_random_sets_of_changes(data: st.DataObject) -> None:
+    scenario = _loaded(data.draw(st.sampled_from(WHATIFS)))
+    found = leaves(scenario.model_dump(mode="json", by_alias=True))
+    picked = data.draw(st.lists(st.sampled_from(found), min_size=1, max_size=4))
+    changes = [(where, data.draw(st.sampled_from(others(value)))) for where, value in picked]
+    note(repr(changes))
+    agree(scenario, changes)
+
+
+_LOADED: dict[Path, Scenario] = {}
+
+
+def _loaded(path: Path) -> Scenario:
+    if path not in _LOADED:
+        _LOADED[path] = load_scenario(path)
+    return _LOADED[path]
+
+
+def test_named_selectors_and_errors_are_the_reference_s() -> None:
+    """Selecting by id, pair or trigger works as set_values does; what the fast path cannot or
+    will not set comes back from the reference, errors and their words included."""
+    scenario = _loaded(WHATIFS[1])
+    changes = [
+        ("rules[iranian-counter-strike].probability", 0.25),
+        ("machine.transitions[ambassadors_return].guard", "tension <= 0.2"),
+        ("relations[PAK-IRN].initial", "strained"),
+        ("parameters.return_at_most", 0.2),
+    ]
+    assert assign_values_only(scenario, changes) == set_values(scenario, changes)
+    for bad in (
+        [("rules[no-such-rule].probability", 0.5)],
+        [("variables.tension.initial", 7.0)],
+        [("parameters.new_one", 1.0)],
+        [("machine.transitions[+]", {"trigger": "x"})],
+    ):
+        try:
+            expected: Any = set_values(scenario, bad)
+        except Exception as err:
+            expected = (type(err), str(err))
+        try:
+            got: Any = assign_values(scenario, bad)
+        except Exception as err:
+            got = (type(err), str(err))
+        assert got == expected, bad
+
+
+@pytest.mark.parametrize("spec", sorted(BATCHES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_derived_simulator_runs_as_a_new_one(spec: Path) -> None:
+    job, _, _ = prepare(load_batch_spec(spec))
+    base = Simulator(job.scenario)
+    for values in (job.points[0], job.points[len(job.points) // 2], job.points[-1]):
+        scenario = job_module.scenario_at(job, values)
+        derived, new = base.derive(scenario), Simulator(scenario)
+        for seed in (0, 3, 11):
+            assert derived.run(seed=seed) == new.run(seed=seed), (spec.name, values, seed)
+
+
+def test_a_batch_writes_the_same_rows_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The LHS spec (dates, decay) and the counter-strike grid, through the fast path and
+    through the reference (set_values and a new Simulator per point): the same bytes."""
+    for spec in (BATCHES / "return-delay-lhs.yaml", BATCHES / "counter-strike-sweep.yaml"):
+        loaded = load_batch_spec(spec)
+        small = dataclasses.replace(loaded, spec=loaded.spec.model_copy(update={"replications": 2}))
+        fast = run_batch(small, "sequential", out=tmp_path / f"fast-{spec.stem}.csv")
+        with monkeypatch.context() as m:
+            m.setattr(job_module, "assign_values", set_values)
+            m.setattr(Simulator, "derive", lambda _self, scenario: Simulator(scenario))
+            job_module._cache.clear()
+            slow = run_batch(small, "sequential", out=tmp_path / f"slow-{spec.stem}.csv")
+        job_module._cache.clear()
+        assert fast.path.read_bytes() == slow.path.read_bytes(), spec.name
