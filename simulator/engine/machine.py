@@ -85,6 +85,27 @@ class RelationMachine:
             handled.update((src, t.trigger) for src in sources)
         self._handled = frozenset(handled)
         self._events: dict[str, Any] = dict(self._machine.events)
+        self._table = self._dispatch_table()
+
+    def _dispatch_table(self) -> dict[tuple[str, str], tuple[tuple[Any, str], ...]]:
+        """``transitions``' own transitions, read back from the Machine once it is built: per
+        (state, trigger), the transitions it would try, in the order it tries them, each as
+        (its condition or None, its destination). Firing then walks this table instead of
+        ``Event.trigger``, whose bookkeeping (event data, callbacks resolved by name, logging)
+        cost most of a run; ``fire_through_transitions`` keeps the original way, which
+        ``tests/test_dispatch.py`` holds this one to."""
+        table: dict[tuple[str, str], tuple[tuple[Any, str], ...]] = {}
+        for trigger, event in self._machine.events.items():
+            for source, transitions in event.transitions.items():
+                options: list[tuple[Any, str]] = []
+                for t in transitions:
+                    # Built above with at most one condition, its target True (no "unless").
+                    assert len(t.conditions) <= 1, "a transition with more than one guard"
+                    assert all(c.target for c in t.conditions), "an 'unless' condition"
+                    check = t.conditions[0].func if t.conditions else None
+                    options.append((check, str(t.dest)))
+                table[(source, trigger)] = tuple(options)
+        return table
 
     @property
     def triggers(self) -> frozenset[str]:
@@ -105,6 +126,20 @@ class RelationMachine:
         Transitions are tried in declaration order and the first whose guard holds fires, as in
         ``transitions`` itself.
         """
+        options = self._table.get((model.state, trigger))
+        if options is None:
+            return Outcome.NO_TRANSITION
+        for check, dest in options:
+            if check is None or check(variables):
+                model.state = dest
+                return Outcome.TRANSITION
+        return Outcome.GUARD_FAILED
+
+    def fire_through_transitions(
+        self, model: RelationModel, trigger: str, variables: Mapping[str, float]
+    ) -> Outcome:
+        """:meth:`fire` as ``transitions`` itself does it (``Event.trigger``): the reference
+        that the dispatch table is tested against."""
         if (model.state, trigger) not in self._handled:
             # Checked here rather than by ``transitions``, which would log a warning per event.
             return Outcome.NO_TRANSITION
