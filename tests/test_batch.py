@@ -196,8 +196,9 @@ def test_two_batches_aimed_at_one_out_do_not_interleave(tmp_path: Path) -> None:
     first = subprocess.Popen(_batch_command(spec, out), cwd=ROOT, stderr=subprocess.PIPE)
     parts = Path(f"{out}.parts")
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(parts.glob("part-*")):
+    while time.monotonic() < deadline and not list(parts.glob("part-*")) and first.poll() is None:
         time.sleep(0.02)
+    assert first.poll() is None, "the first batch should still be running"
     for extra in ((), ("--resume",)):
         second = subprocess.run(
             _batch_command(spec, out, *extra), cwd=ROOT, capture_output=True, text=True, check=False

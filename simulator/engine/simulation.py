@@ -30,7 +30,7 @@ from typing import Any
 import simpy
 
 from simulator.core.errors import ExpressionError, SimulationError
-from simulator.engine.machine import RelationMachine, RelationModel
+from simulator.engine.machine import Outcome, RelationMachine, RelationModel
 from simulator.engine.responses import Happening, Rule, compile_rules, effects_for, sample_delay
 from simulator.engine.trace import LogEntry, Record, RelationEnd, Trace
 from simulator.scenario.model import EventSpec, Scenario, VariableSpec
@@ -118,6 +118,7 @@ class Simulator:
         self._index = {pair: i for i, pair in enumerate(self.relation_pairs)}
         self._origin = dt.datetime.combine(scenario.start, dt.time())
         self._variables: tuple[tuple[str, VariableSpec], ...] = tuple(scenario.variables.items())
+        self._bounds = {name: (spec.min, spec.max) for name, spec in self._variables}
         self._initial_states = tuple(scenario.initial_state(r) for r in scenario.relations)
         self._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
         if like is not None and same(*_RULES_FROM):
@@ -191,6 +192,10 @@ class Simulator:
         )
 
 
+#: An outcome's text, looked up rather than read through the enum's descriptor on every event.
+_OUTCOME_TEXT = {o: o.value for o in Outcome}
+
+
 def _rounded(values: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 6) for k, v in values.items()}
 
@@ -256,36 +261,38 @@ class _Run:
 
     def apply(self, h: Happening) -> None:
         values = self.advance(h.relation, h.t)
-        spec_of = self.sim.scenario.variables
+        bounds = self.sim._bounds
         for name, delta in h.effects:
-            spec = spec_of[name]
-            values[name] = min(spec.max, max(spec.min, values[name] + delta))
+            low, high = bounds[name]
+            values[name] = min(high, max(low, values[name] + delta))
         model = self.models[h.relation]
         before = model.state
         try:
             outcome = self.sim.machine.fire(model, h.type, values)
         except ExpressionError as err:
             raise SimulationError(f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}") from None
+        # Positional, in Record's field order: a named tuple is made faster so, once per event
+        # of every run.
         self.records.append(
             Record(
-                t=h.t,
-                when=h.when,
-                event=h.id,
-                type=h.type,
-                actor=h.actor,
-                target=h.target,
-                relation=self.sim.relation_ids[h.relation],
-                before=before,
-                after=model.state,
-                outcome=outcome.value,
-                variables=_rounded(values),
-                cameo=h.cameo,
-                goldstein=h.goldstein,
-                source=h.source,
-                quote=h.quote,
-                summary=h.summary,
-                cause=h.cause,
-                caused_by=h.caused_by,
+                h.t,
+                h.when,
+                h.id,
+                h.type,
+                h.actor,
+                h.target,
+                self.sim.relation_ids[h.relation],
+                before,
+                model.state,
+                _OUTCOME_TEXT[outcome],
+                _rounded(values),
+                h.cameo,
+                h.goldstein,
+                h.source,
+                h.quote,
+                h.summary,
+                h.cause,
+                h.caused_by,
             )
         )
         if self.sim.rules:
