@@ -20,7 +20,7 @@ from typing import Any
 
 from simulator.check.expectations import first_violation, judge
 from simulator.core.errors import DipsimError
-from simulator.engine.montecarlo import summarize
+from simulator.engine.montecarlo import RunSummary, summarize, summarize_outline
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
 from simulator.engine.trace import Trace
@@ -142,7 +142,11 @@ def run_chunk(job: Job, chunk: Chunk) -> tuple[int, list[Row]]:
         try:
             if isinstance(sim, DipsimError):
                 raise sim
-            row.update(metrics(job, sim.run(seed=seed, until=job.until), sim.scenario))
+            if _needs_trace(job):
+                row.update(metrics(job, sim.run(seed=seed, until=job.until), sim.scenario))
+            else:  # the metrics come from the summary alone: no records are made
+                summary = summarize_outline(sim.outline(seed=seed, until=job.until))
+                row.update(summary_metrics(job, summary))
             row["error"] = None
         except Exception as err:
             row["error"] = f"{type(err).__name__}: {err}"
@@ -158,15 +162,36 @@ def run_seed(job: Job, point: int, replication: int) -> int:
     return derive_seed(job.seed, point, replication)
 
 
-def metrics(job: Job, trace: Trace, scenario: Scenario | None = None) -> Row:
+#: The metrics read from the run's records (or judged on its trace), not from its summary.
+_FROM_TRACE = frozenset({"variables", "expectations"})
+
+
+def _needs_trace(job: Job) -> bool:
+    return not _FROM_TRACE.isdisjoint(job.metrics)
+
+
+def summary_metrics(job: Job, summary: RunSummary) -> Row:
+    """The metrics of one run that its summary holds (final state, days in each state, when
+    each was first entered, transitions), per relation, as flat columns."""
+    return metrics(job, None, None, summary)
+
+
+def metrics(
+    job: Job,
+    trace: Trace | None,
+    scenario: Scenario | None = None,
+    summary: RunSummary | None = None,
+) -> Row:
     """The recorded metrics of one run, per relation, as flat columns (then, if asked, whether
     each of ``scenario``'s expectations and invariants held: the point's scenario, by default
-    the job's)."""
-    summary = summarize(trace)
+    the job's). Without a trace, only the metrics of ``summary``."""
+    if summary is None:
+        assert trace is not None, "a trace or its summary"
+        summary = summarize(trace)
     out: Row = {}
     wanted = set(job.metrics)
     by_relation = {r.relation: r for r in summary.relations}
-    finals = {f.relation: f for f in trace.final}
+    finals = {f.relation: f for f in trace.final} if trace is not None else {}
     for rid in job.relations:
         rel = by_relation[rid]
         if "final_state" in wanted:
@@ -182,8 +207,10 @@ def metrics(job: Job, trace: Trace, scenario: Scenario | None = None) -> Row:
         if "transitions" in wanted:
             out[f"{rid}.transitions"] = len(rel.path) - 1
         if "variables" in wanted:
+            assert trace is not None, "the variables metric reads the records"
             out.update(_variables(job, trace, rid, finals[rid].variables))
     if "expectations" in wanted:
+        assert trace is not None, "claims are judged on the trace"
         out.update(_claims(scenario or job.scenario, trace))
     return out
 

@@ -43,7 +43,7 @@ from simulator.engine.outcomes import (
 )
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
-from simulator.engine.trace import Trace
+from simulator.engine.trace import Outline, Trace
 from simulator.scenario.model import Scenario
 
 #: How many of the most common state paths an ``Outcomes`` keeps per relation.
@@ -137,6 +137,26 @@ def summarize(trace: Trace, horizon: float | None = None) -> RunSummary:
         by_cause=tuple(sorted(Counter(map(_cause_of, records)).items())),
         # A trace read from an older file has no log.
         log_kinds=tuple(sorted({e.kind for e in getattr(trace, "log", ())})),
+    )
+
+
+def summarize_outline(outline: Outline) -> RunSummary:
+    """The :class:`RunSummary` of a run from its outline (``Simulator.outline``): the same
+    summary that :func:`summarize` makes of the run's trace, without the trace."""
+    horizon = max(float((outline.stop - outline.start).days + 1), 0.0)
+    moves: dict[str, list[tuple[float, str, str]]] = {}
+    for relation, t, before, after in outline.moves:
+        moves.setdefault(relation, []).append((t, before, after))
+    return RunSummary(
+        seed=outline.seed,
+        horizon=horizon,
+        relations=tuple(
+            _relation_run(end.relation, end.state, moves.get(end.relation, []), horizon)
+            for end in outline.final
+        ),
+        by_type=tuple(sorted(outline.by_type.items())),
+        by_cause=tuple(sorted(outline.by_cause.items())),
+        log_kinds=tuple(sorted({e.kind for e in outline.log})),
     )
 
 
@@ -355,10 +375,10 @@ def _run_chunk_with(sim: Simulator, chunk: _Chunk) -> list[RunSummary]:
     for k in range(lo, hi):
         run_seed = derive_seed(master, k)
         try:
-            trace = sim.run(run_seed, until)
+            outline = sim.outline(run_seed, until)  # the summary is all that is kept of a run
         except SimulationError as err:
             raise SimulationError(f"run {k} (seed {run_seed}): {err}") from None
-        summaries.append(summarize(trace))
+        summaries.append(summarize_outline(outline))
     return summaries
 
 
@@ -393,5 +413,6 @@ __all__ = [
     "default_chunk_size",
     "run_many",
     "summarize",
+    "summarize_outline",
     "wilson_interval",
 ]

@@ -173,6 +173,28 @@ class RelationEnd:
 
 
 @dataclass(frozen=True, slots=True)
+class Outline:
+    """What a run came to, without its records: for runs whose product is a row of metrics
+    (``Simulator.outline``; ``montecarlo.summarize_outline`` makes the same summary of it
+    that ``summarize`` makes of the run's trace).
+
+    Attributes:
+        seed, start, stop, final, log: As in :class:`Trace`.
+        moves: ``(relation, t, before, after)`` of each record that changed a state, in order.
+        by_type: Records per event type; by_cause: records per cause (unsorted counts).
+    """
+
+    seed: int
+    start: dt.date
+    stop: dt.date
+    final: tuple[RelationEnd, ...]
+    moves: tuple[tuple[str, float, str, str], ...]
+    by_type: dict[str, int]
+    by_cause: dict[str, int]
+    log: tuple[LogEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Trace:
     """The ordered records of one run, with what is needed to reproduce it."""
 
