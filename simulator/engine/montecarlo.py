@@ -119,31 +119,34 @@ def summarize(trace: Trace, horizon: float | None = None) -> RunSummary:
     """
     if horizon is None:
         horizon = float((trace.stop - trace.start).days + 1)
-    horizon = max(horizon, 0.0)
     records = trace.records
     # Only the records that change a state shape a relation's path (most records change none).
-    moves: dict[str, list[tuple[float, str, str]]] = {}
-    for r in records:
-        if r.after != r.before:
-            moves.setdefault(r.relation, []).append((r.t, r.before, r.after))
-    return RunSummary(
-        seed=trace.seed,
-        horizon=horizon,
-        relations=tuple(
-            _relation_run(end.relation, end.state, moves.get(end.relation, []), horizon)
-            for end in trace.final
+    return _summary(
+        Outline(
+            seed=trace.seed,
+            start=trace.start,
+            stop=trace.stop,
+            final=trace.final,
+            moves=tuple(
+                (r.relation, r.t, r.before, r.after) for r in records if r.after != r.before
+            ),
+            by_type=Counter(map(_type_of, records)),
+            by_cause=Counter(map(_cause_of, records)),
+            # A trace read from an older file has no log.
+            log=getattr(trace, "log", ()),
         ),
-        by_type=tuple(sorted(Counter(map(_type_of, records)).items())),
-        by_cause=tuple(sorted(Counter(map(_cause_of, records)).items())),
-        # A trace read from an older file has no log.
-        log_kinds=tuple(sorted({e.kind for e in getattr(trace, "log", ())})),
+        horizon,
     )
 
 
 def summarize_outline(outline: Outline) -> RunSummary:
     """The :class:`RunSummary` of a run from its outline (``Simulator.outline``): the same
     summary that :func:`summarize` makes of the run's trace, without the trace."""
-    horizon = max(float((outline.stop - outline.start).days + 1), 0.0)
+    return _summary(outline, float((outline.stop - outline.start).days + 1))
+
+
+def _summary(outline: Outline, horizon: float) -> RunSummary:
+    horizon = max(horizon, 0.0)
     moves: dict[str, list[tuple[float, str, str]]] = {}
     for relation, t, before, after in outline.moves:
         moves.setdefault(relation, []).append((t, before, after))
