@@ -370,14 +370,21 @@ def _commands(block: Block) -> list[tuple[str, list[str]]]:
     return sessions
 
 
-def run_dipsim(command: str) -> str:
+#: Files a page's session writes live here (``dipsim batch --out /tmp/dipsim-docs/x.csv``, then
+#: ``dipsim analyze /tmp/dipsim-docs/x.csv``): the test gives each block a fresh folder instead.
+DOCS_FILES = "/tmp/dipsim-docs/"
+
+
+def run_dipsim(command: str, files: Path | None = None) -> str:
     """What ``command`` (``dipsim ...``) prints, stdout and stderr as a terminal shows them."""
+    if files is not None:
+        command = command.replace(DOCS_FILES, f"{files}/")
     argv = shlex.split(command)
     assert argv[0] == "dipsim", f"only dipsim commands are checked, not {command!r}"
     result = CliRunner().invoke(cli, argv[1:], prog_name="dipsim", terminal_width=TERMINAL_WIDTH)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return result.output
+    return result.output if files is None else result.output.replace(f"{files}/", DOCS_FILES)
 
 
 #: ``DIPSIM_UPDATE_DOCS=1 python -m pytest tests/test_docs.py`` rewrites every console block with
@@ -385,11 +392,11 @@ def run_dipsim(command: str) -> str:
 UPDATE = os.environ.get("DIPSIM_UPDATE_DOCS") == "1"
 
 
-def _update_console_block(block: Block) -> None:
+def _update_console_block(block: Block, files: Path) -> None:
     fresh = []
     for command, _ in _commands(block):
         fresh.append(f"$ {command}")
-        fresh.extend(_normalised(run_dipsim(command)))
+        fresh.extend(_normalised(run_dipsim(command, files)))
     text = block.doc.read_text(encoding="utf-8")
     old = f"```console\n{block.text}\n```"
     assert old in text, f"{block.where}: block not found (was the page edited meanwhile?)"
@@ -398,7 +405,9 @@ def _update_console_block(block: Block) -> None:
 
 
 @pytest.mark.parametrize("block", CONSOLE_BLOCKS, ids=_ids(CONSOLE_BLOCKS))
-def test_console_block_matches_dipsim(block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_console_block_matches_dipsim(
+    block: Block, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Each ``$ dipsim ...`` command in a ```console block prints exactly what follows it.
 
     Commands run from the repository root through click's test runner with a 100-column
@@ -406,9 +415,9 @@ def test_console_block_matches_dipsim(block: Block, monkeypatch: pytest.MonkeyPa
     """
     monkeypatch.chdir(ROOT)
     if UPDATE:
-        _update_console_block(block)
+        _update_console_block(block, tmp_path / "update")
     for command, expected in _commands(block):
-        assert _normalised(run_dipsim(command)) == _normalised("\n".join(expected)), (
+        assert _normalised(run_dipsim(command, tmp_path)) == _normalised("\n".join(expected)), (
             f"{block.where}: `{command}` prints something else than the page shows; "
             f"regenerate it with CliRunner().invoke(cli, ..., terminal_width={TERMINAL_WIDTH})"
         )
