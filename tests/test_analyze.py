@@ -60,6 +60,7 @@ relations: [PAK-IRN]
 
 
 def results(folder: Path, design: str) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
     spec = spec_file(folder, design)
     out = folder / "results.csv"
     run_batch(spec, "sequential", out=out)
@@ -284,3 +285,26 @@ def test_an_empty_or_foreign_results_file_is_refused(tmp_path: Path) -> None:
     foreign.write_text(row, encoding="utf-8")
     with pytest.raises(DipsimError, match="has point 99999, not one of this spec's"):
         analyze(foreign, spec, "final:normal")
+
+
+def test_the_figure_of_an_analysis(tmp_path: Path) -> None:
+    """--plot draws the indices and scores: a PNG, or an SVG that is the same for the same
+    analysis; a suffix it cannot draw is refused before anything is read."""
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    from simulator.plots import analysis_figure, figure_bytes
+
+    for design in ("{kind: sobol, points: 16}", "{kind: morris, points: 4}"):
+        spec, out = results(tmp_path / design[7:12], design)
+        found = analyze(out, spec, "final:normal")
+        svg = figure_bytes(analysis_figure(found), "svg")
+        assert svg == figure_bytes(analysis_figure(found), "svg")
+        assert b"Feature scores" in svg
+        assert (b"Sobol indices" if found.sobol else b"Morris screening") in svg
+        png = tmp_path / f"{design[7:12]}.png"
+        args = ["analyze", str(out), "--spec", str(spec), "--outcome", "final:normal"]
+        result = CliRunner().invoke(cli, [*args, "--plot", str(png)])
+        assert result.exit_code == 0, result.output
+        assert png.read_bytes().startswith(b"\x89PNG")
+    bad = CliRunner().invoke(cli, [*args, "--plot", str(tmp_path / "x.gif")])
+    assert bad.exit_code == 2
+    assert "Traceback" not in bad.output

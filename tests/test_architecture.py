@@ -142,7 +142,14 @@ ALLOWED: dict[str, set[str]] = {
     # graph/ — diagrams
     "graph": {"core.errors", "engine.trace", "scenario.model"},
     # plots/ — figures
-    "plots": {"batch.summary", "core.errors", "core.files", "engine.outcomes", "engine.trace"},
+    "plots": {
+        "batch.analysis",
+        "batch.summary",
+        "core.errors",
+        "core.files",
+        "engine.outcomes",
+        "engine.trace",
+    },
     # report/ — outputs
     "report": set(),
     "report.html": set(),

@@ -36,6 +36,12 @@ from simulator.core.errors import DipsimError
 @click.option("--relation", metavar="A-B", help="Whose states [default: the first recorded].")
 @table_or_json_option
 @out_option
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also draw the indices (Sobol bars or Morris μ* against σ) and the feature scores, "
+    ".png or .svg (needs the plot extra).",
+)
 @limit_option
 def analyze(
     results: Path,
@@ -44,6 +50,7 @@ def analyze(
     relation: str | None,
     fmt: str,
     out: Path | None,
+    plot: Path | None,
     limits: tuple[tuple[str, int], ...],
 ) -> None:
     """Say which parameters of a batch decide an outcome.
@@ -57,7 +64,16 @@ def analyze(
     from simulator.batch.analysis import analyze as run_analysis
 
     try:
+        if plot is not None:  # a bad suffix or no matplotlib: say so before reading the file
+            from simulator.plots import figure_format, require_matplotlib
+
+            figure_format(plot)
+            require_matplotlib()
         found = run_analysis(results, spec, outcome, relation, limits_from(limits))
+        if plot is not None:
+            from simulator.plots import analysis_figure, save
+
+            save(analysis_figure(found), plot)
     except DipsimError as err:
         fail(err)
     if fmt == "json":

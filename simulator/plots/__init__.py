@@ -22,6 +22,7 @@ files), :mod:`~simulator.plots.timeline` (with its :mod:`~simulator.plots.key` a
 
 from __future__ import annotations
 
+from simulator.plots.analysis import analysis_figure
 from simulator.plots.batch import MAX_CURVES as MAX_CURVES
 from simulator.plots.batch import batch_figure
 from simulator.plots.batch_counts import MAX_X_VALUES as MAX_X_VALUES
@@ -55,6 +56,7 @@ _STYLE = STYLE
 __all__ = [
     "FORMATS",
     "PLOT_EXTRA",
+    "analysis_figure",
     "batch_figure",
     "figure_bytes",
     "figure_format",
