@@ -82,3 +82,60 @@ def test_a_guard_that_cannot_be_evaluated_says_so_either_way() -> None:
     with pytest.raises(Exception, match=r"guard '1 / x > 1' cannot be evaluated \(x=0\)"):
         machine.fire(machine.new_model(), "go", {"x": 0.0})
     both(machine, "a", "go", {"x": 0.0})
+
+
+def fires_alike(a: RelationMachine, b: RelationMachine, variables: list[dict[str, Any]]) -> None:
+    for values in variables:
+        for state in a.states:
+            for trigger in sorted(a.triggers):
+                one, two = a.new_model(state), b.new_model(state)
+                results = []
+                for machine, model in ((a, one), (b, two)):
+                    try:
+                        outcome: Any = machine.fire(model, trigger, values)
+                    except Exception as err:
+                        outcome = (type(err), str(err))
+                    results.append((outcome, model.state))
+                assert results[0] == results[1], (state, trigger, values)
+
+
+@given(
+    limit=st.floats(-1, 2, allow_nan=False),
+    again=st.floats(-1, 2, allow_nan=False),
+    xs=st.lists(st.floats(-1, 2, allow_nan=False), min_size=1, max_size=5),
+)
+def test_a_rebound_machine_fires_as_one_built_with_its_constants(
+    limit: float, again: float, xs: list[float]
+) -> None:
+    """A design point that changes a parameter rebinds the guards; it fires as a new machine
+    built with that parameter would, and so does a rebinding of a rebinding."""
+    spec = MachineSpec.model_validate(
+        {
+            "states": ["a", "b", "c"],
+            "initial": "a",
+            "transitions": [
+                {"trigger": "go", "source": ["a", "b"], "dest": "b", "guard": "x < limit"},
+                {"trigger": "go", "source": "*", "dest": "c"},
+                {"trigger": "back", "source": "c", "dest": "a", "guard": "x * 2 >= limit"},
+                {"trigger": "stay", "source": "a", "dest": "a", "guard": "x > 0.5"},
+            ],
+        }
+    )
+    base = RelationMachine(spec, {"limit": 0.3})
+    values = [{"x": x} for x in xs]
+    once = base.rebound({"limit": limit})
+    fires_alike(once, RelationMachine(spec, {"limit": limit}), values)
+    fires_alike(once.rebound({"limit": again}), RelationMachine(spec, {"limit": again}), values)
+    with pytest.raises(RuntimeError, match="fires through its table only"):
+        once.fire_through_transitions(once.new_model(), "go", {"x": 0.0})
+
+
+def test_the_shipped_what_if_rebound_to_other_thresholds() -> None:
+    scenario = load_scenario(
+        Path(__file__).parent.parent / "scenarios/whatif/retaliation-kills-iranians.yaml"
+    )
+    base = Simulator(scenario).machine
+    seen = [dict(r.variables) for r in Simulator(scenario).run(seed=3).records]
+    for threshold in (0.0, 0.05, 0.2, 1.0):
+        constants = {**scenario.parameters, "return_at_most": threshold}
+        fires_alike(base.rebound(constants), RelationMachine(scenario.machine, constants), seen)

@@ -11,6 +11,7 @@ nested closures, so evaluating a guard costs a few function calls and no parsing
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -137,7 +138,7 @@ def parse_expression(
     # Python's parser refuses leading blanks; offsets are shifted back so they index ``text``.
     lead = len(text) - len(text.lstrip())
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = _tree(text.strip())
     except SyntaxError as err:
         offset = (err.offset - 1 + lead) if err.offset else None
         raise ExpressionError(f"syntax error in {_shown(text)}: {err.msg}", offset) from None
@@ -150,9 +151,8 @@ def parse_expression(
         if err.offset is None or not lead:
             raise
         raise ExpressionError(str(err), err.offset + lead) from None
-    used = tuple(
-        sorted((k, float(v)) for k, v in (constants or {}).items() if k in _mentions(tree))
-    )
+    mentioned = _mentions(tree)
+    used = tuple(sorted((k, float(v)) for k, v in (constants or {}).items() if k in mentioned))
     return Expression(text=text, names=frozenset(names), _fn=fn, bound=used)
 
 
@@ -293,6 +293,13 @@ class _Compiler:
 def _shown(text: str, limit: int = 80) -> str:
     """``text`` quoted for a message, cut to ``limit`` characters."""
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+@functools.lru_cache(maxsize=1_024)
+def _tree(source: str) -> ast.Expression:
+    # Parsed once per text: binding a guard to a design point's parameters compiles it again,
+    # and the tree is only read (never changed) by the compiler.
+    return ast.parse(source, mode="eval")
 
 
 def _mentions(tree: ast.AST) -> set[str]:

@@ -72,10 +72,14 @@ class RelationMachine:
             ignore_invalid_triggers=False,
         )
         handled: set[tuple[str, str]] = set()
+        # Each condition's guard as written (before the constants are compiled in), for rebound.
+        self._written: dict[int, Expression] = {}
         for t in spec.transitions:
             sources = list(self.states) if "*" in t.source else list(t.source)
             guard = t.guard.bind(constants or {}) if t.guard is not None else None
             conditions = [_guard_callable(guard)] if guard is not None else []
+            if t.guard is not None:
+                self._written[id(conditions[0])] = t.guard
             self._machine.add_transition(
                 t.trigger,
                 sources,  # type: ignore[arg-type]  # transitions' stub wants list[str | Enum | State]
@@ -84,8 +88,31 @@ class RelationMachine:
             )
             handled.update((src, t.trigger) for src in sources)
         self._handled = frozenset(handled)
-        self._events: dict[str, Any] = dict(self._machine.events)
-        self._table = self._dispatch_table()
+        self._events: dict[str, Any] | None = dict(self._machine.events)
+        self._triggers = frozenset(self._machine.events)
+        # The table as built, whose conditions ``_written`` knows; a rebound copy keeps it.
+        self._built = self._table = self._dispatch_table()
+
+    def rebound(self, constants: Mapping[str, float]) -> RelationMachine:
+        """This machine with other values of the constants its guards read (a batch's design
+        point varying a parameter): the ``transitions`` Machine and the table's order are kept,
+        only the guards that read a changed constant are compiled again. The result fires as
+        ``RelationMachine(spec, constants)`` would; it has no ``transitions`` path of its own
+        (``fire_through_transitions`` is for the machine as built)."""
+        bound: dict[int, Any] = {}
+        for key, written in self._written.items():
+            fresh = written.bind(constants)
+            bound[key] = _guard_callable(fresh)
+        other = RelationMachine.__new__(RelationMachine)
+        other.__dict__.update(self.__dict__)
+        other._events = None
+        other._table = {
+            key: tuple(
+                (bound[id(check)] if check is not None else None, dest) for check, dest in options
+            )
+            for key, options in self._built.items()
+        }
+        return other
 
     def _dispatch_table(self) -> dict[tuple[str, str], tuple[tuple[Any, str], ...]]:
         """``transitions``' own transitions, read back from the Machine once it is built: per
@@ -110,7 +137,7 @@ class RelationMachine:
     @property
     def triggers(self) -> frozenset[str]:
         """Every trigger some transition handles."""
-        return frozenset(self._events)
+        return self._triggers
 
     def handles(self, state: str, trigger: str) -> bool:
         """Whether some transition for ``trigger`` leaves ``state`` (guards aside)."""
@@ -140,6 +167,8 @@ class RelationMachine:
     ) -> Outcome:
         """:meth:`fire` as ``transitions`` itself does it (``Event.trigger``): the reference
         that the dispatch table is tested against."""
+        if self._events is None:
+            raise RuntimeError("a rebound machine fires through its table only")
         if (model.state, trigger) not in self._handled:
             # Checked here rather than by ``transitions``, which would log a warning per event.
             return Outcome.NO_TRANSITION

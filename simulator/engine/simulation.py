@@ -112,6 +112,8 @@ class Simulator:
         self.machine: RelationMachine
         if like is not None and same(*_MACHINE_FROM):
             self.machine = like.machine
+        elif like is not None and same("machine"):  # other parameters: the same machine, rebound
+            self.machine = like.machine.rebound(scenario.parameters)
         else:
             self.machine = RelationMachine(scenario.machine, scenario.parameters)
         self.relation_ids = tuple(r.id for r in scenario.relations)
