@@ -308,3 +308,24 @@ def test_the_figure_of_an_analysis(tmp_path: Path) -> None:
     bad = CliRunner().invoke(cli, [*args, "--plot", str(tmp_path / "x.gif")])
     assert bad.exit_code == 2
     assert "Traceback" not in bad.output
+
+
+def test_the_spec_is_found_beside_the_results(tmp_path: Path) -> None:
+    """dipsim batch records which spec made the results (RESULTS.batch.json); analyze reads it
+    when no --spec is given, and says what to do when there is none or it is not dipsim's."""
+    spec, out = results(tmp_path, "{kind: morris, points: 4}")
+    record = json.loads(Path(f"{out}.batch.json").read_text(encoding="utf-8"))
+    assert record["spec"] == str(spec.resolve())
+    assert record["design"] == "morris"
+    found = CliRunner().invoke(cli, ["analyze", str(out), "--outcome", "final:normal"])
+    assert found.exit_code == 0, found.output
+    assert "Morris elementary effects" in found.stdout
+    Path(f"{out}.batch.json").write_text("[1, 2]", encoding="utf-8")
+    broken = CliRunner().invoke(cli, ["analyze", str(out), "--outcome", "final:normal"])
+    assert broken.exit_code == 2
+    assert "not a record of the spec that made the results" in broken.stderr
+    Path(f"{out}.batch.json").unlink()
+    missing = CliRunner().invoke(cli, ["analyze", str(out), "--outcome", "final:normal"])
+    assert missing.exit_code == 2
+    assert "no --spec given and no results.csv.batch.json beside" in missing.stderr
+    assert "Traceback" not in missing.output

@@ -104,6 +104,7 @@ ALLOWED: dict[str, set[str]] = {
     "batch.journal": {"batch.formats"},
     "batch.analysis": {
         "batch.design",
+        "batch.runner",
         "batch.sinks",
         "batch.spec",
         "batch.summary",
@@ -135,6 +136,7 @@ ALLOWED: dict[str, set[str]] = {
         "batch.spec",
         "batch.summary",
         "core.errors",
+        "core.files",
         "scenario.loading",
         "scenario.model",
         "scenario.whatif",

@@ -120,17 +120,25 @@ class Analysis:
 
 def analyze(
     results: Path,
-    spec: LoadedSpec | Path | str,
+    spec: LoadedSpec | Path | str | None,
     outcome: str,
     relation: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Analysis:
     """Sensitivity indices (Sobol or Morris designs) and feature scores of ``outcome``.
 
+    ``spec`` None reads the spec's path from the record ``dipsim batch`` writes beside the
+    results (``RESULTS.batch.json``).
+
     Raises:
-        BatchError: The spec did not make these results, the outcome is not in them, no point
-            has a run without an error, or a library of the ``analysis`` extra is missing.
+        BatchError: The spec did not make these results (or none is given or recorded), the
+            outcome is not in them, no point has a run without an error, or a library of the
+            ``analysis`` extra is missing.
     """
+    if spec is None:
+        from simulator.batch.runner import spec_of
+
+        spec = spec_of(Path(results))
     loaded = spec if isinstance(spec, LoadedSpec) else load_batch_spec(spec, limits)
     batch = loaded.spec
     points = design_points(batch, limits)

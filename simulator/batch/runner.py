@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from simulator.batch.sinks import ResultSink, SinkError, read_rows
 from simulator.batch.spec import BatchSpec, LoadedSpec, load_batch_spec
 from simulator.batch.summary import CLAIM_PREFIXES, Tally
 from simulator.core.errors import BatchError, DipsimError
+from simulator.core.files import write_atomically
 from simulator.scenario.loading import DEFAULT_LIMITS, Limits, load_scenario
 from simulator.scenario.model import Scenario
 
@@ -214,6 +216,7 @@ def run_batch(
             )
         rerun = tuple(sink.damaged)
         path = sink.finish()
+    record_spec(path, loaded, job.fingerprint)
     if done_chunks:
         # Rows kept from an interrupted run were not seen here: count the whole file once.
         tally = _tally_file(path, tally.by, relation, tally.claims, tally.order)
@@ -226,6 +229,57 @@ def run_batch(
         time.perf_counter() - started,
         rerun,
     )
+
+
+#: Beside a results file ``R``, ``R.batch.json`` says which spec made it (``dipsim analyze``
+#: reads it when no ``--spec`` is given).
+SPEC_RECORD = ".batch.json"
+
+
+def record_spec(results: Path, loaded: LoadedSpec, fingerprint: str) -> Path:
+    """Write, beside ``results``, which batch spec made them (its path and fingerprint)."""
+    record = Path(f"{results}{SPEC_RECORD}")
+    text = json.dumps(
+        {
+            "dipsim_batch_results": 1,
+            "spec": str(loaded.path.resolve()),
+            "fingerprint": fingerprint,
+            "design": loaded.spec.design.kind,
+        },
+        indent=2,
+    )
+    try:
+        write_atomically(record, lambda f: f.write(text.encode() + b"\n"))
+    except OSError as err:
+        raise BatchError(
+            f"{record}: cannot write the record of the spec ({err.strerror or err}); the results "
+            f"are complete in {results}: give --spec to dipsim analyze"
+        ) from None
+    return record
+
+
+def spec_of(results: Path) -> Path:
+    """The spec recorded beside ``results`` (see :func:`record_spec`).
+
+    Raises:
+        BatchError: No record, or one that is not dipsim's.
+    """
+    record = Path(f"{results}{SPEC_RECORD}")
+    try:
+        found = json.loads(record.read_bytes()[:100_000])
+        spec = found["spec"] if isinstance(found, dict) else None
+    except FileNotFoundError:
+        raise BatchError(
+            f"no --spec given and no {record.name} beside {results}: give the batch spec "
+            "that made the results with --spec"
+        ) from None
+    except (OSError, ValueError, KeyError) as err:
+        raise BatchError(
+            f"{record}: not a record of the spec that made the results ({err})"
+        ) from None
+    if not isinstance(spec, str):
+        raise BatchError(f"{record}: not a record of the spec that made the results")
+    return Path(spec)
 
 
 def _open_sink(out: Path, cols: list[tuple[str, str]], mark: str, resume: bool) -> ResultSink:

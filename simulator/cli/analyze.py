@@ -22,9 +22,9 @@ from simulator.core.errors import DipsimError
 @click.argument("results", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option(
     "--spec",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="The batch spec that made RESULTS (its design is made again and checked against them).",
+    help="The batch spec that made RESULTS (its design is made again and checked against them) "
+    "[default: the one dipsim batch recorded in RESULTS.batch.json].",
 )
 @click.option(
     "--outcome",
@@ -45,7 +45,7 @@ from simulator.core.errors import DipsimError
 @limit_option
 def analyze(
     results: Path,
-    spec: Path,
+    spec: Path | None,
     outcome: str,
     relation: str | None,
     fmt: str,
