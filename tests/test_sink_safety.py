@@ -75,12 +75,30 @@ def test_a_torn_journal_line_is_ignored_and_cut(tmp_path: Path, suffix: str) -> 
     write(out, [0, 1], finish=False)
     journal = parts_of(out) / JOURNAL
     journal.write_bytes(journal.read_bytes() + b'{"chunk":2,"ro')
-    assert set(read_journal(journal)) == {0, 1}
+    assert set(read_journal(journal)[0]) == {0, 1}
     with ResultSink(out, COLUMNS, "spec-1", resume=True) as sink:
         assert sink.completed() == {0, 1}
         sink.write_chunk(2, rows_for(2))
         sink.finish()
     assert list(read_rows(out, COLUMNS)) == expected(range(3))
+
+
+def test_entries_after_a_damaged_journal_line_are_not_lost(tmp_path: Path, suffix: str) -> None:
+    """A line that does not parse hides what follows it; a resume cuts the journal there, so
+    the chunks it then writes are read back by the next resume."""
+    out = tmp_path / f"results{suffix}"
+    write(out, [0, 1], finish=False)
+    journal = parts_of(out) / JOURNAL
+    lines = journal.read_bytes().split(b"\n")
+    journal.write_bytes(lines[0] + b"\nnot json\n" + lines[1] + b"\n")
+    with ResultSink(out, COLUMNS, "spec-1", resume=True) as sink:
+        assert sink.completed() == {0}  # chunk 1's line came after the damage: run it again
+        sink.write_chunk(1, rows_for(1))
+    assert set(read_journal(journal)[0]) == {0, 1}
+    with ResultSink(out, COLUMNS, "spec-1", resume=True) as sink:
+        assert sink.completed() == {0, 1}
+        sink.finish()
+    assert list(read_rows(out, COLUMNS)) == expected(range(2))
 
 
 def test_two_writers_of_one_folder_cannot_interleave(tmp_path: Path, suffix: str) -> None:

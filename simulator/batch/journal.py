@@ -95,8 +95,9 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return found
 
 
-def read_journal(path: Path) -> dict[int, Entry]:
-    """The chunks the journal records, by id (a later line for a chunk replaces an earlier).
+def read_journal(path: Path) -> tuple[dict[int, Entry], int]:
+    """The chunks the journal records, by id (a later line for a chunk replaces an earlier),
+    and how many of its bytes hold them (where the next entry must go).
 
     A last line without its newline, or one that does not parse, is what a kill mid-append
     leaves: it is ignored, and so is everything after a line that does not parse.
@@ -105,7 +106,8 @@ def read_journal(path: Path) -> dict[int, Entry]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return entries
+        return entries, 0
+    good = 0
     for line in data.split(b"\n")[:-1]:  # the text after the last newline is torn or empty
         try:
             fields = json.loads(line)
@@ -117,25 +119,18 @@ def read_journal(path: Path) -> dict[int, Entry]:
         if not isinstance(entry.sha256, str) or min(entry.chunk, entry.rows, entry.size) < 0:
             break
         entries[entry.chunk] = entry
-    return entries
+        good += len(line) + 1
+    return entries, good
 
 
 class Journal:
     """The journal, open for appending: each line is written whole and synced to disk."""
 
-    def __init__(self, path: Path, *, fresh: bool) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if fresh else 0)
-        self._fd: int | None = os.open(path, flags, 0o666)
-        if not fresh:
-            self._drop_torn_end(path)
-
-    def _drop_torn_end(self, path: Path) -> None:
-        # A torn last line would be glued to the next entry: cut the file after its last newline.
-        data = path.read_bytes()
-        keep = data.rfind(b"\n") + 1
-        if keep != len(data):
-            assert self._fd is not None
-            os.ftruncate(self._fd, keep)
+    def __init__(self, path: Path, *, keep: int = 0) -> None:
+        """Open ``path`` for appending after its first ``keep`` bytes (those ``read_journal``
+        accepted: whatever follows them, a torn line or worse, would hide the next entries)."""
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        os.ftruncate(self._fd, keep)
 
     def append(self, entry: Entry) -> None:
         assert self._fd is not None, "the journal is closed"

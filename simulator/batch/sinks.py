@@ -113,16 +113,18 @@ class ResultSink:
                     f"{self.parts_dir} holds the results of an unfinished batch: pass --resume"
                     " to finish it, or delete the folder to start again"
                 )
+            journaled = 0
             if kept:
                 self._check_manifest(manifest)
-                self._chunks = self._trusted(read_journal(self.parts_dir / JOURNAL))
+                entries, journaled = read_journal(self.parts_dir / JOURNAL)
+                self._chunks = self._trusted(entries)
             # Temporary files are what a killed writer leaves behind; none is ever trusted.
             for stray in [
                 *self.parts_dir.glob(f".*{_TEMP}"),
                 *self.out.parent.glob(f".{self.out.name}.*{_TEMP}"),
             ]:
                 stray.unlink(missing_ok=True)
-            self._journal = Journal(self.parts_dir / JOURNAL, fresh=not kept)
+            self._journal = Journal(self.parts_dir / JOURNAL, keep=journaled)
             if not kept:
                 self._write_manifest()
 
