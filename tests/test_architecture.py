@@ -105,7 +105,6 @@ ALLOWED: dict[str, set[str]] = {
     "batch.analysis": {
         "batch.design",
         "batch.runner",
-        "batch.sinks",
         "batch.spec",
         "batch.summary",
         "core.errors",
@@ -126,7 +125,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.model",
         "scenario.whatif",
     },
-    "batch.summary": {"engine.outcomes"},
+    "batch.summary": {"batch.sinks", "engine.outcomes"},
     "batch.runner": {
         "batch.backends",
         "batch.design",

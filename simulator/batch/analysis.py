@@ -20,17 +20,17 @@ imported only here, when an analysis runs.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simulator.batch.design import MORRIS_LEVELS, design_points, require, salib_problem, unit_cube
-from simulator.batch.sinks import read_rows
 from simulator.batch.spec import LoadedSpec, load_batch_spec
-from simulator.batch.summary import relations_in, typed_row
+from simulator.batch.summary import relations_in, typed_rows
 from simulator.core.errors import BatchError
 from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits
 
@@ -143,7 +143,7 @@ def analyze(
     batch = loaded.spec
     points = design_points(batch, limits)
     names = [p.column for p in batch.parameters]
-    rows = iter(read_rows(Path(results)))
+    rows = typed_rows(Path(results))
     first = next(rows, None)
     if first is None:
         raise BatchError(f"{results} holds no runs")
@@ -152,8 +152,7 @@ def analyze(
     sums = [0.0] * len(points)
     counts = [0] * len(points)
     runs = 0
-    for raw in _all(first, rows):
-        row = typed_row(raw)
+    for row in itertools.chain((first,), rows):
         point = row.get("point")
         if not isinstance(point, int) or not 0 <= point < len(points):
             raise BatchError(
@@ -172,23 +171,15 @@ def analyze(
     filled = [m for m in means if not math.isnan(m)]
     mean = sum(filled) / len(filled)
     found = Analysis(outcome, batch.design.kind, names, len(points), runs, mean)
-    cube = unit_cube(batch) if batch.design.kind != "grid" else None
     complete = [m if not math.isnan(m) else mean for m in means]  # a point with no value: the mean
     np = require("numpy")
     y = np.array(complete)
     if batch.design.kind == "sobol":
         found.sobol = _sobol(batch, names, y)
     elif batch.design.kind == "morris":
-        found.morris = _morris(batch, names, cube, y)
+        found.morris = _morris(batch, names, y)
     found.scores = _scores(batch, names, points, y)
     return found
-
-
-def _all(
-    first: dict[str, object], rest: Iterable[dict[str, object]]
-) -> Iterable[dict[str, object]]:
-    yield first
-    yield from rest
 
 
 def _check_values(
@@ -212,33 +203,28 @@ def _sobol(batch: Any, names: list[str], y: Any) -> list[dict[str, Any]]:
     found = sobol.analyze(
         salib_problem(batch), y, calc_second_order=second, conf_level=0.95, seed=batch.seed
     )
-    return [
-        {
-            "parameter": name,
-            "S1": float(found["S1"][i]),
-            "S1_conf": float(found["S1_conf"][i]),
-            "ST": float(found["ST"][i]),
-            "ST_conf": float(found["ST_conf"][i]),
-        }
-        for i, name in enumerate(names)
-    ]
+    return _per_parameter(names, found, ("S1", "S1_conf", "ST", "ST_conf"))
 
 
-def _morris(batch: Any, names: list[str], cube: Any, y: Any) -> list[dict[str, Any]]:
+def _morris(batch: Any, names: list[str], y: Any) -> list[dict[str, Any]]:
     morris = require("SALib.analyze.morris", "analysis")
     levels = batch.design.levels or MORRIS_LEVELS
+    # SALib needs the trajectories' unit-cube points (made again: they are seeded).
     found = morris.analyze(
-        salib_problem(batch), cube, y, conf_level=0.95, num_levels=levels, seed=batch.seed
+        salib_problem(batch),
+        unit_cube(batch),
+        y,
+        conf_level=0.95,
+        num_levels=levels,
+        seed=batch.seed,
     )
+    return _per_parameter(names, found, ("mu_star", "mu_star_conf", "mu", "sigma"))
+
+
+def _per_parameter(names: list[str], found: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One row per parameter from SALib's arrays, the keys in the order given."""
     return [
-        {
-            "parameter": name,
-            "mu_star": float(found["mu_star"][i]),
-            "mu_star_conf": float(found["mu_star_conf"][i]),
-            "mu": float(found["mu"][i]),
-            "sigma": float(found["sigma"][i]),
-        }
-        for i, name in enumerate(names)
+        {"parameter": name, **{k: float(found[k][i]) for k in keys}} for i, name in enumerate(names)
     ]
 
 

@@ -7,10 +7,12 @@ keeping only counts per group, so it summarises a million rows in constant memor
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from simulator.batch.sinks import read_rows
 from simulator.engine.outcomes import wilson_interval
 
 #: Metric columns are named after their relation: ``PAK-IRN.final_state``.
@@ -52,6 +54,17 @@ def machine_order(columns: Iterable[str], relation: str) -> list[str]:
             if c.startswith(prefix) and c.removeprefix(prefix) not in order:
                 order.append(c.removeprefix(prefix))
     return order
+
+
+def typed_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """A results file's rows with their numbers as numbers: a CSV file holds text, whose numbers
+    are read back here (so that groups sort by value); Parquet and JSON Lines are typed already.
+
+    Raises:
+        SinkError: No such file, or not a results format (at once, not on the first row).
+    """
+    rows = read_rows(path)
+    return map(typed_row, rows) if Path(path).suffix == ".csv" else rows
 
 
 def typed_row(row: Mapping[str, Any]) -> dict[str, Any]:

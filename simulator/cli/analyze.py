@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import (
+    check_plot,
     fail,
     limit_option,
     limits_from,
@@ -64,11 +65,7 @@ def analyze(
     from simulator.batch.analysis import analyze as run_analysis
 
     try:
-        if plot is not None:  # a bad suffix or no matplotlib: say so before reading the file
-            from simulator.plots import figure_format, require_matplotlib
-
-            figure_format(plot)
-            require_matplotlib()
+        check_plot(plot)
         found = run_analysis(results, spec, outcome, relation, limits_from(limits))
         if plot is not None:
             from simulator.plots import analysis_figure, save

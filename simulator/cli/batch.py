@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, TextIO
 import click
 
 from simulator.cli.common import (
+    check_plot,
     fail,
     limit_option,
     limits_from,
@@ -182,16 +184,12 @@ def summarize(
         machine_order,
         parameter_columns,
         relations_in,
-        typed_row,
+        typed_rows,
     )
 
     try:
-        if plot is not None:  # a bad suffix or no matplotlib: say so before reading the file
-            from simulator.plots import figure_format, require_matplotlib
-
-            figure_format(plot)
-            require_matplotlib()
-        rows = read_rows(results)
+        check_plot(plot)
+        rows = typed_rows(results)
         first = next(rows, None)
         if first is None:
             raise DipsimError(f"{results}: no rows")
@@ -212,12 +210,9 @@ def summarize(
         order = machine_order(names, chosen)
         groups = list(by) or parameter_columns(names) or ["point"]
         tally = Tally(groups, chosen, claims, order)
-        # A CSV file gives text; numbers are read back as numbers so that groups sort by value.
-        convert = typed_row if results.suffix == ".csv" else (lambda row: row)
-        binned = _bins(results, groups, bins, not by, convert)
-        for row in _chain(first, rows):
-            typed = convert(row)
-            tally.add(binned.of(typed) if binned else typed)
+        binned = _bins(results, groups, bins, not by)
+        for row in itertools.chain((first,), rows):
+            tally.add(binned.of(row) if binned else row)
         if plot is not None:
             from simulator.plots import batch_figure, save
 
@@ -233,25 +228,18 @@ def summarize(
         write(tally.table(), out)
 
 
-def _chain(first: Any, rest: Any) -> Any:
-    yield first
-    yield from rest
-
-
-def _bins(results: Path, groups: list[str], asked: int | None, default: bool, convert: Any) -> Any:
+def _bins(results: Path, groups: list[str], asked: int | None, default: bool) -> Any:
     """The bins of the group columns (a first pass over the file), or None: asked for with
     --bins, or 4 when no --by was given and every design point has one run (said on stderr)."""
-    from simulator.batch.sinks import read_rows
-    from simulator.batch.summary import Bins
+    from simulator.batch.summary import Bins, typed_rows
 
     if asked is None and not default:
         return None
     found = Bins(groups, asked or 4)
     once = True
-    for row in read_rows(results):
-        typed = convert(row)
-        found.widen(typed)
-        once = once and typed.get("replication") in (0, None)
+    for row in typed_rows(results):
+        found.widen(row)
+        once = once and row.get("replication") in (0, None)
     if asked is None:
         if not once:
             return None

@@ -83,6 +83,16 @@ class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
             self.fail(str(err), param, ctx)
 
 
+def check_plot(plot: Path | None) -> None:
+    """A figure asked for: refuse a suffix it cannot be drawn as, or a missing matplotlib, before
+    any work is done (raises DipsimError)."""
+    if plot is not None:
+        from simulator.plots import figure_format, require_matplotlib
+
+        figure_format(plot)
+        require_matplotlib()
+
+
 out_option = click.option(
     "--out",
     "-o",

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from simulator.cli.common import DateType, fail, limit_option, limits_from, out_option, write
+from simulator.cli.common import (
+    DateType,
+    check_plot,
+    fail,
+    limit_option,
+    limits_from,
+    out_option,
+    write,
+)
 from simulator.core.errors import DipsimError
 
 if TYPE_CHECKING:
@@ -111,11 +119,7 @@ def run(
         check_step(fmt, out, runs)
     colored = use_color(color, out)
     try:
-        if plot is not None:  # a bad suffix or no matplotlib: say so before any work is done
-            from simulator.plots import figure_format, require_matplotlib
-
-            figure_format(plot)
-            require_matplotlib()
+        check_plot(plot)
         loaded = load_scenario(scenario, limits_from(limits))
         if until is not None and until < loaded.start:
             raise DipsimError(
