@@ -96,7 +96,9 @@ class EventType(Frozen):
     """An event type: the trigger name in the machine, with its default codes."""
 
     description: Text = ""
-    codes: Codes = Codes()
+    # model_construct: the empty default needs no validation, and building Codes' validator
+    # here, at import, would cost every command that imports the models (see Frozen).
+    codes: Codes = Codes.model_construct()
 
 
 class Citation(Frozen):

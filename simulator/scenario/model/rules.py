@@ -99,8 +99,6 @@ class LogNormal(Frozen):
     sigma: Annotated[float, Field(ge=0)]
 
 
-Delay.model_rebuild()
-
 DelayField = Annotated[
     Delay, BeforeValidator(_fixed, json_schema_input_type=Annotated[float, Field(ge=0)] | Delay)
 ]
@@ -179,7 +177,9 @@ class RuleSpec(Frozen):
             json_schema_input_type=Annotated[float, Field(ge=0, le=1)] | str,
         ),
     ] = 1.0
-    delay: DelayField = Delay(fixed=0)
+    # model_construct: a literal default needs no validation (and would build Delay's
+    # validator at import, which Frozen defers to the first file that has rules).
+    delay: DelayField = Delay.model_construct(fixed=0)
     cancel_on: EventPattern | None = None
     max_fires: Annotated[int, Field(ge=0)] | None = None
     enabled: StrictBool = True
