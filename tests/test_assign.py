@@ -154,3 +154,39 @@ def test_a_batch_writes_the_same_rows_either_way(
             slow = run_batch(small, "sequential", out=tmp_path / f"slow-{spec.stem}.csv")
         job_module._cache.clear()
         assert fast.path.read_bytes() == slow.path.read_bytes(), spec.name
+
+
+@given(
+    first=st.floats(0.05, 0.5),
+    second=st.floats(0.05, 0.5),
+    chance=st.floats(0.0, 1.0),
+)
+def test_a_derived_simulator_compiles_again_only_what_a_parameter_reaches(
+    first: float, second: float, chance: float
+) -> None:
+    """A rule whose chance reads a parameter is compiled again when that parameter moves and
+    kept (the very same object) when another value moves; the guards likewise. Either way the
+    derived Simulator runs as a new one."""
+    scenario = set_values(
+        _loaded(WHATIFS[1]),
+        [
+            ("rules[iranian-counter-strike].probability", "0.3 + return_at_most"),
+            ("parameters.return_at_most", first),
+        ],
+    )
+    base = Simulator(scenario)
+    moved = assign_values(scenario, [("parameters.return_at_most", second)])
+    other = assign_values(scenario, [("parameters.counter_strike_p", chance)])
+    for variant in (moved, other):
+        derived, new = base.derive(variant), Simulator(variant)
+        for seed in (0, 5):
+            assert derived.run(seed=seed) == new.run(seed=seed)
+    by_id = {r.id: r for r in base.rules}
+    derived_moved = {r.id: r for r in base.derive(moved).rules}
+    derived_other = {r.id: r for r in base.derive(other).rules}
+    counter = "iranian-counter-strike"
+    same_value = float(f"{first}") == float(f"{second}")
+    assert (derived_moved[counter] is by_id[counter]) == same_value
+    assert derived_other[counter] is by_id[counter]  # it no longer reads counter_strike_p
+    assert (base.derive(moved).machine is base.machine) == same_value
+    assert base.derive(other).machine is base.machine  # no guard reads counter_strike_p

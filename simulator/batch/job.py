@@ -83,13 +83,15 @@ def for_workers(job: Job) -> Job:
     return dataclasses.replace(job, points=())
 
 
-def scenario_at(job: Job, values: tuple[Any, ...]) -> Scenario:
-    """The scenario of a design point: the base with every parameter set by its path, each
-    value validated where it lives (``assign_values``; what that cannot do, the reference path
-    ``set_values`` does, with the same result)."""
+def scenario_at(job: Job, values: tuple[Any, ...], base: Scenario | None = None) -> Scenario:
+    """The scenario of a design point: the base (``job.scenario``, or ``base``, equal to it)
+    with every parameter set by its path, each value validated where it lives
+    (``assign_values``; what that cannot do, the reference path ``set_values`` does, with the
+    same result)."""
+    scenario = job.scenario if base is None else base
     if not job.paths:
-        return job.scenario
-    return assign_values(job.scenario, zip(job.paths, values, strict=True))
+        return scenario
+    return assign_values(scenario, zip(job.paths, values, strict=True))
 
 
 _cache: OrderedDict[tuple[str, int], Simulator | DipsimError] = OrderedDict()
@@ -117,8 +119,13 @@ def _simulator(job: Job, point: int, values: tuple[Any, ...]) -> Simulator | Dip
         if found is not None:
             _cache.move_to_end(key)
             return found
+    base = _base(job)
     try:
-        found = _base(job).derive(scenario_at(job, values))
+        # From the base's own scenario, not the job's: each chunk's job arrives unpickled, with
+        # a scenario equal to the base's but not the same objects, and derive keeps what it
+        # built only for parts that are the very same objects (it rebuilt the machine and the
+        # steps at every point of every chunk but the first).
+        found = base.derive(scenario_at(job, values, base.scenario))
     except DipsimError as err:
         found = err  # every run of this point becomes an error row, with its seed
     with _cache_lock:

@@ -105,6 +105,13 @@ class Expression:
             return self
         return parse_expression(self.text, constants=constants)
 
+    def binding(self, constants: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+        """What ``bind(constants)`` would compile in (its ``bound``), without compiling: two
+        sets of constants with the same binding give expressions that evaluate alike."""
+        if not constants or not (self.names & constants.keys()):
+            return self.bound
+        return _binding(_mentioned(self.text.strip()), constants)
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Compiled closures do not pickle; the text does, and recompiles to the same function.
         # (Scenarios travel to worker processes this way.)
@@ -151,9 +158,14 @@ def parse_expression(
         if err.offset is None or not lead:
             raise
         raise ExpressionError(str(err), err.offset + lead) from None
-    mentioned = _mentions(tree)
-    used = tuple(sorted((k, float(v)) for k, v in (constants or {}).items() if k in mentioned))
+    used = _binding(_mentioned(text.strip()), constants or {})
     return Expression(text=text, names=frozenset(names), _fn=fn, bound=used)
+
+
+def _binding(
+    mentioned: frozenset[str], constants: Mapping[str, float]
+) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted((k, float(v)) for k, v in constants.items() if k in mentioned))
 
 
 class _Compiler:
@@ -302,8 +314,10 @@ def _tree(source: str) -> ast.Expression:
     return ast.parse(source, mode="eval")
 
 
-def _mentions(tree: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+@functools.lru_cache(maxsize=1_024)
+def _mentioned(source: str) -> frozenset[str]:
+    # Once per text, as _tree: a design point binds the same guards again and again.
+    return frozenset(n.id for n in ast.walk(_tree(source)) if isinstance(n, ast.Name))
 
 
 def _const(value: Value) -> Compiled:

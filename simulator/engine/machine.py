@@ -72,14 +72,17 @@ class RelationMachine:
             ignore_invalid_triggers=False,
         )
         handled: set[tuple[str, str]] = set()
-        # Each condition's guard as written (before the constants are compiled in), for rebound.
+        # Each condition's guard as written (before the constants are compiled in), for rebound,
+        # and what was compiled into it (``Expression.bound``).
         self._written: dict[int, Expression] = {}
+        self._bindings: dict[int, tuple[tuple[str, float], ...]] = {}
         for t in spec.transitions:
             sources = list(self.states) if "*" in t.source else list(t.source)
             guard = t.guard.bind(constants or {}) if t.guard is not None else None
             conditions = [_guard_callable(guard)] if guard is not None else []
-            if t.guard is not None:
+            if t.guard is not None and guard is not None:
                 self._written[id(conditions[0])] = t.guard
+                self._bindings[id(conditions[0])] = guard.bound
             self._machine.add_transition(
                 t.trigger,
                 sources,  # type: ignore[arg-type]  # transitions' stub wants list[str | Enum | State]
@@ -92,6 +95,10 @@ class RelationMachine:
         self._triggers = frozenset(self._machine.events)
         # The table as built, whose conditions ``_written`` knows; a rebound copy keeps it.
         self._built = self._table = self._dispatch_table()
+        # The callable now standing for each condition of the table as built (see rebound).
+        self._bound: dict[int, Any] = {
+            id(check): check for options in self._built.values() for check, _ in options if check
+        }
 
     def rebound(self, constants: Mapping[str, float]) -> RelationMachine:
         """This machine with other values of the constants its guards read (a batch's design
@@ -99,13 +106,22 @@ class RelationMachine:
         only the guards that read a changed constant are compiled again. The result fires as
         ``RelationMachine(spec, constants)`` would; it has no ``transitions`` path of its own
         (``fire_through_transitions`` is for the machine as built)."""
-        bound: dict[int, Any] = {}
+        # Only the guards whose compiled-in constants change are compiled again (a design point
+        # usually moves one threshold of many), and a machine none of whose guards change is
+        # this one.
+        bindings = dict(self._bindings)
+        bound = dict(self._bound)
         for key, written in self._written.items():
-            fresh = written.bind(constants)
-            bound[key] = _guard_callable(fresh)
+            binding = written.binding(constants)
+            if binding != bindings[key]:
+                bindings[key] = binding
+                bound[key] = _guard_callable(written.bind(constants))
+        if bindings == self._bindings:
+            return self
         other = RelationMachine.__new__(RelationMachine)
         other.__dict__.update(self.__dict__)
         other._events = None
+        other._bindings, other._bound = bindings, bound
         other._table = {
             key: tuple(
                 (bound[id(check)] if check is not None else None, dest) for check, dest in options

@@ -144,12 +144,33 @@ class Rule:
         return resolve(self.spec.respond.actor), tuple(resolve(r) for r in self.spec.respond.target)
 
 
-def compile_rules(scenario: Scenario, index: Mapping[frozenset[str], int]) -> tuple[Rule, ...]:
-    """The scenario's enabled rules, with parameters compiled into their expressions."""
+def compile_rules(
+    scenario: Scenario,
+    index: Mapping[frozenset[str], int],
+    previous: tuple[Rule, ...] = (),
+    previous_parameters: Mapping[str, float] | None = None,
+) -> tuple[Rule, ...]:
+    """The scenario's enabled rules, with parameters compiled into their expressions.
+
+    ``previous`` are rules compiled from a variant of this scenario with the same event types,
+    variables and relations, and ``previous_parameters`` its parameters (a batch's design
+    point): a rule made from the very same spec whose expressions read the same constants is
+    taken as it is instead of compiled again.
+    """
     params = scenario.parameters
+    reusable = {id(r.spec): r for r in previous}
     rules = []
     for spec in scenario.rules:
         if not spec.enabled:
+            continue
+        kept = reusable.get(id(spec))
+        if (
+            kept is not None
+            and kept.spec is spec
+            and previous_parameters is not None
+            and all(e.binding(previous_parameters) == e.binding(params) for e in _expressions(spec))
+        ):
+            rules.append(kept)
             continue
         respond = spec.respond
         base = scenario.event_types[respond.type].codes
@@ -170,6 +191,14 @@ def compile_rules(scenario: Scenario, index: Mapping[frozenset[str], int]) -> tu
             )
         )
     return tuple(rules)
+
+
+def _expressions(spec: RuleSpec) -> list[Expression]:
+    """The expressions of a rule, whose constants compile_rules compiles in."""
+    found = [p.guard for p in (spec.when, spec.cancel_on) if p is not None and p.guard is not None]
+    if isinstance(spec.probability, Expression):
+        found.append(spec.probability)
+    return found
 
 
 def _pattern(

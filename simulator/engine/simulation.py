@@ -116,30 +116,52 @@ class Simulator:
             self.machine = like.machine.rebound(scenario.parameters)
         else:
             self.machine = RelationMachine(scenario.machine, scenario.parameters)
-        self.relation_ids = tuple(r.id for r in scenario.relations)
-        self.relation_pairs = tuple(frozenset(r.pair) for r in scenario.relations)
-        self._index = {pair: i for i, pair in enumerate(self.relation_pairs)}
+        # Each part below is built anew unless the scenario's fields it is made from are the
+        # very objects ``like`` made it from (mypy reads a type from the first assignment).
+        if like is None or not same("relations"):
+            self.relation_ids = tuple(r.id for r in scenario.relations)
+            self.relation_pairs = tuple(frozenset(r.pair) for r in scenario.relations)
+            self._index = {pair: i for i, pair in enumerate(self.relation_pairs)}
+        else:
+            self.relation_ids, self.relation_pairs = like.relation_ids, like.relation_pairs
+            self._index = like._index
         self._origin = dt.datetime.combine(scenario.start, dt.time())
-        self._variables: tuple[tuple[str, VariableSpec], ...] = tuple(scenario.variables.items())
-        self._bounds = {name: (spec.min, spec.max) for name, spec in self._variables}
-        # The variables that decay, with their resting value and the share kept per day.
-        self._decaying = tuple(
-            (name, spec.rest_value, 1.0 - spec.decay_per_day)
-            for name, spec in self._variables
-            if spec.decay_per_day != 0.0
-        )
-        self._initial_states = tuple(scenario.initial_state(r) for r in scenario.relations)
-        self._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
+        if like is None or not same("variables"):
+            self._variables: tuple[tuple[str, VariableSpec], ...] = tuple(
+                scenario.variables.items()
+            )
+            self._bounds = {name: (spec.min, spec.max) for name, spec in self._variables}
+            # The variables that decay, with their resting value and the share kept per day.
+            self._decaying = tuple(
+                (name, spec.rest_value, 1.0 - spec.decay_per_day)
+                for name, spec in self._variables
+                if spec.decay_per_day != 0.0
+            )
+        else:
+            self._variables = like._variables
+            self._bounds, self._decaying = like._bounds, like._decaying
+        if like is None or not same("relations", "variables", "machine"):
+            self._initial_states = tuple(scenario.initial_state(r) for r in scenario.relations)
+            self._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
+        else:
+            self._initial_states, self._initial_values = like._initial_states, like._initial_values
         if like is not None and same(*_RULES_FROM):
             self.rules: tuple[Rule, ...] = like.rules
+        elif like is not None and same("event_types", "variables", "relations"):
+            # Rules or parameters changed: only the rules they touch are compiled again.
+            old = like.scenario.parameters
+            self.rules = compile_rules(scenario, self._index, like.rules, old)
         else:
             self.rules = compile_rules(scenario, self._index)
-        # The rules an event of each type can match, in rule order (a rule with no type in its
-        # ``when`` can match any): the others would be tested on every event for nothing.
-        self._rules_for = {
-            kind: tuple(r for r in self.rules if r.when.types is None or kind in r.when.types)
-            for kind in scenario.event_types
-        }
+        if like is None or self.rules is not like.rules or not same("event_types"):
+            # The rules an event of each type can match, in rule order (a rule with no type in
+            # its ``when`` can match any): the others would be tested on every event for nothing.
+            self._rules_for = {
+                kind: tuple(r for r in self.rules if r.when.types is None or kind in r.when.types)
+                for kind in scenario.event_types
+            }
+        else:
+            self._rules_for = like._rules_for
         if like is not None and same(*_STEPS_FROM) and _moves(scenario) == _moves(like.scenario):
             self._steps: tuple[Happening, ...] = like._steps
         else:

@@ -18,6 +18,7 @@ result, or the error and its words, are always those of the reference path
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,37 +45,56 @@ def assign_values_only(scenario: Scenario, changes: Iterable[tuple[str, Any]]) -
     """The fast path alone: raises where it cannot, or will not, set a value (for tests)."""
     out = scenario
     for path, value in changes:
-        out = _assign(out, parse_path(path), value)
+        out, _ = _assign(out, parse_path(path), value)
     if not isinstance(out, Scenario):
         raise _UnhandledError(path)
     return out
 
 
-def _assign(node: Any, parts: list[str | int], value: Any) -> Any:
+def _assign(node: Any, parts: list[str | int], value: Any) -> tuple[Any, bool]:
+    """``node`` with ``value`` set at ``parts``, and whether the changed item was validated
+    by the model that holds it (a model, not a number in a list or a mapping)."""
     part, rest = parts[0], parts[1:]
     if isinstance(node, BaseModel):
         name = _field(type(node), part)
-        child = value if not rest else _assign(getattr(node, name), rest, value)
+        child, checked = (value, False) if not rest else _assign(getattr(node, name), rest, value)
+        if checked and not _has_model_checks(type(node)) and part not in _KEYS:
+            # The new child is a model validated where it lives, put in place of one of the
+            # same kind in a list or mapping whose keys and length stay as they were: the
+            # field's own checks would pass it as it is (pydantic does not validate a model
+            # instance again), and this model has no checks of the whole to run again.
+            return node.model_copy(update={name: child}), True
         copy = node.model_copy()
         type(node).__pydantic_validator__.validate_assignment(copy, name, child)
-        return copy
+        return copy, True
     if isinstance(node, dict):
         key = str(part)
         if rest and key not in node:
             raise _UnhandledError(key)
         changed = dict(node)
-        changed[key] = value if not rest else _assign(node[key], rest, value)
-        return changed
+        changed[key], checked = (value, False) if not rest else _assign(node[key], rest, value)
+        return changed, checked
     if isinstance(node, list | tuple):
         if part == "+":
             raise _UnhandledError(part)
         index = select([_names_of(item) for item in node], part, "")
         items = list(node)
-        items[index] = value if not rest else _assign(node[index], rest, value)
-        return type(node)(items)
+        items[index], checked = (value, False) if not rest else _assign(node[index], rest, value)
+        return type(node)(items), checked
     raise _UnhandledError(part)
 
 
+#: The fields by which a path selects list items: changing one is always validated in full.
+_KEYS = frozenset({"id", "pair", "trigger", "name"})
+
+
+@functools.lru_cache(maxsize=256)
+def _has_model_checks(model: type[BaseModel]) -> bool:
+    """Whether the model has checks of the whole (``model_validator``) besides its fields'."""
+    return bool(model.__pydantic_decorators__.model_validators)
+
+
+@functools.lru_cache(maxsize=256)
 def _field(model: type[BaseModel], part: str | int) -> str:
     """The field a path part names: by its name in the file (alias) or in Python."""
     for name, info in model.model_fields.items():

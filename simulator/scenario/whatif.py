@@ -11,6 +11,7 @@ does not replay Pakistan's retaliation — except the events an edit keeps expli
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -171,6 +172,12 @@ _SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
 def parse_path(path: str) -> list[str | int]:
     """``rules[retaliation].probability`` -> ``["rules", "retaliation", "probability"]``;
     a selector that is a whole number becomes an index."""
+    return list(_parsed_path(path))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_path(path: str) -> tuple[str | int, ...]:
+    # A batch sets the same few paths at every design point: read each once.
     parts: list[str | int] = []
     pos = 0
     for m in _SEGMENT.finditer(path):
@@ -185,7 +192,7 @@ def parse_path(path: str) -> list[str | int]:
             parts.append(name)
     if pos != len(path) or not parts:
         raise EditError(f"cannot read the path {path!r}")
-    return parts
+    return tuple(parts)
 
 
 def select(items: list[Any], selector: str | int, where: str) -> int:
