@@ -99,6 +99,12 @@ class RelationMachine:
         self._bound: dict[int, Any] = {
             id(check): check for options in self._built.values() for check, _ in options if check
         }
+        # The table entries each condition appears in: a rebound changes only those.
+        self._uses: dict[int, list[tuple[str, str]]] = {key: [] for key in self._bound}
+        for entry, options in self._built.items():
+            for check, _ in options:
+                if check is not None:
+                    self._uses[id(check)].append(entry)
 
     def rebound(self, constants: Mapping[str, float]) -> RelationMachine:
         """This machine with other values of the constants its guards read (a batch's design
@@ -116,18 +122,20 @@ class RelationMachine:
             if binding != bindings[key]:
                 bindings[key] = binding
                 bound[key] = _guard_callable(written.bind(constants))
-        if bindings == self._bindings:
+        changed = [key for key, binding in bindings.items() if binding != self._bindings[key]]
+        if not changed:
             return self
         other = RelationMachine.__new__(RelationMachine)
         other.__dict__.update(self.__dict__)
         other._events = None
         other._bindings, other._bound = bindings, bound
-        other._table = {
-            key: tuple(
-                (bound[id(check)] if check is not None else None, dest) for check, dest in options
+        table = dict(self._table)
+        for entry in {entry for key in changed for entry in self._uses[key]}:
+            table[entry] = tuple(
+                (bound[id(check)] if check is not None else None, dest)
+                for check, dest in self._built[entry]
             )
-            for key, options in self._built.items()
-        }
+        other._table = table
         return other
 
     def _dispatch_table(self) -> dict[tuple[str, str], tuple[tuple[Any, str], ...]]:

@@ -152,45 +152,97 @@ def compile_rules(
 ) -> tuple[Rule, ...]:
     """The scenario's enabled rules, with parameters compiled into their expressions.
 
-    ``previous`` are rules compiled from a variant of this scenario with the same event types,
-    variables and relations, and ``previous_parameters`` its parameters (a batch's design
-    point): a rule made from the very same spec whose expressions read the same constants is
-    taken as it is instead of compiled again.
+    ``previous`` are rules compiled from a variant of this scenario with the same event types
+    and relations, and variables whose names and ``per_goldstein`` are the same (what
+    ``effects_for`` reads), and ``previous_parameters`` its parameters (a batch's design
+    point): of the rule with the same id, what its spec's parts that are the very same objects
+    made — the patterns, the chance, the response — is kept where the expressions in them read
+    the same constants, and the rest compiled again.
     """
-    params = scenario.parameters
-    reusable = {id(r.spec): r for r in previous}
+    kept = {r.spec.id: r for r in previous} if previous_parameters is not None else {}
     rules = []
     for spec in scenario.rules:
         if not spec.enabled:
             continue
-        kept = reusable.get(id(spec))
-        if (
-            kept is not None
-            and kept.spec is spec
-            and previous_parameters is not None
-            and all(e.binding(previous_parameters) == e.binding(params) for e in _expressions(spec))
-        ):
-            rules.append(kept)
-            continue
-        respond = spec.respond
-        base = scenario.event_types[respond.type].codes
-        codes = base.merged(respond.codes)
-        citation = spec.source[0] if spec.source else None
-        rules.append(
-            Rule(
-                spec=spec,
-                when=_pattern(spec.when, index, params),
-                cancel=_pattern(spec.cancel_on, index, params) if spec.cancel_on else None,
-                probability=_chance(spec.probability, params),
-                relation=index[frozenset(respond.relation)] if respond.relation else None,
-                codes=codes,
-                effects=effects_for(scenario, codes, respond.effects),
-                summary=respond.summary or f"{respond.type} (response rule {spec.id})",
-                source=citation.ref if citation else None,
-                quote=citation.quote if citation else None,
-            )
-        )
+        old = kept.get(spec.id)
+        if old is not None and previous_parameters is not None:
+            rules.append(_recompiled(old, spec, scenario, index, previous_parameters))
+        else:
+            rules.append(_compiled(spec, scenario, index))
     return tuple(rules)
+
+
+def _compiled(spec: RuleSpec, scenario: Scenario, index: Mapping[frozenset[str], int]) -> Rule:
+    params = scenario.parameters
+    respond = spec.respond
+    base = scenario.event_types[respond.type].codes
+    codes = base.merged(respond.codes)
+    citation = spec.source[0] if spec.source else None
+    return Rule(
+        spec=spec,
+        when=_pattern(spec.when, index, params),
+        cancel=_pattern(spec.cancel_on, index, params) if spec.cancel_on else None,
+        probability=_chance(spec.probability, params),
+        relation=index[frozenset(respond.relation)] if respond.relation else None,
+        codes=codes,
+        effects=effects_for(scenario, codes, respond.effects),
+        summary=respond.summary or f"{respond.type} (response rule {spec.id})",
+        source=citation.ref if citation else None,
+        quote=citation.quote if citation else None,
+    )
+
+
+def _recompiled(
+    old: Rule,
+    spec: RuleSpec,
+    scenario: Scenario,
+    index: Mapping[frozenset[str], int],
+    old_params: Mapping[str, float],
+) -> Rule:
+    """``spec`` compiled, reusing what ``old`` (the same rule in a variant) made from the very
+    same parts of its spec, when the expressions there read the same constants."""
+    params, was = scenario.parameters, old.spec
+
+    def unchanged(e: object) -> bool:
+        return not isinstance(e, Expression) or e.binding(old_params) == e.binding(params)
+
+    if was is spec and all(unchanged(e) for e in _expressions(spec)):
+        return old
+    if was.respond is not spec.respond or was.source is not spec.source:
+        return _compiled(spec, scenario, index)
+    when = (
+        old.when
+        if spec.when is was.when and unchanged(spec.when.guard)
+        else _pattern(spec.when, index, params)
+    )
+    if spec.cancel_on is None:
+        cancel = None
+    elif spec.cancel_on is was.cancel_on and unchanged(spec.cancel_on.guard):
+        cancel = old.cancel
+    else:
+        cancel = _pattern(spec.cancel_on, index, params)
+    same_chance = (
+        spec.probability is was.probability
+        if isinstance(spec.probability, Expression)
+        else type(spec.probability) is type(was.probability) and spec.probability == was.probability
+    )
+    chance = (
+        old.probability
+        if same_chance and unchanged(spec.probability)
+        else _chance(spec.probability, params)
+    )
+    return Rule(
+        spec=spec,
+        when=when,
+        cancel=cancel,
+        probability=chance,
+        relation=old.relation,
+        codes=old.codes,
+        effects=old.effects,
+        summary=old.summary,
+        source=old.source,
+        quote=old.quote,
+    )
 
 
 def _expressions(spec: RuleSpec) -> list[Expression]:

@@ -73,6 +73,7 @@ def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
 _MACHINE_FROM = ("machine", "parameters")
 _RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
 _STEPS_FROM = ("events", "event_types", "relations", "start")
+_FIELDS = frozenset(_MACHINE_FROM + _RULES_FROM + _STEPS_FROM)
 
 
 def _moves(scenario: Scenario) -> tuple[tuple[str, float | None], ...]:
@@ -86,6 +87,8 @@ class Simulator:
 
     Build one per scenario (per worker, in a batch) and call :meth:`run` per seed.
     """
+
+    scenario: Scenario
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
         self._prepare(as_scenario(scenario), None)
@@ -103,10 +106,19 @@ class Simulator:
         return derived
 
     def _prepare(self, scenario: Scenario, like: Simulator | None) -> None:
+        kept = (
+            frozenset(f for f in _FIELDS if getattr(scenario, f) is getattr(like.scenario, f))
+            if like is not None
+            else frozenset()
+        )
+
         def same(*fields: str) -> bool:
-            return like is not None and all(
-                getattr(scenario, f) is getattr(like.scenario, f) for f in fields
-            )
+            return kept.issuperset(fields)
+
+        # What the steps' and the rules' effects read of the variables (see ``_moves``).
+        moves = like is not None and (
+            same("variables") or _moves(scenario) == _moves(like.scenario)
+        )
 
         self.scenario = scenario
         self.machine: RelationMachine
@@ -147,7 +159,7 @@ class Simulator:
             self._initial_states, self._initial_values = like._initial_states, like._initial_values
         if like is not None and same(*_RULES_FROM):
             self.rules: tuple[Rule, ...] = like.rules
-        elif like is not None and same("event_types", "variables", "relations"):
+        elif like is not None and moves and same("event_types", "relations"):
             # Rules or parameters changed: only the rules they touch are compiled again.
             old = like.scenario.parameters
             self.rules = compile_rules(scenario, self._index, like.rules, old)
@@ -162,7 +174,7 @@ class Simulator:
             }
         else:
             self._rules_for = like._rules_for
-        if like is not None and same(*_STEPS_FROM) and _moves(scenario) == _moves(like.scenario):
+        if like is not None and moves and same(*_STEPS_FROM):
             self._steps: tuple[Happening, ...] = like._steps
         else:
             steps = [self._scripted(e) for e in scenario.events]
