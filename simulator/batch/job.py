@@ -128,10 +128,11 @@ def _simulator(job: Job, point: int, values: tuple[Any, ...]) -> Simulator | Dip
         found = base.derive(scenario_at(job, values, base.scenario))
     except DipsimError as err:
         found = err  # every run of this point becomes an error row, with its seed
-    with _cache_lock:
-        _cache[key] = found
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    if job.replications > 1:  # with one run per point, a point is never asked for again
+        with _cache_lock:
+            _cache[key] = found
+            if len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
     return found
 
 
