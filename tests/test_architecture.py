@@ -102,6 +102,7 @@ ALLOWED: dict[str, set[str]] = {
     "batch": {"batch.runner", "batch.spec"},
     "batch.formats": {"core.errors"},
     "batch.journal": {"batch.formats"},
+    "batch.prim": {"batch.design", "core.errors"},
     "batch.analysis": {
         "batch.design",
         "batch.runner",
