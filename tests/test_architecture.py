@@ -103,8 +103,10 @@ ALLOWED: dict[str, set[str]] = {
     "batch.formats": {"core.errors"},
     "batch.journal": {"batch.formats"},
     "batch.prim": {"batch.design", "core.errors"},
+    "batch.analysis_table": {"batch.analysis", "batch.prim"},
     "batch.analysis": {
         "batch.design",
+        "batch.prim",
         "batch.runner",
         "batch.spec",
         "batch.summary",
@@ -146,6 +148,7 @@ ALLOWED: dict[str, set[str]] = {
     # plots/ — figures
     "plots": {
         "batch.analysis",
+        "batch.prim",
         "batch.summary",
         "core.errors",
         "core.files",
@@ -212,6 +215,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {
         "core.dates",
         "batch.analysis",
+        "batch.analysis_table",
         "batch.runner",
         "batch.sinks",
         "batch.summary",
