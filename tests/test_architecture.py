@@ -103,9 +103,11 @@ ALLOWED: dict[str, set[str]] = {
     "batch.formats": {"core.errors"},
     "batch.journal": {"batch.formats"},
     "batch.prim": {"batch.design", "core.errors"},
+    "batch.paired": {"batch.design", "core.errors"},
     "batch.analysis_table": {"batch.analysis", "batch.prim"},
     "batch.analysis": {
         "batch.design",
+        "batch.paired",
         "batch.prim",
         "batch.runner",
         "batch.spec",

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.batch.design import MORRIS_LEVELS, design_points, require, salib_problem, unit_cube
+from simulator.batch.paired import NOT_COMMON, check_paired, paired_differences
 from simulator.batch.prim import ALPHA, MASS_MIN, MIN_RUNS, THRESHOLD, Prim, check_settings, prim
 from simulator.batch.spec import LoadedSpec, load_batch_spec
 from simulator.batch.summary import relations_in, typed_rows
@@ -106,6 +107,9 @@ class Analysis:
     prim: Prim | None = None
     #: Why a binary outcome has no PRIM box (too few runs, all of one kind), if it has none.
     prim_note: str | None = None
+    #: Paired differences from the baseline point (common random numbers), when asked for.
+    baseline: dict[str, Any] | None = None  # its point's number and parameters
+    paired: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,16 +123,23 @@ class Analysis:
             "feature_scores": [_finite_row(r) for r in self.scores],
             "prim": None if self.prim is None else self.prim.to_dict(),
             "prim_note": self.prim_note,
+            "baseline": self.baseline,
+            "paired": [_finite_row(r) for r in self.paired],
         }
 
     def to_pandas(self) -> dict[str, Any]:
         """Each table as a pandas DataFrame, by name (``sobol``, ``morris``, ``feature_scores``,
-        and for a PRIM box ``prim_trajectory`` and ``prim_box``: the chosen box's limits)."""
+        for a PRIM box ``prim_trajectory`` and ``prim_box`` (the chosen box's limits), and
+        ``paired``)."""
         pd = require("pandas", "pandas")
         tables = {"sobol": self.sobol, "morris": self.morris, "feature_scores": self.scores}
         if self.prim is not None:
             tables["prim_trajectory"] = self.prim.trajectory_rows()
             tables["prim_box"] = self.prim.box_rows()
+        if self.paired:  # a column per parameter, after the point's number
+            tables["paired"] = [{"point": r["point"], **r["parameters"], **r} for r in self.paired]
+            for row in tables["paired"]:
+                del row["parameters"]
         return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
 
 
@@ -144,6 +155,7 @@ def analyze(
     box: int | None = None,
     alpha: float = ALPHA,
     mass_min: float = MASS_MIN,
+    baseline: int | None = None,
 ) -> Analysis:
     """Sensitivity indices (Sobol or Morris designs), feature scores and a PRIM box of ``outcome``.
 
@@ -151,13 +163,16 @@ def analyze(
     results (``RESULTS.batch.json``). ``with_prim`` None finds a PRIM box when the outcome is
     binary and there are runs enough (else ``prim_note`` says why not), True insists (and
     raises), False does not look; ``threshold``, ``box``, ``alpha`` and ``mass_min`` are
-    :func:`simulator.batch.prim.prim`'s.
+    :func:`simulator.batch.prim.prim`'s. ``baseline`` (a point's number) asks for the paired
+    differences of every other point from it, on common random numbers
+    (:mod:`simulator.batch.paired`).
 
     Raises:
         BatchError: The spec did not make these results (or none is given or recorded), the
             outcome is not in them, no point has a run without an error, a PRIM setting is out
-            of range, PRIM was asked for and cannot be done, or a library of the ``analysis``
-            extra is missing.
+            of range, PRIM was asked for and cannot be done, paired differences were asked of a
+            batch without common seeds (or of one replication), or a library of the
+            ``analysis`` extra is missing.
     """
     check_settings(alpha, mass_min, threshold)
     settings = {"alpha": alpha, "mass_min": mass_min, "threshold": threshold, "box": box}
@@ -171,6 +186,8 @@ def analyze(
     batch = loaded.spec
     points = design_points(batch, limits)
     names = [p.column for p in batch.parameters]
+    if baseline is not None:
+        check_paired(batch.seeds, batch.replications, len(points), baseline)
     runs = _read_runs(Path(results), outcome, relation, names, points)
     np = require("numpy")
     at = np.array(runs.point, dtype=np.intp)
@@ -195,6 +212,16 @@ def analyze(
     found.scores = _scores(batch, names, x, y)
     if with_prim is not False:
         found.prim, found.prim_note = _prim_of(runs, x[at], names, categories, with_prim, settings)
+    if baseline is not None:
+        if not runs.common:
+            raise BatchError(f"{results}: {NOT_COMMON}")
+        found.baseline = {
+            "point": baseline,
+            "parameters": dict(zip(names, points[baseline], strict=True)),
+        }
+        found.paired = paired_differences(
+            runs.point, runs.replication, runs.value, points, names, batch.replications, baseline
+        )
     return found
 
 
@@ -207,6 +234,9 @@ class _Runs:
     point: array[int] = field(default_factory=lambda: array("q"))
     replication: array[int] = field(default_factory=lambda: array("q"))
     value: array[float] = field(default_factory=lambda: array("d"))
+    #: Whether every replication has one seed at every point (common random numbers).
+    common: bool = True
+    seeds: dict[Any, Any] = field(default_factory=dict)
 
 
 def _read_runs(
@@ -227,6 +257,8 @@ def _read_runs(
         if runs.total < 1_000 or point == len(points) - 1:  # the values must be this design's
             _check_values(results, row, names, points[point])
         runs.total += 1
+        seed = runs.seeds.setdefault(row.get("replication"), row.get("seed"))
+        runs.common = runs.common and seed == row.get("seed")
         value = chosen.of(row) if row.get("error") is None else None
         if value is not None:
             replication = row.get("replication")

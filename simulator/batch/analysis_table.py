@@ -1,9 +1,11 @@
 """An analysis (:mod:`simulator.batch.analysis`) as text for people: a table per kind of
-result, and for a PRIM box its trajectory where it turns and the chosen box's limits."""
+result, for a PRIM box its trajectory where it turns and the chosen box's limits, and the
+paired differences from a baseline point."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from simulator.batch.analysis import Analysis
@@ -43,7 +45,44 @@ def analysis_table(found: Analysis) -> str:
         lines += ["", *_prim_table(found.prim, found.outcome)]
     elif found.prim_note is not None:
         lines += ["", f"No PRIM box: {found.prim_note}."]
+    if found.baseline is not None:
+        lines += ["", *_paired_table(found.baseline, found.paired)]
     return "\n".join(lines) + "\n"
+
+
+#: Paired differences shown in the table at most (--format json has them all).
+PAIRED_ROWS = 50
+
+
+def _paired_table(baseline: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    """Each point's difference from the baseline, its paired interval and the unpaired width."""
+    names = list(baseline["parameters"])
+    values = ", ".join(f"{k} = {v}" for k, v in baseline["parameters"].items())
+    cells = [
+        [
+            str(r["point"]),
+            *(str(r["parameters"][n]) for n in names),
+            f"{r['pairs']:,}",
+            *(_number(r[k]) for k in ("difference", "paired_low", "paired_high")),
+            *(_number(r[k]) for k in ("paired_half_width", "unpaired_half_width", "correlation")),
+        ]
+        for r in rows[:PAIRED_ROWS]
+    ]
+    header = ["point", *names, "pairs", "difference", "low", "high", "±", "± unpaired", "r"]
+    more = len(rows) - PAIRED_ROWS
+    return [
+        f"Paired differences from point {baseline['point']}, run by run on common random numbers",
+        f"baseline: {values}",
+        "difference: point − baseline, with its 95% t-interval (low, high, ±); ± unpaired: the",
+        "half-width were the runs not paired (Welch); r: the correlation of the two points' runs",
+        "",
+        *_table(header, cells),
+        *([f"... {more:,} more points (see --format json)"] if more > 0 else []),
+    ]
+
+
+def _number(x: float) -> str:
+    return "–" if math.isnan(x) else f"{x:.3f}"
 
 
 def _prim_table(found: Prim, outcome: str) -> list[str]:

@@ -95,6 +95,18 @@ def _share(
     "stop peeling before a box would hold less than this share of the runs.",
     max_open=True,
 )
+@click.option(
+    "--paired",
+    is_flag=True,
+    help="Compare every design point with a baseline, replication by replication: paired "
+    "differences with 95% intervals (needs seeds: common and 2 replications or more).",
+)
+@click.option(
+    "--baseline",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="The point the others are compared with (implies --paired) [default: 0, the first].",
+)
 @limit_option
 def analyze(
     results: Path,
@@ -109,6 +121,8 @@ def analyze(
     box: int | None,
     peel_alpha: float,
     mass_min: float,
+    paired: bool,
+    baseline: int | None,
     limits: tuple[tuple[str, int], ...],
 ) -> None:
     """Say which parameters of a batch decide an outcome.
@@ -117,8 +131,9 @@ def analyze(
     first-order and total Sobol indices with 95% intervals, a Morris design μ* and σ of the
     elementary effects, and every design feature scores (extra trees). A binary outcome
     (final:STATE, reaches:STATE) also gives a PRIM box, found among the runs: the ranges of the
-    parameters where the runs of outcome 1 are dense. Needs the analysis extra: pip install
-    'dipsim[analysis]'.
+    parameters where the runs of outcome 1 are dense. With common random numbers (seeds:
+    common), --paired compares each point with a baseline, run by run. Needs the analysis extra:
+    pip install 'dipsim[analysis]'.
     """
     from simulator.batch.analysis import analyze as run_analysis
     from simulator.batch.analysis_table import analysis_table
@@ -136,6 +151,7 @@ def analyze(
             box=box,
             alpha=peel_alpha,
             mass_min=mass_min,
+            baseline=0 if paired and baseline is None else baseline,
         )
         if plot is not None:
             from simulator.plots import analysis_figure, save
