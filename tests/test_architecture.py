@@ -102,8 +102,13 @@ ALLOWED: dict[str, set[str]] = {
     "batch": {"batch.runner", "batch.spec"},
     "batch.formats": {"core.errors"},
     "batch.journal": {"batch.formats"},
+    "batch.prim": {"batch.design", "core.errors"},
+    "batch.paired": {"batch.design", "core.errors"},
+    "batch.analysis_table": {"batch.analysis", "batch.prim"},
     "batch.analysis": {
         "batch.design",
+        "batch.paired",
+        "batch.prim",
         "batch.runner",
         "batch.spec",
         "batch.summary",
@@ -145,6 +150,7 @@ ALLOWED: dict[str, set[str]] = {
     # plots/ — figures
     "plots": {
         "batch.analysis",
+        "batch.prim",
         "batch.summary",
         "core.errors",
         "core.files",
@@ -211,6 +217,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {
         "core.dates",
         "batch.analysis",
+        "batch.analysis_table",
         "batch.runner",
         "batch.sinks",
         "batch.summary",

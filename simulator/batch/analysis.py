@@ -10,7 +10,10 @@ any numeric metric column — and averages it over each design point's replicati
 * a Morris design gives μ*, its interval, μ and σ of the elementary effects (SALib's
   ``morris.analyze``);
 * any design gives feature scores: the impurity importances of an extra-trees regression of
-  the outcome on the parameters (scikit-learn, as EMA Workbench's ``feature_scoring`` does).
+  the outcome on the parameters (scikit-learn, as EMA Workbench's ``feature_scoring`` does);
+* a binary outcome (``final:``, ``reaches:``, a column of 0 and 1) gives a PRIM box: the ranges
+  of the parameters where the runs of outcome 1 are dense (:mod:`simulator.batch.prim`), found
+  among the runs themselves, not the points' averages.
 
 The design's unit-cube points are made again from the spec (they are seeded), and the results'
 parameter values are checked against them point by point, so a spec that did not make the file
@@ -23,12 +26,15 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simulator.batch.design import MORRIS_LEVELS, design_points, require, salib_problem, unit_cube
+from simulator.batch.paired import NOT_COMMON, check_paired, paired_differences
+from simulator.batch.prim import ALPHA, MASS_MIN, MIN_RUNS, THRESHOLD, Prim, check_settings, prim
 from simulator.batch.spec import LoadedSpec, load_batch_spec
 from simulator.batch.summary import relations_in, typed_rows
 from simulator.core.errors import BatchError
@@ -98,6 +104,12 @@ class Analysis:
     sobol: list[dict[str, Any]] = field(default_factory=list)
     morris: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
+    prim: Prim | None = None
+    #: Why a binary outcome has no PRIM box (too few runs, all of one kind), if it has none.
+    prim_note: str | None = None
+    #: Paired differences from the baseline point (common random numbers), when asked for.
+    baseline: dict[str, Any] | None = None  # its point's number and parameters
+    paired: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,12 +121,25 @@ class Analysis:
             "sobol": [_finite_row(r) for r in self.sobol],
             "morris": [_finite_row(r) for r in self.morris],
             "feature_scores": [_finite_row(r) for r in self.scores],
+            "prim": None if self.prim is None else self.prim.to_dict(),
+            "prim_note": self.prim_note,
+            "baseline": self.baseline,
+            "paired": [_finite_row(r) for r in self.paired],
         }
 
     def to_pandas(self) -> dict[str, Any]:
-        """Each table as a pandas DataFrame, by name (``sobol``, ``morris``, ``feature_scores``)."""
+        """Each table as a pandas DataFrame, by name (``sobol``, ``morris``, ``feature_scores``,
+        for a PRIM box ``prim_trajectory`` and ``prim_box`` (the chosen box's limits), and
+        ``paired``)."""
         pd = require("pandas", "pandas")
         tables = {"sobol": self.sobol, "morris": self.morris, "feature_scores": self.scores}
+        if self.prim is not None:
+            tables["prim_trajectory"] = self.prim.trajectory_rows()
+            tables["prim_box"] = self.prim.box_rows()
+        if self.paired:  # a column per parameter, after the point's number
+            tables["paired"] = [{"point": r["point"], **r["parameters"], **r} for r in self.paired]
+            for row in tables["paired"]:
+                del row["parameters"]
         return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
 
 
@@ -124,17 +149,35 @@ def analyze(
     outcome: str,
     relation: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    *,
+    with_prim: bool | None = None,
+    threshold: float = THRESHOLD,
+    box: int | None = None,
+    alpha: float = ALPHA,
+    mass_min: float = MASS_MIN,
+    baseline: int | None = None,
 ) -> Analysis:
-    """Sensitivity indices (Sobol or Morris designs) and feature scores of ``outcome``.
+    """Sensitivity indices (Sobol or Morris designs), feature scores and a PRIM box of ``outcome``.
 
     ``spec`` None reads the spec's path from the record ``dipsim batch`` writes beside the
-    results (``RESULTS.batch.json``).
+    results (``RESULTS.batch.json``). ``with_prim`` None finds a PRIM box when the outcome is
+    binary and there are runs enough (else ``prim_note`` says why not), True insists (and
+    raises), False does not look; ``threshold``, ``box``, ``alpha`` and ``mass_min`` are
+    :func:`simulator.batch.prim.prim`'s. ``baseline`` (a point's number) asks for the paired
+    differences of every other point from it, on common random numbers
+    (:mod:`simulator.batch.paired`).
 
     Raises:
         BatchError: The spec did not make these results (or none is given or recorded), the
-            outcome is not in them, no point has a run without an error, or a library of the
+            outcome is not in them, no point has a run without an error, a PRIM setting is out
+            of range, PRIM was asked for and cannot be done, paired differences were asked of a
+            batch without common seeds (or of one replication), or a library of the
             ``analysis`` extra is missing.
     """
+    check_settings(alpha, mass_min, threshold)
+    settings = {"alpha": alpha, "mass_min": mass_min, "threshold": threshold, "box": box}
+    if box is not None and with_prim is False:
+        raise BatchError("a box of the PRIM trajectory is chosen, but PRIM is switched off")
     if spec is None:
         from simulator.batch.runner import spec_of
 
@@ -143,43 +186,117 @@ def analyze(
     batch = loaded.spec
     points = design_points(batch, limits)
     names = [p.column for p in batch.parameters]
-    rows = typed_rows(Path(results))
+    if baseline is not None:
+        check_paired(batch.seeds, batch.replications, len(points), baseline)
+    runs = _read_runs(Path(results), outcome, relation, names, points)
+    np = require("numpy")
+    at = np.array(runs.point, dtype=np.intp)
+    counts = np.bincount(at, minlength=len(points))
+    # In run order, as the sums were always made: the same means to the last bit.
+    sums = np.bincount(at, weights=np.array(runs.value), minlength=len(points))
+    means = [float(s / c) if c else math.nan for s, c in zip(sums, counts, strict=True)]
+    filled = [m for m in means if not math.isnan(m)]
+    mean = sum(filled) / len(filled)
+    found = Analysis(outcome, batch.design.kind, names, len(points), runs.total, mean)
+    complete = [m if not math.isnan(m) else mean for m in means]  # a point with no value: the mean
+    y = np.array(complete)
+    if batch.design.kind == "sobol":
+        found.sobol = _sobol(batch, names, y)
+    elif batch.design.kind == "morris":
+        found.morris = _morris(batch, names, y)
+    categories = [_categories(p) for p in batch.parameters]
+    x = np.array(
+        [[_numeric(c, v) for c, v in zip(categories, pt, strict=True)] for pt in points],
+        dtype=float,
+    ).reshape(len(points), len(names))
+    found.scores = _scores(batch, names, x, y)
+    if with_prim is not False:
+        found.prim, found.prim_note = _prim_of(runs, x[at], names, categories, with_prim, settings)
+    if baseline is not None:
+        if not runs.common:
+            raise BatchError(f"{results}: {NOT_COMMON}")
+        found.baseline = {
+            "point": baseline,
+            "parameters": dict(zip(names, points[baseline], strict=True)),
+        }
+        found.paired = paired_differences(
+            runs.point, runs.replication, runs.value, points, names, batch.replications, baseline
+        )
+    return found
+
+
+@dataclass
+class _Runs:
+    """The runs of a results file with a value of the outcome: their points, replications and
+    values (arrays: a million runs take 24 MB), and how many runs were read in all."""
+
+    total: int = 0
+    point: array[int] = field(default_factory=lambda: array("q"))
+    replication: array[int] = field(default_factory=lambda: array("q"))
+    value: array[float] = field(default_factory=lambda: array("d"))
+    #: Whether every replication has one seed at every point (common random numbers).
+    common: bool = True
+    seeds: dict[Any, Any] = field(default_factory=dict)
+
+
+def _read_runs(
+    results: Path, outcome: str, relation: str | None, names: list[str], points: list[Any]
+) -> _Runs:
+    rows = typed_rows(results)
     first = next(rows, None)
     if first is None:
         raise BatchError(f"{results} holds no runs")
-    columns = list(first)
-    chosen = parse_outcome(outcome, relation, columns)
-    sums = [0.0] * len(points)
-    counts = [0] * len(points)
-    runs = 0
+    chosen = parse_outcome(outcome, relation, list(first))
+    runs = _Runs()
     for row in itertools.chain((first,), rows):
         point = row.get("point")
         if not isinstance(point, int) or not 0 <= point < len(points):
             raise BatchError(
                 f"{results}: run {row.get('run_id')} has point {point!r}, not one of this spec's"
             )
-        if runs < 1_000 or point == len(points) - 1:  # the values must be this design's
+        if runs.total < 1_000 or point == len(points) - 1:  # the values must be this design's
             _check_values(results, row, names, points[point])
-        runs += 1
+        runs.total += 1
+        seed = runs.seeds.setdefault(row.get("replication"), row.get("seed"))
+        runs.common = runs.common and seed == row.get("seed")
         value = chosen.of(row) if row.get("error") is None else None
         if value is not None:
-            sums[point] += value
-            counts[point] += 1
-    if not any(counts):
+            replication = row.get("replication")
+            runs.point.append(point)
+            runs.replication.append(replication if isinstance(replication, int) else -1)
+            runs.value.append(value)
+    if not runs.value:
         raise BatchError(f"no run of {results} has a value for {outcome!r}")
-    means = [s / c if c else math.nan for s, c in zip(sums, counts, strict=True)]
-    filled = [m for m in means if not math.isnan(m)]
-    mean = sum(filled) / len(filled)
-    found = Analysis(outcome, batch.design.kind, names, len(points), runs, mean)
-    complete = [m if not math.isnan(m) else mean for m in means]  # a point with no value: the mean
+    return runs
+
+
+def _prim_of(
+    runs: _Runs,
+    x: Any,
+    names: list[str],
+    categories: list[tuple[Any, ...] | None],
+    with_prim: bool | None,
+    settings: dict[str, Any],
+) -> tuple[Prim | None, str | None]:
+    """A PRIM box of the runs (``x``: their parameters), or why there is none. Asked for
+    (``with_prim`` True, or a box chosen), a reason is an error."""
+    asked = with_prim is True or settings["box"] is not None
     np = require("numpy")
-    y = np.array(complete)
-    if batch.design.kind == "sobol":
-        found.sobol = _sobol(batch, names, y)
-    elif batch.design.kind == "morris":
-        found.morris = _morris(batch, names, y)
-    found.scores = _scores(batch, names, points, y)
-    return found
+    y = np.array(runs.value)
+    note = None
+    if not np.isin(y, (0.0, 1.0)).all():
+        note = "PRIM needs a binary outcome, 0 or 1 in every run"
+        if not asked:
+            return None, None  # a number of days, a count: PRIM is not for it, nothing to say
+    elif len(y) < MIN_RUNS:
+        note = f"PRIM needs at least {MIN_RUNS} runs with a value, not {len(y)}"
+    elif y.min() == y.max():
+        note = f"PRIM needs runs of both kinds: the outcome is {y[0]:g} in every run"
+    if note is not None and asked:
+        raise BatchError(note)
+    if note is not None:
+        return None, note
+    return prim(x, y, names, categories, **settings), None
 
 
 def _check_values(
@@ -228,17 +345,10 @@ def _per_parameter(names: list[str], found: Any, keys: tuple[str, ...]) -> list[
     ]
 
 
-def _scores(
-    batch: Any, names: list[str], points: list[tuple[Any, ...]], y: Any
-) -> list[dict[str, Any]]:
+def _scores(batch: Any, names: list[str], x: Any, y: Any) -> list[dict[str, Any]]:
     if not names:
         return []
-    np = require("numpy")
     ensemble = require("sklearn.ensemble", "analysis")
-    x = np.array(
-        [[_numeric(p, v) for p, v in zip(batch.parameters, pt, strict=True)] for pt in points],
-        dtype=float,
-    )
     forest = ensemble.ExtraTreesRegressor(n_estimators=TREES, random_state=batch.seed % 2**32)
     forest.fit(x, y)
     return sorted(
@@ -250,11 +360,20 @@ def _scores(
     )
 
 
-def _numeric(param: Any, value: Any) -> float:
-    """A parameter's value as a number for the forest: a listed value by its place in the list."""
-    if param.values is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return float(list(param.values).index(value))
-    return float(value)
+def _categories(param: Any) -> tuple[Any, ...] | None:
+    """A listed parameter with a value that is not a number (text, a date, true or false): its
+    values, by whose place it is known to the forest and to PRIM; None for a numeric one."""
+    listed = param.values
+    if listed is not None and any(
+        isinstance(v, bool) or not isinstance(v, int | float) for v in listed
+    ):
+        return tuple(listed)
+    return None
+
+
+def _numeric(categories: tuple[Any, ...] | None, value: Any) -> float:
+    """A parameter's value as a number: a listed value by its place in the list."""
+    return float(value) if categories is None else float(categories.index(value))
 
 
 def _finite(x: float) -> float | None:
@@ -265,48 +384,4 @@ def _finite_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _finite(v) if isinstance(v, float) else v for k, v in row.items()}
 
 
-#: Each table of an analysis: its title and its columns (header, key of the row, or None for
-#: the parameter's name).
-_SECTIONS = (
-    (
-        "sobol",
-        "Sobol indices (95% intervals): S1 first order, ST total",
-        (("S1", "S1"), ("±", "S1_conf"), ("ST", "ST"), ("±", "ST_conf")),
-    ),
-    (
-        "morris",
-        "Morris elementary effects: μ* (95% interval), μ, σ",
-        (("μ*", "mu_star"), ("±", "mu_star_conf"), ("μ", "mu"), ("σ", "sigma")),
-    ),
-    ("scores", "Feature scores (extra trees; they add up to 1)", (("score", "score"),)),
-)
-
-
-def analysis_table(found: Analysis) -> str:
-    """The analysis as text for people."""
-    lines = [
-        f"outcome: {found.outcome} — mean {found.mean:.3f} over {found.points:,} design points "
-        f"({found.runs:,} runs, {found.design} design)",
-    ]
-    for name, title, columns in _SECTIONS:
-        rows = getattr(found, name)
-        if rows:
-            header = ["parameter", *(h for h, _ in columns)]
-            cells = [[r["parameter"], *(f"{r[k]:.3f}" for _, k in columns)] for r in rows]
-            lines += ["", title, "", *_table(header, cells)]
-    return "\n".join(lines) + "\n"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
-
-
-__all__ = ["Analysis", "Outcome", "analysis_table", "analyze", "parse_outcome"]
+__all__ = ["Analysis", "Outcome", "analyze", "parse_outcome"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from simulator.plots.prim import ranges, tradeoff
 from simulator.plots.style import BAND, NEUTRAL, new_figure, styled
 
 if TYPE_CHECKING:
@@ -19,17 +20,28 @@ _FIRST, _TOTAL = "#9ecae1", BAND
 
 def analysis_figure(found: Analysis) -> Figure:
     """Left: Sobol S1 and ST with their 95% intervals (a Sobol design), or Morris μ* against σ
-    (a Morris design); right: feature scores. Parameters read top to bottom in the spec's order
-    (scores: largest first)."""
+    (a Morris design); right: feature scores; then, for a PRIM box, its trade-off and its
+    ranges. Parameters read top to bottom in the spec's order (scores: largest first)."""
     with styled():
         fig = new_figure()
         indices = bool(found.sobol or found.morris)
-        axes = fig.subplots(1, 2 if indices else 1, squeeze=False)[0]
+        # With a PRIM box: its trade-off and ranges beside the scores (a row below the indices).
+        panels: list[Any] = [["indices", "scores"] if indices else ["scores"]]
+        if found.prim is not None:
+            panels = (
+                [*panels, ["tradeoff", "box"]]
+                if indices
+                else [["scores", "tradeoff"], ["box", "tradeoff"]]
+            )
+        axes = fig.subplot_mosaic(panels)
         if found.sobol:
-            _sobol(axes[0], found)
+            _sobol(axes["indices"], found)
         elif found.morris:
-            _morris(axes[0], found)
-        _scores(axes[-1], found)
+            _morris(axes["indices"], found)
+        _scores(axes["scores"], found)
+        if found.prim is not None:
+            tradeoff(axes["tradeoff"], found.prim)
+            ranges(axes["box"], found.prim)
         fig.suptitle(
             f"What decides {found.outcome}: {found.design} design, {found.points:,} points, "
             f"{found.runs:,} runs (mean {found.mean:.2f})"
