@@ -301,7 +301,11 @@ def to_mermaid(d: Diagram, *, max_firings: int = MAX_FIRINGS) -> str:
     lines: list[str] = []
     if d.title:
         # YAML front matter; a JSON string is a valid YAML double-quoted scalar.
-        lines += ["---", f"title: {json.dumps(d.title, ensure_ascii=False)}", "---"]
+        lines += [
+            "---",
+            f"title: {json.dumps(d.title, ensure_ascii=False, allow_nan=False)}",
+            "---",
+        ]
     lines += ["stateDiagram-v2", "    direction LR"]
     # Declared with a quoted label so that a state with an aliased id still shows its name.
     lines += [f'    state "{mermaid_text(n.name)}" as {ids[n.name]}' for n in d.nodes]

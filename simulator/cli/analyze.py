@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -17,6 +16,7 @@ from simulator.cli.common import (
     write,
 )
 from simulator.core.errors import DipsimError
+from simulator.core.text import json_text
 
 
 @click.command()
@@ -74,6 +74,6 @@ def analyze(
     except DipsimError as err:
         fail(err)
     if fmt == "json":
-        write(json.dumps(found.to_dict(), indent=2, allow_nan=False) + "\n", out)
+        write(json_text(found.to_dict(), ascii_only=True) + "\n", out)
     else:
         write(analysis_table(found), out)

@@ -10,11 +10,11 @@ only, so fields that the engine adds later (e.g. ``caused_by``) do not disturb t
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.core.text import json_text
 from simulator.engine.trace import Record, RelationEnd, Trace
 
 DIFF_FORMAT = 1
@@ -375,8 +375,9 @@ def diff_to_dict(d: TraceDiff) -> dict[str, Any]:
 
 
 def diff_json(d: TraceDiff) -> str:
-    """The diff as indented JSON, byte for byte the same for the same two traces."""
-    return json.dumps(diff_to_dict(d), indent=2, ensure_ascii=False) + "\n"
+    """The diff as indented JSON, byte for byte the same for the same two traces (a number that
+    is not finite is ``null``)."""
+    return json_text(diff_to_dict(d)) + "\n"
 
 
 # --- for people ---------------------------------------------------------------------------------
