@@ -473,3 +473,13 @@ def test_every_json_dumps_refuses_nan() -> None:
                 where = f"{module.relative_to(ROOT)}:{node.lineno}: json.{node.func.attr}"
                 assert isinstance(value, ast.Constant), f"{where} without allow_nan=False"
                 assert value.value is False, f"{where} without allow_nan=False"
+
+
+def test_a_variable_nan_in_both_traces_does_not_differ(infinite: Path) -> None:
+    """NaN is not equal to itself, yet a variable NaN in base and what-if is no difference."""
+    result = invoke("diff", infinite, infinite)
+    assert result.exit_code == 0, result.output
+    assert "does not depart" in result.stdout
+    assert "Only variables differ" not in result.stdout
+    found = strict(invoke("diff", infinite, infinite, "--format", "json").stdout)
+    assert found["identical"] is True, found
