@@ -130,10 +130,11 @@ def step_through(parts: TableParts, dates: Sequence[str], color: bool) -> None:
     The table goes to standard output exactly as without ``--step`` (so it may be piped on);
     the prompt (``event 3/21 ...``) goes to standard error and is wiped before the next event.
     ``q`` (or the end of input) stops with a ``stopped at`` line instead of the tail. ``dates``
-    are the events' dates, for that line; ``color`` keeps escape codes even on a pipe (click.echo
-    strips them otherwise, and ``--color`` may force them).
+    are the events' dates, for that line; ``color`` dims the prompt. The parts' colours, if
+    their style painted them, are kept even on a pipe (``--color`` may force them): the parts
+    are made from a printable copy of the trace (report.table), so they are the only escape
+    codes.
     """
-    # The parts are of a printable copy of the trace (report.table), painted or not.
     echo(parts.head, nl=False, painted=True)
     total = len(parts.events)
     for k, block in enumerate(parts.events, start=1):
