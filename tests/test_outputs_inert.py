@@ -483,3 +483,12 @@ def test_a_variable_nan_in_both_traces_does_not_differ(infinite: Path) -> None:
     assert "Only variables differ" not in result.stdout
     found = strict(invoke("diff", infinite, infinite, "--format", "json").stdout)
     assert found["identical"] is True, found
+
+
+def test_library_warnings_show_control_characters(evil: Path, tmp_path: Path) -> None:
+    """matplotlib warns of a glyph it cannot draw, quoting it: the warning is made printable."""
+    pytest.importorskip("matplotlib")
+    result = invoke("run", evil, "--plot", tmp_path / "timeline.svg")
+    assert result.exit_code == 0, result.output
+    assert "Glyph 27" in result.stderr  # the escape character of the title, not drawn
+    assert_inert(result)

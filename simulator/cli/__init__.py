@@ -10,6 +10,8 @@ Exit codes: 0 success; 1 a check failed; 2 the input (or the command line) is in
 from __future__ import annotations
 
 import os
+import warnings
+from typing import TextIO
 
 import click
 
@@ -30,7 +32,8 @@ EXIT_INTERRUPTED = 130
 
 class _Dipsim(click.Group):
     """The command group: Ctrl-C ends any command with status 130 and one line, as batch does;
-    click's own error messages are made printable (:func:`simulator.core.text.printable`).
+    click's own error messages and the warnings of libraries are made printable
+    (:func:`simulator.core.text.printable`).
 
     (click's own handling prints ``Aborted!`` and exits 1, which a script cannot tell from a
     failed check.) A command with something to add, like batch's ``--resume`` hint, catches it
@@ -39,7 +42,9 @@ class _Dipsim(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():  # puts the warnings module back as it was
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except click.ClickException as err:
             # click prints its own messages (a bad option, a missing file), which may quote a
             # file name or a value with terminal control characters in it.
@@ -49,6 +54,23 @@ class _Dipsim(click.Group):
         except KeyboardInterrupt:
             echo("\ninterrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as Python would, made printable: a library's warning may quote a
+    scenario's text (matplotlib names a glyph it cannot draw, an escape character included)."""
+    text = warnings.formatwarning(message, category, filename, lineno, line)
+    if file is None:
+        echo(text, nl=False, err=True)
+    else:
+        file.write(printable(text))
 
 
 @click.group(
