@@ -142,7 +142,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.whatif",
     },
     # graph/ — diagrams
-    "graph": {"core.errors", "engine.trace", "scenario.model"},
+    "graph": {"core.errors", "core.text", "engine.trace", "scenario.model"},
     # plots/ — figures
     "plots": {
         "batch.analysis",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,16 @@ def test_no_command_prints_a_scenarios_control_characters(evil: Path, args: list
     result = invoke(*args, evil)
     assert result.exit_code == 0, result.output
     assert_inert(result)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_graphviz_draws_no_control_characters(evil: Path) -> None:
+    """Graphviz copies label texts into its SVG; the DOT it is given shows them instead."""
+    result = CliRunner().invoke(cli, ["graph", str(evil), "--format", "svg", "--trace"])
+    assert result.exit_code == 0, result.output
+    svg = result.stdout_bytes.decode("utf-8")
+    assert FORBIDDEN.search(svg) is None
+    assert "\\x1b]8;;" in svg  # the title's OSC 8 link, shown
 
 
 def test_the_table_shows_what_the_texts_hold(evil: Path) -> None:
