@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from simulator.report.formats import trace_to_csv
 from simulator.report.outcomes import outcomes_csv
 from simulator.scenario.loading import load_scenario
 from tests.conftest import ROOT
+from tests.programs import GRAPHVIZ
 
 #: What no text output may hold: C0 but newline and tab, DEL, C1, bidi overrides.
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -163,9 +163,9 @@ def test_no_command_prints_a_scenarios_control_characters(evil: Path, args: list
     assert_inert(result)
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 def test_graphviz_draws_no_control_characters(evil: Path) -> None:
     """Graphviz copies label texts into its SVG; the DOT it is given shows them instead."""
+    GRAPHVIZ.require()
     result = CliRunner().invoke(cli, ["graph", str(evil), "--format", "svg", "--trace"])
     assert result.exit_code == 0, result.output
     svg = result.stdout_bytes.decode("utf-8")
