@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from simulator.core.errors import DipsimError, did_you_mean
+from simulator.core.text import printable
 from simulator.engine.trace import Trace
 from simulator.scenario.model import RelationSpec, Scenario, TransitionSpec
 
@@ -274,8 +275,9 @@ _MERMAID_STYLES: Final = (
 
 
 def mermaid_text(text: str) -> str:
-    """``text`` made safe inside a Mermaid state-diagram label: one line, entities for syntax."""
-    escaped = " ".join(text.split()).translate(_MERMAID_ENTITIES)
+    """``text`` made safe inside a Mermaid state-diagram label: one line, entities for syntax,
+    control characters as escape text (:func:`~simulator.core.text.printable`)."""
+    escaped = " ".join(printable(text).split()).translate(_MERMAID_ENTITIES)
     return _MERMAID_DIRECTION.sub(r"\1#32;", escaped)
 
 
@@ -301,7 +303,11 @@ def to_mermaid(d: Diagram, *, max_firings: int = MAX_FIRINGS) -> str:
     lines: list[str] = []
     if d.title:
         # YAML front matter; a JSON string is a valid YAML double-quoted scalar.
-        lines += ["---", f"title: {json.dumps(d.title, ensure_ascii=False)}", "---"]
+        lines += [
+            "---",
+            f"title: {json.dumps(printable(d.title), ensure_ascii=False, allow_nan=False)}",
+            "---",
+        ]
     lines += ["stateDiagram-v2", "    direction LR"]
     # Declared with a quoted label so that a state with an aliased id still shows its name.
     lines += [f'    state "{mermaid_text(n.name)}" as {ids[n.name]}' for n in d.nodes]
@@ -335,8 +341,10 @@ _START: Final = "[*]"
 
 
 def dot_string(text: str) -> str:
-    """``text`` as a quoted DOT string, one line (``"`` and ``\\`` escaped)."""
-    flat = " ".join(text.split())
+    """``text`` as a quoted DOT string, one line (``"`` and ``\\`` escaped), control characters
+    as escape text (:func:`~simulator.core.text.printable`): Graphviz would copy them into an
+    SVG (invalid XML, and raw on a terminal)."""
+    flat = " ".join(printable(text).split())
     return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

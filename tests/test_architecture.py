@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "core.errors": set(),
     "core.dates": set(),
+    "core.text": set(),
     "core.files": {"core.errors"},
     "core.expressions": {"core.errors"},
     # scenario/ — file → Scenario
@@ -100,7 +101,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     # batch/ — dipsim batch
     "batch": {"batch.runner", "batch.spec"},
-    "batch.formats": {"core.errors"},
+    "batch.formats": {"core.errors", "core.text"},
     "batch.journal": {"batch.formats"},
     "batch.prim": {"batch.design", "core.errors"},
     "batch.paired": {"batch.design", "core.errors"},
@@ -146,7 +147,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.whatif",
     },
     # graph/ — diagrams
-    "graph": {"core.errors", "engine.trace", "scenario.model"},
+    "graph": {"core.errors", "core.text", "engine.trace", "scenario.model"},
     # plots/ — figures
     "plots": {
         "batch.analysis",
@@ -160,12 +161,12 @@ ALLOWED: dict[str, set[str]] = {
     # report/ — outputs
     "report": set(),
     "report.html": set(),
-    "report.formats": {"engine.trace"},
-    "report.table": {"engine.trace"},
-    "report.diff": {"engine.trace"},
+    "report.formats": {"core.text", "engine.trace"},
+    "report.table": {"core.text", "engine.trace"},
+    "report.diff": {"core.text", "engine.trace"},
     "report.diff_table": {"engine.trace", "report.diff"},
-    "report.outcomes": {"engine.outcomes"},
-    "report.check": {"check.checker", "check.explore"},
+    "report.outcomes": {"core.text", "engine.outcomes"},
+    "report.check": {"check.checker", "check.explore", "core.text"},
     "report.html.view": {"engine.trace", "graph", "scenario.model"},
     "report.html.parts": {"engine.trace"},
     "report.html.style": set(),
@@ -224,6 +225,7 @@ ALLOWED: dict[str, set[str]] = {
         "check.checker",
         "core.errors",
         "core.files",
+        "core.text",
         "engine.montecarlo",
         "engine.simulation",
         "graph",

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import IO, Any, Protocol
 
 from simulator.core.errors import DipsimError
+from simulator.core.text import csv_cell, csv_uncell, json_text
 
 Column = tuple[str, str]
 """A result column: its name and kind (``"int"``, ``"float"``, ``"str"`` or ``"bool"``)."""
@@ -89,7 +90,11 @@ def _copy_parts(parts: Sequence[Path], file: IO[bytes]) -> None:
 
 
 class _Jsonl:
-    """One JSON object per line, keys in column order; parts are whole lines, copied as bytes."""
+    """One JSON object per line, keys in column order; parts are whole lines, copied as bytes.
+
+    A number that is not finite (a variable at an infinite bound) is ``null``, as in every JSON
+    dipsim writes (:func:`~simulator.core.text.json_text`); Parquet keeps it.
+    """
 
     def __init__(self, columns: Sequence[Column] | None) -> None:
         self._names = [name for name, _ in columns or ()]
@@ -97,8 +102,8 @@ class _Jsonl:
     def write_part(self, file: IO[bytes], rows: Iterable[list[Value]]) -> int:
         count = 0
         for row in rows:
-            line = json.dumps(
-                dict(zip(self._names, row, strict=True)), ensure_ascii=False, separators=(",", ":")
+            line = json_text(
+                dict(zip(self._names, row, strict=True)), indent=None, separators=(",", ":")
             )
             file.write(line.encode() + b"\n")
             count += 1
@@ -120,6 +125,9 @@ class _Jsonl:
 class _Csv:
     """RFC 4180: a header row, then rows; None is an empty field, booleans ``true``/``false``.
 
+    Text is written by :func:`~simulator.core.text.csv_cell` (a ``'`` before what a
+    spreadsheet would take for a formula) and read back by ``csv_uncell``, which drops that
+    ``'`` again, so texts round-trip exactly; numbers are numbers, so ``-0.5`` is never guarded.
     Parts hold rows without the header, so assembling writes the header and copies bytes.
     """
 
@@ -139,17 +147,19 @@ class _Csv:
         return count
 
     def write_part(self, file: IO[bytes], rows: Iterable[list[Value]]) -> int:
-        flags = [i for i, (_, kind) in enumerate(self._columns or ()) if kind == "bool"]
-        return self._write_rows(file, (_csv_bools(row, flags) for row in rows))
+        kinds = [kind for _, kind in self._columns or ()]
+        flags = [i for i, kind in enumerate(kinds) if kind == "bool"]
+        texts = [i for i, kind in enumerate(kinds) if kind == "str"]
+        return self._write_rows(file, (_csv_cells(row, flags, texts) for row in rows))
 
     def assemble(self, parts: Sequence[Path], file: IO[bytes]) -> None:
-        self._write_rows(file, [self._names])
+        self._write_rows(file, [[csv_cell(name) for name in self._names]])
         _copy_parts(parts, file)
 
     def read(self, path: Path) -> Iterator[dict[str, object]]:
         with path.open(encoding="utf-8", newline="") as text:
             reader = csv.reader(text)
-            header = next(reader, [])
+            header = [csv_uncell(name) for name in next(reader, [])]
             if self._columns is None:
                 kinds = ["str"] * len(header)
             elif header == self._names:
@@ -168,10 +178,14 @@ class _Csv:
                 yield dict(zip(header, values, strict=True))
 
 
-def _csv_bools(row: list[Value], flags: list[int]) -> list[Value]:
+def _csv_cells(row: list[Value], flags: list[int], texts: list[int]) -> list[Value]:
     for i in flags:
         if row[i] is not None:
             row[i] = "true" if row[i] else "false"
+    for i in texts:
+        value = row[i]
+        if isinstance(value, str):
+            row[i] = csv_cell(value)
     return row
 
 
@@ -186,7 +200,7 @@ def _csv_value(kind: str, text: str) -> Value:
         if text not in ("true", "false"):
             raise ValueError(f"{text!r} is not true or false")
         return text == "true"
-    return text
+    return csv_uncell(text)
 
 
 class _Parquet:

@@ -48,7 +48,7 @@ class Entry:
 
     def line(self) -> bytes:
         fields = {"chunk": self.chunk, "rows": self.rows, "size": self.size, "sha256": self.sha256}
-        return json.dumps(fields, separators=(",", ":")).encode() + b"\n"
+        return json.dumps(fields, separators=(",", ":"), allow_nan=False).encode() + b"\n"
 
 
 class LockHeldError(Exception):

@@ -247,6 +247,7 @@ def record_spec(results: Path, loaded: LoadedSpec, fingerprint: str) -> Path:
             "design": loaded.spec.design.kind,
         },
         indent=2,
+        allow_nan=False,
     )
     try:
         write_atomically(record, lambda f: f.write(text.encode() + b"\n"))

@@ -267,7 +267,7 @@ class ResultSink:
         }
 
     def _write_manifest(self) -> None:
-        text = json.dumps(self._header(), separators=(",", ":")).encode()
+        text = json.dumps(self._header(), separators=(",", ":"), allow_nan=False).encode()
         write_atomically(
             self.parts_dir / MANIFEST, lambda file: file.write(text), suffix=_TEMP, durable=True
         )

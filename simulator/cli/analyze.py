@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +18,7 @@ from simulator.cli.common import (
     write,
 )
 from simulator.core.errors import DipsimError
+from simulator.core.text import json_text
 
 #: PRIM's defaults, written out so that `dipsim --help` need not import the library (a test
 #: keeps them equal to simulator.batch.prim's).
@@ -160,6 +160,6 @@ def analyze(
     except DipsimError as err:
         fail(err)
     if fmt == "json":
-        write(json.dumps(found.to_dict(), indent=2, allow_nan=False) + "\n", out)
+        write(json_text(found.to_dict(), ascii_only=True) + "\n", out)
     else:
         write(analysis_table(found), out)

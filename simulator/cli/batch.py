@@ -12,6 +12,7 @@ import click
 
 from simulator.cli.common import (
     check_plot,
+    echo,
     fail,
     limit_option,
     limits_from,
@@ -20,6 +21,7 @@ from simulator.cli.common import (
     write,
 )
 from simulator.core.errors import DipsimError
+from simulator.core.text import json_text
 
 
 @click.command()
@@ -110,7 +112,7 @@ def batch(
     except DipsimError as err:
         fail(err)
     except KeyboardInterrupt:
-        click.echo(
+        echo(
             "\ninterrupted: finished chunks are kept; run the same command with --resume to finish",
             err=True,
         )
@@ -119,22 +121,20 @@ def batch(
         if progress is not None:
             progress.close()
     for why in result.rerun:  # said even with --quiet: the batch did more than it was asked
-        click.echo(f"note: resumed with {why}: that chunk ran again", err=True)
+        echo(f"note: resumed with {why}: that chunk ran again", err=True)
     if quiet:
         return
     rate = result.runs / result.seconds if result.seconds > 0 else 0.0
-    click.echo(
+    echo(
         f"{result.runs:,} runs ({result.points:,} design points) in {result.seconds:.1f} s "
         f"({rate:,.0f} runs/s); {result.errors:,} runs raised an error; results: "
         f"{result.path}",
         err=True,
     )
     if fmt == "json":
-        import json
-
-        click.echo(json.dumps(result.summary.to_dict(), indent=2))
+        echo(json_text(result.summary.to_dict(), ascii_only=True))
     else:
-        click.echo(result.summary.table(), nl=False)
+        echo(result.summary.table(), nl=False)
 
 
 @click.command()
@@ -221,9 +221,7 @@ def summarize(
     except DipsimError as err:
         fail(err)
     if fmt == "json":
-        import json
-
-        write(json.dumps(tally.to_dict(), indent=2) + "\n", out)
+        write(json_text(tally.to_dict(), ascii_only=True) + "\n", out)
     else:
         write(tally.table(), out)
 
@@ -243,7 +241,7 @@ def _bins(results: Path, groups: list[str], asked: int | None, default: bool) ->
     if asked is None:
         if not once:
             return None
-        click.echo(
+        echo(
             "note: one run per design point: each parameter is cut into 4 bins of equal width "
             "(--bins N to choose); dipsim analyze says which parameters matter",
             err=True,

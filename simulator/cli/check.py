@@ -12,6 +12,7 @@ from simulator.cli.common import (
     CLAIM_RUNS,
     EXIT_FAILED,
     EXIT_INVALID,
+    echo,
     limit_option,
     limits_from,
     out_option,
@@ -21,6 +22,7 @@ from simulator.cli.common import (
 )
 from simulator.cli.run import Progress
 from simulator.core.errors import DipsimError
+from simulator.core.text import printable
 
 #: What stands out in a check's text on a terminal: verdicts, warnings, the result line.
 _MARKS = (
@@ -127,8 +129,8 @@ def check(
         from simulator.cli.step import use_color
 
         text = "".join(check_text(r, strict, notes) for r in reports)
-        if use_color(color, out):  # click.echo strips colours on a pipe unless told
-            click.echo(_coloured(text), nl=False, color=True)
+        if use_color(color, out):  # painted after the scenarios' texts are made printable
+            echo(_coloured(printable(text)), nl=False, painted=True)
         else:
             write(text, out)
     if invalid:

@@ -1,5 +1,10 @@
-"""What every command shares: failing with located problems, writing output atomically,
-the date and limit parameter types, and the exit codes."""
+"""What every command shares: printing, failing with located problems, writing output
+atomically, the date and limit parameter types, and the exit codes.
+
+Every text a command prints or writes goes through :func:`echo` or :func:`write`, which show
+terminal control characters as escape text (:func:`simulator.core.text.printable`): scenario
+and batch texts come from files anyone may hand over, and a terminal obeys what it is sent.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import click
 
 from simulator.core.dates import parse_date
 from simulator.core.errors import DipsimError, ScenarioError
+from simulator.core.text import printable
 
 if TYPE_CHECKING:
     from simulator.scenario.yamlread import Limits
@@ -23,13 +29,26 @@ EXIT_FAILED = 1
 EXIT_INVALID = 2
 
 
+def echo(text: str, *, nl: bool = True, err: bool = False, painted: bool = False) -> None:
+    """Print ``text`` with its terminal control characters shown as escape text.
+
+    ``painted`` text carries dipsim's own escape codes (colours, kept even on a pipe as
+    ``--color`` may ask; the carriage return that wipes a prompt), which are left alone: it
+    must have been made of printable parts, as the table paints a printable copy of its trace.
+    """
+    if painted:
+        click.echo(text, nl=nl, err=err, color=True)
+    else:
+        click.echo(printable(text), nl=nl, err=err)
+
+
 def report(err: DipsimError) -> None:
     """Print ``err`` on standard error: one ``error:`` line per problem."""
     lines = [str(p) for p in err.problems] if isinstance(err, ScenarioError) else [str(err)]
     for line in lines:
-        click.echo(f"error: {line}", err=True)
+        echo(f"error: {line}", err=True)
     if len(lines) > 1:
-        click.echo(f"{len(lines)} problems found", err=True)
+        echo(f"{len(lines)} problems found", err=True)
 
 
 def fail(err: DipsimError) -> NoReturn:
@@ -41,8 +60,11 @@ def fail(err: DipsimError) -> NoReturn:
 def write(text: str | bytes, out: Path | None) -> None:
     """Write to ``out`` atomically (temporary file, then rename), or to stdout.
 
-    ``bytes`` (an image) are written as they are; text as UTF-8.
+    ``bytes`` (an image) are written as they are; text as UTF-8, with its terminal control
+    characters shown as escape text (a file is printed too, with ``cat``).
     """
+    if isinstance(text, str):
+        text = printable(text)
     if out is None:
         click.echo(text, nl=False)
         return

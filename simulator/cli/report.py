@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.common import CLAIM_RUNS, fail, limit_option, limits_from, write
+from simulator.cli.common import CLAIM_RUNS, echo, fail, limit_option, limits_from, write
 from simulator.core.errors import DipsimError
 
 
@@ -83,8 +83,8 @@ def report(
     except DipsimError as err:
         fail(err)
     for warning in made.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     to_stdout = str(out) == "-"
     write(made.html, None if to_stdout else out)
     if not to_stdout:
-        click.echo(f"wrote {out} ({len(made.html.encode('utf-8')) // 1024:,} KB)", err=True)
+        echo(f"wrote {out} ({len(made.html.encode('utf-8')) // 1024:,} KB)", err=True)

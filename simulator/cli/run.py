@@ -14,6 +14,7 @@ import click
 from simulator.cli.common import (
     DateType,
     check_plot,
+    echo,
     fail,
     limit_option,
     limits_from,
@@ -136,8 +137,8 @@ def run(
             text = _one_run(loaded, seed, until, fmt, width, plot, style)
     except DipsimError as err:
         fail(err)
-    if colored:  # click.echo strips colours on a pipe unless told, and --color may force them
-        click.echo(text, nl=False, color=True)
+    if colored and runs == 1:  # the table painted a printable copy of the trace
+        echo(text, nl=False, painted=True)
     else:
         write(text, out)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import out_option, write
+from simulator.core.text import json_text
 
 
 @click.command()
@@ -16,11 +17,9 @@ def schema(out: Path | None) -> None:
 
     Point an editor's YAML support at it for completion and checks as you type.
     """
-    import json
-
     from simulator.scenario.model import Scenario
 
     document = Scenario.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "dipsim scenario (format 1)"
-    write(json.dumps(document, indent=2, ensure_ascii=False) + "\n", out)
+    write(json_text(document) + "\n", out)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from simulator.cli.common import echo
 from simulator.report.table import PLAIN, Role, TableParts, TableStyle, table_parts
 
 if TYPE_CHECKING:
@@ -129,17 +130,19 @@ def step_through(parts: TableParts, dates: Sequence[str], color: bool) -> None:
     The table goes to standard output exactly as without ``--step`` (so it may be piped on);
     the prompt (``event 3/21 ...``) goes to standard error and is wiped before the next event.
     ``q`` (or the end of input) stops with a ``stopped at`` line instead of the tail. ``dates``
-    are the events' dates, for that line; ``color`` keeps escape codes even on a pipe (click.echo
-    strips them otherwise, and ``--color`` may force them).
+    are the events' dates, for that line; ``color`` dims the prompt. The parts' colours, if
+    their style painted them, are kept even on a pipe (``--color`` may force them): the parts
+    are made from a printable copy of the trace (report.table), so they are the only escape
+    codes.
     """
-    click.echo(parts.head, nl=False, color=color)
+    echo(parts.head, nl=False, painted=True)
     total = len(parts.events)
     for k, block in enumerate(parts.events, start=1):
-        click.echo(block, nl=False, color=color)
+        echo(block, nl=False, painted=True)
         if k < total and not _next(f"event {k}/{total} · Enter: next · q: quit", color):
-            click.echo(f"\nstopped at event {k}/{total} ({dates[k - 1]})")
+            echo(f"\nstopped at event {k}/{total} ({dates[k - 1]})")
             return
-    click.echo(parts.tail, nl=False, color=color)
+    echo(parts.tail, nl=False, painted=True)
 
 
 def _next(prompt: str, color: bool) -> bool:
@@ -148,7 +151,7 @@ def _next(prompt: str, color: bool) -> bool:
     Other keys are ignored. The prompt is wiped (carriage return, spaces) before returning, so
     that the next event is printed where it stood.
     """
-    click.echo(click.style(prompt, dim=True) if color else prompt, nl=False, err=True, color=color)
+    echo(click.style(prompt, dim=True) if color else prompt, nl=False, err=True, painted=True)
     try:
         while True:
             read = click.getchar()
@@ -162,4 +165,4 @@ def _next(prompt: str, color: bool) -> bool:
     except EOFError:  # Ctrl-D on a raw terminal
         return False
     finally:
-        click.echo("\r" + " " * len(prompt) + "\r", nl=False, err=True)
+        echo("\r" + " " * len(prompt) + "\r", nl=False, err=True, painted=True)

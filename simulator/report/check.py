@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from simulator.check.checker import CheckReport
 from simulator.check.explore import Counterexample
+from simulator.core.text import json_text
 
 _MARK = {True: "PASS", False: "FAIL"}
 
@@ -139,7 +139,7 @@ def check_dict(report: CheckReport, strict: bool = False) -> dict[str, Any]:
 
 
 def check_json(reports: list[CheckReport], strict: bool = False) -> str:
-    return json.dumps([check_dict(r, strict) for r in reports], indent=2) + "\n"
+    return json_text([check_dict(r, strict) for r in reports], ascii_only=True) + "\n"
 
 
 __all__ = ["check_dict", "check_json", "check_text"]

@@ -10,11 +10,12 @@ only, so fields that the engine adds later (e.g. ``caused_by``) do not disturb t
 from __future__ import annotations
 
 import datetime as dt
-import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.core.text import json_text
 from simulator.engine.trace import Record, RelationEnd, Trace
 
 DIFF_FORMAT = 1
@@ -97,7 +98,8 @@ class FinalPair:
         return (
             self.base is not None
             and self.whatif is not None
-            and (self.base.state, self.base.variables) == (self.whatif.state, self.whatif.variables)
+            and self.base.state == self.whatif.state
+            and same_values(self.base.variables, self.whatif.variables)
         )
 
 
@@ -164,10 +166,21 @@ def diff_traces(base: Trace, whatif: Trace) -> TraceDiff:
     )
 
 
+def same_value(a: float | None, b: float | None) -> bool:
+    """Whether two values of a variable are the same, NaN included (NaN is not equal to itself,
+    yet a variable that is NaN in both traces does not differ)."""
+    return a == b or (a is not None and b is not None and math.isnan(a) and math.isnan(b))
+
+
+def same_values(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Whether two sets of variables are the same (:func:`same_value`)."""
+    return a.keys() == b.keys() and all(same_value(a[n], b[n]) for n in a)
+
+
 def _differing(
     a: dict[str, float], b: dict[str, float]
 ) -> tuple[dict[str, float], dict[str, float]]:
-    names = [n for n in dict.fromkeys([*a, *b]) if a.get(n) != b.get(n)]
+    names = [n for n in dict.fromkeys([*a, *b]) if not same_value(a.get(n), b.get(n))]
     return {n: a[n] for n in names if n in a}, {n: b[n] for n in names if n in b}
 
 
@@ -175,13 +188,17 @@ def _first_variable_difference(
     base: Trace, whatif: Trace, agreed: int, records_same: bool
 ) -> VariableDifference | None:
     for b, w in zip(base.records[:agreed], whatif.records[:agreed], strict=True):
-        if b.variables != w.variables:
+        if not same_values(b.variables, w.variables):
             bv, wv = _differing(b.variables, w.variables)
             return VariableDifference(b.when.date(), b.event, b.relation, bv, wv)
     if records_same:
         for pair in _finals(base, whatif):
             b_end, w_end = pair.base, pair.whatif
-            if b_end is not None and w_end is not None and b_end.variables != w_end.variables:
+            if (
+                b_end is not None
+                and w_end is not None
+                and not same_values(b_end.variables, w_end.variables)
+            ):
                 bv, wv = _differing(b_end.variables, w_end.variables)
                 day = min(base.stop, whatif.stop)
                 return VariableDifference(day, None, pair.relation, bv, wv)
@@ -375,8 +392,9 @@ def diff_to_dict(d: TraceDiff) -> dict[str, Any]:
 
 
 def diff_json(d: TraceDiff) -> str:
-    """The diff as indented JSON, byte for byte the same for the same two traces."""
-    return json.dumps(diff_to_dict(d), indent=2, ensure_ascii=False) + "\n"
+    """The diff as indented JSON, byte for byte the same for the same two traces (a number that
+    is not finite is ``null``)."""
+    return json_text(diff_to_dict(d)) + "\n"
 
 
 # --- for people ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from simulator.report.diff import (
     VariableDifference,
     record_key,
     relations_of,
+    same_value,
 )
 
 DATE_W = 10  # the date column: YYYY-MM-DD
@@ -212,7 +213,9 @@ def _finals_lines(d: TraceDiff, width: int) -> list[str]:
         wanted = [
             v
             for v in names
-            if v == shown or other is None or e.variables.get(v) != other.variables.get(v)
+            if v == shown
+            or other is None
+            or not same_value(e.variables.get(v), other.variables.get(v))
         ]
         values = [
             f"{v} {_pair(e.variables.get(v), None if other is None else other.variables.get(v))[0]}"

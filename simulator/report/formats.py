@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
+from simulator.core.text import csv_cell, json_text
 from simulator.engine.trace import Trace
 
 CSV_FIELDS = (
@@ -24,20 +24,25 @@ CSV_TAIL = ("cameo", "goldstein", "source", "cause", "summary", "quote")
 
 
 def trace_to_json(trace: Trace) -> str:
-    """The whole trace as indented JSON, byte for byte the same for the same run."""
-    return json.dumps(trace.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    """The whole trace as indented JSON, byte for byte the same for the same run (a value that
+    is not finite, such as a variable at an infinite bound, is ``null``)."""
+    return json_text(trace.to_dict()) + "\n"
 
 
 def trace_to_csv(trace: Trace) -> str:
-    """One CSV row per record; each variable is a column; targets are joined with ``;``."""
+    """One CSV row per record; each variable is a column; targets are joined with ``;``.
+
+    A text cell a spreadsheet would take for a formula (``=1+1``, ``-x``, ``@x``) has a ``'``
+    before it (:func:`~simulator.core.text.csv_cell`); numbers are never guarded.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*CSV_FIELDS, *trace.variables, *CSV_TAIL])
+    writer.writerow([csv_cell(name) for name in (*CSV_FIELDS, *trace.variables, *CSV_TAIL)])
     for r in trace.records:
         d = r.to_dict()
         d["target"] = ";".join(r.target)
         row = [d[k] for k in CSV_FIELDS]
         row += [r.variables.get(v, "") for v in trace.variables]
         row += ["" if d[k] is None else d[k] for k in CSV_TAIL]
-        writer.writerow(row)
+        writer.writerow([csv_cell(v) if isinstance(v, str) else v for v in row])
     return out.getvalue()

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import textwrap
 
+from simulator.core.text import csv_cell, json_text
 from simulator.engine.outcomes import QUANTILE_LEVELS, Outcomes, Proportion, StateOutcome
 
 ARROW = "→"
@@ -161,8 +161,9 @@ def _join(cells: list[str], widths: list[int]) -> str:
 
 
 def outcomes_json(outcomes: Outcomes) -> str:
-    """The outcomes as indented JSON (``Outcomes.to_dict``), the same bytes for the same runs."""
-    return json.dumps(outcomes.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    """The outcomes as indented JSON (``Outcomes.to_dict``), the same bytes for the same runs
+    (a number that is not finite is ``null``)."""
+    return json_text(outcomes.to_dict()) + "\n"
 
 
 def outcomes_csv(outcomes: Outcomes) -> str:
@@ -185,8 +186,8 @@ def outcomes_csv(outcomes: Outcomes) -> str:
                 [
                     outcomes.seed,
                     outcomes.runs,
-                    rel.relation,
-                    s.state,
+                    csv_cell(rel.relation),
+                    csv_cell(s.state),
                     s.ended.count,
                     s.ended.share,
                     s.ended.low,

@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from simulator.core.text import printable_data
 from simulator.engine.trace import Record, Trace
 
 ARROW = "→"
@@ -162,7 +163,13 @@ def trace_table(
 def table_parts(
     trace: Trace, width: int = 100, variable: str | None = None, style: TableStyle = PLAIN
 ) -> TableParts:
-    """:func:`trace_table` in parts: the head, one block per record, the tail."""
+    """:func:`trace_table` in parts: the head, one block per record, the tail.
+
+    Texts with terminal control characters (a summary from a file anyone may hand over) are
+    shown as escape text (:func:`simulator.core.text.printable`) before the style paints, so
+    that the only escape codes in the table are the style's.
+    """
+    trace = _printable(trace)
     if variable is None and trace.variables:
         variable = "tension" if "tension" in trace.variables else trace.variables[0]
     multi = len(trace.final) > 1
@@ -223,6 +230,13 @@ def table_parts(
         )
     )
     return TableParts(_lines(head), tuple(blocks), _lines(tail))
+
+
+def _printable(trace: Trace) -> Trace:
+    """``trace``, or a copy whose texts hold no terminal control characters."""
+    data = trace.to_dict()
+    shown = printable_data(data)
+    return trace if shown == data else Trace.from_dict(shown)
 
 
 def _event_block(
