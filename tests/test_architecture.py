@@ -51,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.whatif",
         "scenario.yamlread",
     },
+    "scenario.schema": {"scenario.loading", "scenario.model"},
     # engine/ — Scenario → Trace, many runs → Outcomes
     "engine": set(),
     "engine.machine": {"core.errors", "core.expressions", "scenario.model"},
@@ -213,6 +214,7 @@ ALLOWED: dict[str, set[str]] = {
         "batch.analysis",
         "batch.runner",
         "batch.sinks",
+        "batch.spec",
         "batch.summary",
         "check.checker",
         "core.errors",
@@ -231,6 +233,7 @@ ALLOWED: dict[str, set[str]] = {
         "report.table",
         "scenario.loading",
         "scenario.model",
+        "scenario.schema",
         "scenario.yamlread",
     },
     # the package's public names, and python -m simulator
