@@ -24,7 +24,8 @@ ALLOWED: dict[str, set[str]] = {
     "core.expressions": {"core.errors"},
     # scenario/ — file → Scenario
     "scenario": set(),
-    "scenario.yamlread": {"core.errors"},
+    "scenario.yamlread": {"core.errors", "scenario.yamlsyntax"},
+    "scenario.yamlsyntax": {"core.errors"},
     "scenario.model": {"core.errors", "core.expressions"},
     "scenario.references": {
         "core.errors",

@@ -236,7 +236,8 @@ def test_yaml_error_exits_2(tmp_path: Path) -> None:
     result = invoke("run", path)
     assert result.exit_code == 2
     assert result.stderr == (
-        f"error: {path}:2:1: invalid YAML: expected ',' or ']', but got '<stream end>'\n"
+        f"error: {path}:2:1: invalid YAML: expected ',' or ']', but got '<stream end>'; the [ at "
+        "line 1, column 4 is not closed where it should be (a text that starts with it is quoted)\n"
     )
 
 
