@@ -218,6 +218,15 @@ def test_an_anchor_above_the_new_start_is_no_error(parser: str) -> None:
     assert [p.split(": invalid YAML: ")[0] for p in problems(text)] == ["s.yaml:2:5", "s.yaml:4:5"]
 
 
+def test_a_block_text_is_not_read_as_keys(parser: str) -> None:
+    """Starting again is not done inside a block text, whose lines may look like keys."""
+    text = (
+        "a:\n  b:\n    c:\n      d: e: f\n  note: |\n    Note: see above.\n    More text.\n"
+        "g: h: i\n"
+    )
+    assert [p.split(": invalid YAML: ")[0] for p in problems(text)] == ["s.yaml:4:11", "s.yaml:8:5"]
+
+
 def test_a_list_of_items_among_keys_is_one_error(parser: str) -> None:
     text = "actors:\n  A: x\n  - B\n  - C\n  - D\nend: 1\n"
     assert len(problems(text)) == 1

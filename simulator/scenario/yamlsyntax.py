@@ -155,7 +155,9 @@ def _indent(line: str) -> int:
 
 def _resync(lines: Sequence[str], after: int, indent: int) -> int | None:
     """The first line after ``after`` that starts an entry (a key or a ``- `` item) and is
-    indented no more than ``indent``: the parse can start again there."""
+    indented no more than ``indent``: the parse can start again there. (Not inside a block
+    text, whose lines may look like keys: they are indented more than the line that opens it,
+    which is found first.)"""
     for j in range(after + 1, len(lines)):
         line = lines[j]
         if _indent(line) <= indent and (_ITEM.match(line) or _KEY.match(line)):
