@@ -25,7 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "core.expressions": {"core.errors"},
     # scenario/ — file → Scenario
     "scenario": set(),
-    "scenario.yamlread": {"core.errors"},
+    "scenario.yamlread": {"core.errors", "scenario.yamlsyntax"},
+    "scenario.yamlsyntax": {"core.errors"},
     "scenario.model": {"core.errors", "core.expressions"},
     "scenario.references": {
         "core.errors",
@@ -52,6 +53,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.whatif",
         "scenario.yamlread",
     },
+    "scenario.schema": {"scenario.loading", "scenario.model"},
     # engine/ — Scenario → Trace, many runs → Outcomes
     "engine": set(),
     "engine.machine": {"core.errors", "core.expressions", "scenario.model"},
@@ -221,6 +223,7 @@ ALLOWED: dict[str, set[str]] = {
         "batch.analysis_table",
         "batch.runner",
         "batch.sinks",
+        "batch.spec",
         "batch.summary",
         "check.checker",
         "core.errors",
@@ -240,6 +243,7 @@ ALLOWED: dict[str, set[str]] = {
         "report.table",
         "scenario.loading",
         "scenario.model",
+        "scenario.schema",
         "scenario.yamlread",
     },
     # the package's public names, and python -m simulator

@@ -236,7 +236,8 @@ def test_yaml_error_exits_2(tmp_path: Path) -> None:
     result = invoke("run", path)
     assert result.exit_code == 2
     assert result.stderr == (
-        f"error: {path}:2:1: invalid YAML: expected ',' or ']', but got '<stream end>'\n"
+        f"error: {path}:2:1: invalid YAML: expected ',' or ']', but got '<stream end>'; the [ at "
+        "line 1, column 4 is not closed where it should be (a text that starts with it is quoted)\n"
     )
 
 
@@ -257,13 +258,15 @@ def test_guard_that_cannot_be_evaluated_exits_2(tmp_path: Path) -> None:
 
 
 def test_schema_is_json_with_the_scenario_keys() -> None:
-    """``schema`` prints a JSON Schema with properties for the scenario's keys."""
+    """``schema`` prints a JSON Schema with properties for the scenario's keys (what-ifs and
+    batch specs: tests/test_schema.py)."""
     result = invoke("schema")
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["title"] == "dipsim scenario (format 1)"
-    assert {"events", "machine", "actors", "relations", "variables"} <= set(schema["properties"])
+    assert schema["title"] == "dipsim file: scenario, what-if or batch spec (format 1)"
+    scenario = schema["$defs"]["Scenario"]["properties"]
+    assert {"events", "machine", "actors", "relations", "variables"} <= set(scenario)
     assert "transitions" in schema["$defs"]["MachineSpec"]["properties"]
     assert "quote" in schema["$defs"]["Citation"]["properties"]
 
@@ -274,7 +277,7 @@ def test_schema_out(tmp_path: Path) -> None:
     result = invoke("schema", "--out", out)
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "events" in json.loads(out.read_text(encoding="utf-8"))["properties"]
+    assert "WhatIf" in json.loads(out.read_text(encoding="utf-8"))["$defs"]
 
 
 def test_version() -> None:

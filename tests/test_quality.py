@@ -21,9 +21,9 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_clean() -> None:
-    """`ruff check` finds nothing in simulator/, tests/ and benchmarks/."""
+    """`ruff check` finds nothing in simulator/, tests/, benchmarks/ and docs_hooks/."""
     done = subprocess.run(
-        [_tool("ruff"), "check", "simulator", "tests", "benchmarks"],
+        [_tool("ruff"), "check", "simulator", "tests", "benchmarks", "docs_hooks"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -35,7 +35,7 @@ def test_ruff_clean() -> None:
 def test_ruff_format_clean() -> None:
     """`ruff format --check` would change nothing: one layout, so diffs show only real changes."""
     done = subprocess.run(
-        [_tool("ruff"), "format", "--check", "simulator", "tests", "benchmarks"],
+        [_tool("ruff"), "format", "--check", "simulator", "tests", "benchmarks", "docs_hooks"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -425,8 +425,16 @@ def test_empty_file_is_refused(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("a: [1, 2\n", "s.yaml:2:1: invalid YAML: expected ',' or ']', but got '<stream end>'"),
-        ("a: b: c\n", "s.yaml:1:5: invalid YAML: mapping values are not allowed here"),
+        (
+            "a: [1, 2\n",
+            "s.yaml:2:1: invalid YAML: expected ',' or ']', but got '<stream end>'; the [ at line"
+            " 1, column 4 is not closed where it should be (a text that starts with it is quoted)",
+        ),
+        (
+            "a: b: c\n",
+            "s.yaml:1:5: invalid YAML: mapping values are not allowed here; quote the value: a"
+            " ': ' inside a plain value starts a mapping (a: 'b: c')",
+        ),
         ("a: 1\n---\nb: 2\n", "s.yaml:2:1: invalid YAML: but found another document"),
     ],
 )

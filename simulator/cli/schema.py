@@ -1,4 +1,4 @@
-"""``dipsim schema``: the JSON Schema of the scenario format."""
+"""``dipsim schema``: the JSON Schema of dipsim's files (scenarios, what-ifs, batch specs)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from simulator.core.text import json_text
 @click.command()
 @out_option
 def schema(out: Path | None) -> None:
-    """Print the JSON Schema of the scenario format, for editors.
+    """Print the JSON Schema of scenarios, what-ifs and batch specs.
 
     Point an editor's YAML support at it for completion and checks as you type.
     """
-    from simulator.scenario.model import Scenario
+    from simulator.batch.spec import BatchSpec
+    from simulator.scenario.schema import files_schema
 
-    document = Scenario.model_json_schema()
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "dipsim scenario (format 1)"
+    document = files_schema(BatchSpec.model_json_schema())
     write(json_text(document) + "\n", out)

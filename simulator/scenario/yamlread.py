@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
+from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
 
 @dataclass(frozen=True)
@@ -332,14 +333,12 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
     except _RefusedError as err:
         loc = Location(file, err.mark.line + 1, err.mark.column + 1)
         raise ScenarioError([Problem(loc, err.path, err.message)]) from None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        what = err.problem or err.context or "invalid YAML"
-        raise ScenarioError([Problem(loc, (), f"invalid YAML: {what}")]) from None
+    except yaml.MarkedYAMLError as err:  # with a fix, and the syntax errors after it
+        find = lambda fragment: _syntax_error(fragment, limits)  # noqa: E731
+        raise ScenarioError(syntax_problems(text, file, err, find)) from None
     except yaml.reader.ReaderError as err:
         # PyYAML's reader refuses control characters (NUL, escape, ...) with an offset only.
-        raise ScenarioError([_reader_problem(err, text, file)]) from None
+        raise ScenarioError([reader_problem(text, file, err.position, err.character)]) from None
     except yaml.YAMLError as err:
         raise ScenarioError([Problem(Location(file, 1, 1), (), f"invalid YAML: {err}")]) from None
     except RecursionError:
@@ -356,14 +355,15 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
     return doc
 
 
-def _reader_problem(err: yaml.reader.ReaderError, text: str, file: str) -> Problem:
-    before = text[: err.position]
-    line = before.count("\n") + 1
-    column = err.position - (before.rfind("\n") + 1) + 1
-    char = err.character
-    code = char if isinstance(char, int) else ord(char) if char else 0
-    message = f"invalid YAML: the character U+{code:04X} is not allowed in YAML text"
-    return Problem(Location(file, line, column), (), message)
+def _syntax_error(text: str, limits: Limits) -> yaml.MarkedYAMLError | None:
+    """The first syntax error of ``text``, read as :func:`read_yaml` reads (for yamlsyntax)."""
+    try:
+        _compose(text, limits)
+    except yaml.MarkedYAMLError as err:
+        return err
+    except (yaml.YAMLError, _RefusedError, RecursionError):
+        pass  # not a syntax error: the search for more stops here
+    return None
 
 
 def read_yaml_file(
