@@ -25,7 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "core.expressions": {"core.errors"},
     # scenario/ — file → Scenario
     "scenario": set(),
-    "scenario.yamlread": {"core.errors", "scenario.yamlsyntax"},
+    "scenario.limits": set(),
+    "scenario.yamlread": {"core.errors", "scenario.limits", "scenario.yamlsyntax"},
     "scenario.yamlsyntax": {"core.errors"},
     "scenario.model": {"core.errors", "core.expressions"},
     "scenario.references": {
@@ -58,7 +59,7 @@ ALLOWED: dict[str, set[str]] = {
     "engine": set(),
     "engine.machine": {"core.errors", "core.expressions", "scenario.model"},
     "engine.trace": set(),
-    "engine.responses": {"core.expressions", "scenario.model"},
+    "engine.responses": {"core.errors", "core.expressions", "scenario.model"},
     "engine.simulation": {
         "core.errors",
         "engine.machine",
@@ -243,6 +244,7 @@ ALLOWED: dict[str, set[str]] = {
         "report.table",
         "scenario.loading",
         "scenario.model",
+        "scenario.limits",
         "scenario.schema",
         "scenario.yamlread",
     },

@@ -460,8 +460,10 @@ def test_guard_error_names_the_event_and_values() -> None:
     with pytest.raises(SimulationError) as caught:
         simulate(Scenario.model_validate(data))
     assert str(caught.value) == (
-        "event 'e1' (2024-01-02): guard 'log(x) > 0' cannot be evaluated (x=0): math domain error"
+        "event 'e1' (2024-01-02): guard 'log(x) > 0' cannot be evaluated (x=0): math domain "
+        "error (the log of a number <= 0, or the square root of one < 0)"
     )
+    assert caught.value.key_path == ("machine", "transitions", 0, "guard")
 
 
 def test_a_path_is_loaded_and_anything_else_says_what_to_pass(tmp_path: Path) -> None:

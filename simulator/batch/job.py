@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.check.expectations import first_violation, judge
-from simulator.core.errors import DipsimError
+from simulator.core.errors import DipsimError, SimulationError, format_key_path
 from simulator.engine.montecarlo import RunSummary, summarize, summarize_outline
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
@@ -157,9 +157,17 @@ def run_chunk(job: Job, chunk: Chunk) -> tuple[int, list[Row]]:
                 row.update(summary_metrics(job, summary))
             row["error"] = None
         except Exception as err:
-            row["error"] = f"{type(err).__name__}: {err}"
+            row["error"] = _error_text(err)
         rows.append(row)
     return chunk.id, rows
+
+
+def _error_text(err: Exception) -> str:
+    """An error row's ``Type: message``; a failed run's names the scenario key at fault
+    (``rules[0].probability``), as the command line's message does."""
+    key_path = err.key_path if isinstance(err, SimulationError) else ()
+    where = f"{format_key_path(key_path)}: " if key_path else ""
+    return f"{type(err).__name__}: {where}{err}"
 
 
 def run_seed(job: Job, point: int, replication: int) -> int:

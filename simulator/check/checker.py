@@ -15,7 +15,14 @@ from pathlib import Path
 from simulator.check.analysis import Finding, analyse
 from simulator.check.expectations import ItemResult, Tally, is_stochastic
 from simulator.check.explore import ExploreResult, explore
-from simulator.core.errors import KeyPath, Location, shown_path
+from simulator.core.errors import (
+    KeyPath,
+    Location,
+    Problem,
+    ScenarioError,
+    SimulationError,
+    shown_path,
+)
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
 from simulator.scenario.loading import LoadedScenario
@@ -46,6 +53,11 @@ class CheckReport:
             + (len(self.explored.counterexamples) if self.explored else 0)
         )
 
+
+#: Runs of a stochastic scenario without claims that ``check`` makes all the same, so that a
+#: rule whose guard, probability or delay fails on some draws is found (a deterministic one is
+#: run once); a scenario with claims is run as many times as they are judged on.
+SMOKE_RUNS = 20
 
 #: Runs that judge the claims of a scenario whose rules draw at random, unless told otherwise
 #: (`dipsim check`, `dipsim report`): a share is then known to within about ±3 points (the
@@ -78,21 +90,40 @@ def check_scenario(
         key=lambda f: (f.location.file != own, f.location.file),
     )
     stochastic = is_stochastic(scenario)
-    n = runs if stochastic else 1
+    claims = bool(scenario.expect or scenario.invariants)
+    n = 1 if not stochastic else runs if claims else min(runs, SMOKE_RUNS)
     results: tuple[ItemResult, ...] = ()
-    if scenario.expect or scenario.invariants:
-        sim = Simulator(scenario)
-        tally = Tally(scenario, n)
-        for k in range(n):
-            run_seed = derive_seed(seed, k) if stochastic else seed
+    # The scenario is run even without claims: a run that fails (a guard dividing by zero on
+    # the run's values, say) is an error of the check, located at the rule or guard at fault.
+    sim = Simulator(scenario)
+    tally = Tally(scenario, n)
+    for k in range(n):
+        run_seed = derive_seed(seed, k) if stochastic else seed
+        try:
             tally.add(sim.run(run_seed), k)
-            if progress is not None:
-                progress(k + 1, n)
-        results = tuple(tally.results())
+        except SimulationError as err:
+            findings.append(_run_failure(err, k, run_seed, stochastic, _locator(loaded)))
+            break
+        if progress is not None:
+            progress(k + 1, n)
+    else:
+        results = tuple(tally.results()) if claims else ()
     explored = (
         explore(scenario, explore_sequences, seed, progress) if explore_sequences > 0 else None
     )
     return CheckReport(loaded.path, tuple(findings), results, n, stochastic, seed, explored)
+
+
+def _run_failure(
+    err: SimulationError, k: int, seed: int, stochastic: bool, locate: Callable[[KeyPath], Location]
+) -> Finding:
+    which = f"run {k} (seed {seed})" if stochastic else f"the run (seed {seed})"
+    return Finding("error", "run-error", locate(err.key_path), err.key_path, f"{which}: {err}")
+
+
+def located(err: SimulationError, loaded: LoadedScenario) -> ScenarioError:
+    """A failed run's error placed where its key path is written (``file:line:col``)."""
+    return ScenarioError([Problem(_locator(loaded)(err.key_path), err.key_path, str(err))])
 
 
 def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
@@ -134,4 +165,4 @@ def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
     return locate
 
 
-__all__ = ["CLAIM_RUNS", "CheckReport", "check_scenario"]
+__all__ = ["CLAIM_RUNS", "SMOKE_RUNS", "CheckReport", "check_scenario", "located"]

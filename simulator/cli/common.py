@@ -51,6 +51,26 @@ def report(err: DipsimError) -> None:
         echo(f"{len(lines)} problems found", err=True)
 
 
+def located(err: DipsimError, scenario: Path, limits: Limits) -> DipsimError:
+    """``err`` placed at ``file:line:col`` when it is a run's failure that knows the key at
+    fault (a rule's guard that divides by zero on the run's values); any other error as it is.
+
+    Only on this error path is the scenario file read again, with its positions: a run that
+    works never pays for them.
+    """
+    from simulator.core.errors import SimulationError
+
+    if not isinstance(err, SimulationError) or not err.key_path:
+        return err
+    from simulator.check.checker import located as at
+    from simulator.scenario.loading import load_scenario_with_origin
+
+    try:
+        return at(err, load_scenario_with_origin(scenario, limits))
+    except DipsimError:  # the file changed under us: the message without its place
+        return err
+
+
 def fail(err: DipsimError) -> NoReturn:
     """Report ``err`` and exit with status 2 (the input is invalid)."""
     report(err)
@@ -134,7 +154,7 @@ class LimitType(click.ParamType):  # type: ignore[type-arg]  # generic only in n
         if isinstance(value, tuple):
             return value  # already converted (a default)
         from simulator.core.errors import did_you_mean
-        from simulator.scenario.yamlread import Limits
+        from simulator.scenario.limits import Limits
 
         names = [f.name for f in dataclasses.fields(Limits)]
         name, sep, number = str(value).partition("=")
@@ -146,12 +166,18 @@ class LimitType(click.ParamType):  # type: ignore[type-arg]  # generic only in n
                 param,
                 ctx,
             )
+        digits = number.replace("_", "")
         try:
-            limit = int(number.replace("_", ""))
+            # A digit count past int's own limit (4,300) is refused by int(): no value that
+            # long could be a limit anyway.
+            limit = int(digits)
         except ValueError:
-            self.fail(f"{name}: {number!r} is not a whole number", param, ctx)
-        if limit < 1:
-            self.fail(f"{name}: a limit is at least 1, not {limit}", param, ctx)
+            self.fail(f"{name}: {number[:20]!r} is not a whole number", param, ctx)
+        from simulator.scenario.limits import limit_problem
+
+        problem = limit_problem(name, limit)
+        if problem is not None:
+            self.fail(problem, param, ctx)
         return name, limit
 
 

@@ -14,6 +14,9 @@ from simulator.cli.common import (
     table_or_json_option,
     write,
 )
+from simulator.cli.common import (
+    located as placed,
+)
 from simulator.core.errors import DipsimError, ScenarioError
 
 
@@ -64,7 +67,7 @@ def diff(
         try:
             traces.append(simulate(load_scenario(path, limits_from(limits)), seed=seed))
         except DipsimError as err:
-            errors.append(err)
+            errors.append(placed(err, path, limits_from(limits)))
     # Report the problems of both files at once, so a class fixes them in one go.
     located = [err for err in errors if isinstance(err, ScenarioError)]
     if len(errors) > 1 and len(located) == len(errors):

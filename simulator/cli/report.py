@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.common import CLAIM_RUNS, echo, fail, limit_option, limits_from, write
+from simulator.cli.common import CLAIM_RUNS, echo, fail, limit_option, limits_from, located, write
 from simulator.core.errors import DipsimError
 
 
@@ -81,7 +81,7 @@ def report(
             generated=generated,
         )
     except DipsimError as err:
-        fail(err)
+        fail(located(err, scenario, limits_from(limits)))
     for warning in made.warnings:
         echo(f"warning: {warning}", err=True)
     to_stdout = str(out) == "-"

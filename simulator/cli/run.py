@@ -18,6 +18,7 @@ from simulator.cli.common import (
     fail,
     limit_option,
     limits_from,
+    located,
     out_option,
     write,
 )
@@ -136,7 +137,7 @@ def run(
                 return
             text = _one_run(loaded, seed, until, fmt, width, plot, style)
     except DipsimError as err:
-        fail(err)
+        fail(located(err, scenario, limits_from(limits)))
     if colored and runs == 1:  # the table painted a printable copy of the trace
         echo(text, nl=False, painted=True)
     else:

@@ -64,12 +64,19 @@ class ScenarioError(DipsimError):
 class ExpressionError(DipsimError):
     """A guard or probability expression is not in dipsim's small, safe language.
 
-    ``offset`` is the 0-based character position in the expression text, when known.
+    ``offset`` is the 0-based character position in the expression text, when known;
+    ``key_path`` is where the expression is written in the scenario, when known (an expression
+    that fails on a run's values: the engine knows which guard or probability it was).
     """
 
-    def __init__(self, message: str, offset: int | None = None) -> None:
+    def __init__(self, message: str, offset: int | None = None, key_path: KeyPath = ()) -> None:
         self.offset = offset
+        self.key_path = key_path
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in worker processes too: the default pickling would keep the message only.
+        return (type(self), (str(self), self.offset, self.key_path))
 
 
 class BatchError(DipsimError):
@@ -77,7 +84,20 @@ class BatchError(DipsimError):
 
 
 class SimulationError(DipsimError):
-    """A run could not go on: e.g. a guard that cannot be evaluated on the run's values."""
+    """A run could not go on: e.g. a guard that cannot be evaluated on the run's values.
+
+    ``key_path`` is the scenario key at fault (``("rules", 0, "probability")``), when known,
+    so that a caller holding the scenario's file can locate it (``file:line:col``).
+    """
+
+    def __init__(self, message: str, key_path: KeyPath = ()) -> None:
+        self.key_path = key_path
+        # Both in ``args``: SimPy re-raises a process's exception as ``type(e)(*e.args)``, and
+        # pickling (worker processes) rebuilds it the same way.
+        super().__init__(message, key_path)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def shown_path(path: Path) -> str:

@@ -14,6 +14,8 @@ import ast
 import functools
 import math
 import operator
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,12 +48,60 @@ FUNCTIONS: dict[str, tuple[Callable[..., float], int | None]] = {
     "sqrt": (math.sqrt, 1),
 }
 
+
+def _power(base: Any, exponent: Any) -> Any:
+    # Python answers a negative number to a fractional power with a complex number, which
+    # would then fail somewhere far from here (or, as a guard, silently count as true).
+    result = operator.pow(base, exponent)
+    if isinstance(result, complex):
+        raise ValueError(f"{base:g} ** {exponent:g} has no real value")
+    return result
+
+
+#: What evaluating an expression on values it was not written for raises: a division by zero,
+#: the log of a negative number, an overflow (``10 ** 10 ** 10``), a power with no real value.
+EVALUATION_ERRORS = (ArithmeticError, ValueError, TypeError)
+
+
+def evaluation_error(
+    what: str, expr: Expression, values: Mapping[str, float], err: Exception, key_path: Any = ()
+) -> ExpressionError:
+    """The error for ``expr`` (a ``what``: guard, probability) failing on ``values``."""
+    shown = ", ".join(f"{k}={v:g}" for k, v in list(values.items())[:8])
+    more = ", ..." if len(values) > 8 else ""
+    # Python's own words for these are cryptic ("(34, 'Numerical result out of range')").
+    if isinstance(err, OverflowError):
+        why = "a result too large for floating point"
+    elif str(err) == "math domain error":
+        why = "math domain error (the log of a number <= 0, or the square root of one < 0)"
+    else:
+        why = str(err)
+    return ExpressionError(
+        f"{what} {_shown(expr.text)} cannot be evaluated ({shown}{more}): {why}",
+        key_path=key_path,
+    )
+
+
+def as_guard(expr: Expression, key_path: Any = ()) -> Callable[[Env], bool]:
+    """``expr`` as a guard that a run calls (a transition's, a rule's ``when`` or
+    ``cancel_on``): its truth, or an ``ExpressionError`` naming the guard, the values and where
+    it is written (``key_path``) when it cannot be evaluated on them."""
+
+    def guard(values: Env) -> bool:
+        try:
+            return bool(expr(values))
+        except EVALUATION_ERRORS as err:
+            raise evaluation_error("guard", expr, values, err, key_path) from None
+
+    return guard
+
+
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
+    ast.Pow: _power,
     ast.Mod: operator.mod,
 }
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
@@ -142,6 +192,7 @@ def parse_expression(
         raise ExpressionError(
             f"expression {_shown(text, 40)} is {len(text)} characters long (limit {MAX_LENGTH})"
         )
+    _refuse_compatibility_forms(text)
     # Python's parser refuses leading blanks; offsets are shifted back so they index ``text``.
     lead = len(text) - len(text.lstrip())
     try:
@@ -160,6 +211,27 @@ def parse_expression(
         raise ExpressionError(str(err), err.offset + lead) from None
     used = _binding(_mentioned(text.strip()), constants or {})
     return Expression(text=text, names=frozenset(names), _fn=fn, bound=used)
+
+
+#: A run of identifier characters (Unicode-aware, as Python's identifiers are).
+_WORD = re.compile(r"\w+")
+
+
+def _refuse_compatibility_forms(text: str) -> None:
+    """Refuse a name that Python would read as another: its parser normalises identifiers to
+    NFKC, so a full-width ``ｔｅｎｓｉｏｎ`` would silently be ``tension`` (and ``ﬁ`` be ``fi``)."""
+    if text.isascii():
+        return
+    for match in _WORD.finditer(text):
+        word = match.group()
+        normal = unicodedata.normalize("NFKC", word)
+        if normal != word:
+            raise ExpressionError(
+                f"the name {_shown(word, 40)} in {_shown(text)} is written with characters "
+                f"that are read as {_shown(normal, 40)} (compatibility forms such as "
+                f"full-width letters); write {_shown(normal, 40)}",
+                match.start(),
+            )
 
 
 def _binding(

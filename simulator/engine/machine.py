@@ -12,14 +12,14 @@ validated scenario is well formed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
 from transitions import Machine
 
-from simulator.core.errors import ExpressionError
-from simulator.core.expressions import Expression
+from simulator.core.errors import KeyPath
+from simulator.core.expressions import Expression, as_guard
 from simulator.scenario.model import MachineSpec
 
 
@@ -43,19 +43,6 @@ class RelationModel:
         self.state = state
 
 
-def _guard_callable(guard: Expression) -> Callable[[Mapping[str, float]], bool]:
-    def check(variables: Mapping[str, float]) -> bool:
-        try:
-            return bool(guard(variables))
-        except (ArithmeticError, ValueError, TypeError) as err:
-            values = ", ".join(f"{k}={v:g}" for k, v in variables.items())
-            raise ExpressionError(
-                f"guard {guard.text!r} cannot be evaluated ({values}): {err}"
-            ) from None
-
-    return check
-
-
 class RelationMachine:
     """A scenario's machine, built once and shared by every relation and run."""
 
@@ -76,11 +63,14 @@ class RelationMachine:
         # and what was compiled into it (``Expression.bound``).
         self._written: dict[int, Expression] = {}
         self._bindings: dict[int, tuple[tuple[str, float], ...]] = {}
-        for t in spec.transitions:
+        self._paths: dict[int, KeyPath] = {}
+        for i, t in enumerate(spec.transitions):
             sources = list(self.states) if "*" in t.source else list(t.source)
             guard = t.guard.bind(constants or {}) if t.guard is not None else None
-            conditions = [_guard_callable(guard)] if guard is not None else []
+            path: KeyPath = ("machine", "transitions", i, "guard")
+            conditions = [as_guard(guard, path)] if guard is not None else []
             if t.guard is not None and guard is not None:
+                self._paths[id(conditions[0])] = path
                 self._written[id(conditions[0])] = t.guard
                 self._bindings[id(conditions[0])] = guard.bound
             self._machine.add_transition(
@@ -121,7 +111,7 @@ class RelationMachine:
             binding = written.binding(constants)
             if binding != bindings[key]:
                 bindings[key] = binding
-                bound[key] = _guard_callable(written.bind(constants))
+                bound[key] = as_guard(written.bind(constants), self._paths[key])
         changed = [key for key, binding in bindings.items() if binding != self._bindings[key]]
         if not changed:
             return self

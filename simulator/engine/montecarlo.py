@@ -380,7 +380,7 @@ def _run_chunk_with(sim: Simulator, chunk: _Chunk) -> list[RunSummary]:
         try:
             outline = sim.outline(run_seed, until)  # the summary is all that is kept of a run
         except SimulationError as err:
-            raise SimulationError(f"run {k} (seed {run_seed}): {err}") from None
+            raise SimulationError(f"run {k} (seed {run_seed}): {err}", err.key_path) from None
         summaries.append(summarize_outline(outline))
     return summaries
 

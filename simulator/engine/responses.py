@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from simulator.core.expressions import Expression
+from simulator.core.errors import KeyPath
+from simulator.core.expressions import EVALUATION_ERRORS, Expression, as_guard, evaluation_error
 from simulator.scenario.model import Codes, Delay, EventPattern, RuleSpec, Scenario
 
 _STANDARD_NORMAL = NormalDist()
@@ -61,7 +62,15 @@ def effects_for(
 
 def sample_delay(delay: Delay, rng: random.Random) -> float:
     """A delay in days drawn from ``delay``'s distribution (one ``rng.random()`` draw, or none
-    for a fixed delay)."""
+    for a fixed delay): a number of days, or ``math.inf`` for one too long for floating point
+    (a wide log-normal's far tail), never NaN."""
+    drawn = _draw(delay, rng)
+    # A response due at infinity simply never comes within a run; NaN would corrupt SimPy's
+    # queue (it compares due times), so it cannot be let through either.
+    return math.inf if math.isnan(drawn) else drawn
+
+
+def _draw(delay: Delay, rng: random.Random) -> float:
     if delay.fixed is not None:
         return delay.fixed
     u = rng.random()
@@ -81,7 +90,23 @@ def sample_delay(delay: Delay, rng: random.Random) -> float:
     assert delay.lognormal is not None
     # random() is in [0, 1); inv_cdf needs (0, 1): nudge an exact 0 to the smallest double.
     z = _STANDARD_NORMAL.inv_cdf(u or 5e-324)
-    return delay.lognormal.median * math.exp(delay.lognormal.sigma * z)
+    exponent = delay.lognormal.sigma * z
+    # exp() overflows past e**709: such a delay is longer than any calendar.
+    return delay.lognormal.median * math.exp(exponent) if exponent < 709.0 else math.inf
+
+
+#: The last moment the calendar can name (``datetime`` ends with the year 9999).
+LAST_SECOND = dt.datetime.combine(dt.date.max, dt.time(23, 59, 59))
+
+
+def due_text(origin: dt.datetime, t: float) -> str:
+    """The moment ``t`` days after ``origin`` as ``YYYY-MM-DD HH:MM`` (to the second, as the
+    engine's dates are), or, past the calendar, how many days after ``origin`` it is."""
+    if t <= (LAST_SECOND - origin).total_seconds() / 86_400.0:
+        return f"{origin + dt.timedelta(seconds=round(t * 86_400.0)):%Y-%m-%d %H:%M}"
+    if math.isinf(t):
+        return "beyond any date: the delay drawn is too long for floating point"
+    return f"{t:,.0f} days after the start, past the calendar's last day, 9999-12-31"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +118,7 @@ class Pattern:
     targets: frozenset[str] | None
     relation: int | None
     states: frozenset[str] | None
-    guard: Expression | None
+    guard: Callable[[Mapping[str, float]], bool] | None
 
     def matches(
         self, h: Happening, state: str, values: Mapping[str, float], relation: int | None = None
@@ -108,7 +133,7 @@ class Pattern:
                 or self.relation == (h.relation if relation is None else relation)
             )
             and (self.states is None or state in self.states)
-            and (self.guard is None or bool(self.guard(values)))
+            and (self.guard is None or self.guard(values))
         )
 
 
@@ -117,6 +142,8 @@ class Rule:
     """A response rule ready for the engine."""
 
     spec: RuleSpec
+    #: Its place in the scenario's ``rules``: where its errors are located.
+    index: int
     when: Pattern
     cancel: Pattern | None
     probability: Callable[[Mapping[str, float]], float]
@@ -161,18 +188,21 @@ def compile_rules(
     """
     kept = {r.spec.id: r for r in previous} if previous_parameters is not None else {}
     rules = []
-    for spec in scenario.rules:
+    for i, spec in enumerate(scenario.rules):
         if not spec.enabled:
             continue
         old = kept.get(spec.id)
-        if old is not None and previous_parameters is not None:
+        # A rule kept from a variant must sit at the same place: its errors name its index.
+        if old is not None and old.index == i and previous_parameters is not None:
             rules.append(_recompiled(old, spec, scenario, index, previous_parameters))
         else:
-            rules.append(_compiled(spec, scenario, index))
+            rules.append(_compiled(spec, scenario, index, i))
     return tuple(rules)
 
 
-def _compiled(spec: RuleSpec, scenario: Scenario, index: Mapping[frozenset[str], int]) -> Rule:
+def _compiled(
+    spec: RuleSpec, scenario: Scenario, index: Mapping[frozenset[str], int], i: int
+) -> Rule:
     params = scenario.parameters
     respond = spec.respond
     base = scenario.event_types[respond.type].codes
@@ -180,9 +210,14 @@ def _compiled(spec: RuleSpec, scenario: Scenario, index: Mapping[frozenset[str],
     citation = spec.source[0] if spec.source else None
     return Rule(
         spec=spec,
-        when=_pattern(spec.when, index, params),
-        cancel=_pattern(spec.cancel_on, index, params) if spec.cancel_on else None,
-        probability=_chance(spec.probability, params),
+        index=i,
+        when=_pattern(spec.when, index, params, ("rules", i, "when", "guard")),
+        cancel=(
+            _pattern(spec.cancel_on, index, params, ("rules", i, "cancel_on", "guard"))
+            if spec.cancel_on
+            else None
+        ),
+        probability=_chance(spec.probability, params, ("rules", i, "probability")),
         relation=index[frozenset(respond.relation)] if respond.relation else None,
         codes=codes,
         effects=effects_for(scenario, codes, respond.effects),
@@ -201,7 +236,7 @@ def _recompiled(
 ) -> Rule:
     """``spec`` compiled, reusing what ``old`` (the same rule in a variant) made from the very
     same parts of its spec, when the expressions there read the same constants."""
-    params, was = scenario.parameters, old.spec
+    params, was, i = scenario.parameters, old.spec, old.index
 
     def unchanged(e: object) -> bool:
         return not isinstance(e, Expression) or e.binding(old_params) == e.binding(params)
@@ -209,18 +244,18 @@ def _recompiled(
     if was is spec and all(unchanged(e) for e in _expressions(spec)):
         return old
     if was.respond is not spec.respond or was.source is not spec.source:
-        return _compiled(spec, scenario, index)
+        return _compiled(spec, scenario, index, i)
     when = (
         old.when
         if spec.when is was.when and unchanged(spec.when.guard)
-        else _pattern(spec.when, index, params)
+        else _pattern(spec.when, index, params, ("rules", i, "when", "guard"))
     )
     if spec.cancel_on is None:
         cancel = None
     elif spec.cancel_on is was.cancel_on and unchanged(spec.cancel_on.guard):
         cancel = old.cancel
     else:
-        cancel = _pattern(spec.cancel_on, index, params)
+        cancel = _pattern(spec.cancel_on, index, params, ("rules", i, "cancel_on", "guard"))
     same_chance = (
         spec.probability is was.probability
         if isinstance(spec.probability, Expression)
@@ -229,10 +264,11 @@ def _recompiled(
     chance = (
         old.probability
         if same_chance and unchanged(spec.probability)
-        else _chance(spec.probability, params)
+        else _chance(spec.probability, params, ("rules", i, "probability"))
     )
     return Rule(
         spec=spec,
+        index=i,
         when=when,
         cancel=cancel,
         probability=chance,
@@ -254,7 +290,10 @@ def _expressions(spec: RuleSpec) -> list[Expression]:
 
 
 def _pattern(
-    p: EventPattern, index: Mapping[frozenset[str], int], params: Mapping[str, float]
+    p: EventPattern,
+    index: Mapping[frozenset[str], int],
+    params: Mapping[str, float],
+    key_path: KeyPath,
 ) -> Pattern:
     return Pattern(
         types=frozenset(p.type) if p.type else None,
@@ -262,19 +301,26 @@ def _pattern(
         targets=frozenset(p.target) if p.target else None,
         relation=index[frozenset(p.relation)] if p.relation else None,
         states=frozenset(p.state) if p.state else None,
-        guard=p.guard.bind(params) if p.guard is not None else None,
+        guard=as_guard(p.guard.bind(params), key_path) if p.guard is not None else None,
     )
 
 
 def _chance(
-    probability: float | Expression, params: Mapping[str, float]
+    probability: float | Expression, params: Mapping[str, float], key_path: KeyPath
 ) -> Callable[[Mapping[str, float]], float]:
     if isinstance(probability, Expression):
         expr = probability.bind(params)
 
         # Expressions are clamped to [0, 1], so a sweep may push "0.2 + tension" past 1.
         def chance(values: Mapping[str, float]) -> float:
-            return min(1.0, max(0.0, float(expr(values))))
+            try:
+                p = float(expr(values))
+            except EVALUATION_ERRORS as err:
+                raise evaluation_error("probability", expr, values, err, key_path) from None
+            if math.isnan(p):  # NaN (inf - inf, 0 * inf): no chance can be read from it
+                nan = ValueError("the result is not a number (NaN)")
+                raise evaluation_error("probability", expr, values, nan, key_path)
+            return min(1.0, max(0.0, p))
 
         return chance
     fixed = float(probability)

@@ -32,7 +32,15 @@ import simpy
 
 from simulator.core.errors import ExpressionError, SimulationError
 from simulator.engine.machine import Outcome, RelationMachine, RelationModel
-from simulator.engine.responses import Happening, Rule, compile_rules, effects_for, sample_delay
+from simulator.engine.responses import (
+    LAST_SECOND,
+    Happening,
+    Rule,
+    compile_rules,
+    due_text,
+    effects_for,
+    sample_delay,
+)
 from simulator.engine.trace import LogEntry, Outline, Record, RelationEnd, Trace
 from simulator.scenario.model import EventSpec, Scenario, VariableSpec
 
@@ -138,6 +146,7 @@ class Simulator:
             self.relation_ids, self.relation_pairs = like.relation_ids, like.relation_pairs
             self._index = like._index
         self._origin = dt.datetime.combine(scenario.start, dt.time())
+        self._last_t = days_since(scenario.start, LAST_SECOND)
         if like is None or not same("variables"):
             self._variables: tuple[tuple[str, VariableSpec], ...] = tuple(
                 scenario.variables.items()
@@ -206,8 +215,16 @@ class Simulator:
         )
 
     def when(self, t: float) -> dt.datetime:
-        """The calendar moment of simulated time ``t``, to the second."""
-        return self._origin + dt.timedelta(seconds=round(t * _DAY_SECONDS))
+        """The calendar moment of simulated time ``t``, to the second; at most the calendar's
+        last second (only the stop of a run ending on 9999-12-31 lies past it)."""
+        seconds = round(min(t, self._last_t) * _DAY_SECONDS)
+        return min(self._origin + dt.timedelta(seconds=seconds), LAST_SECOND)
+
+    def due_text(self, t: float) -> str:
+        """When a response is due, for the log: ``YYYY-MM-DD HH:MM``, or, for a delay that
+        lands past the calendar's last day (31 December 9999), how far it is. Such a response
+        never comes within a run (a run ends by ``end``); it stays pending and is logged so."""
+        return due_text(self._origin, t)
 
     def run(self, seed: int = 0, until: dt.date | None = None) -> Trace:
         """Run once.
@@ -345,7 +362,9 @@ class _Run:
         try:
             outcome = self.sim.machine.fire(model, h.type, values)
         except ExpressionError as err:
-            raise SimulationError(f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}") from None
+            raise SimulationError(
+                f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}", err.key_path
+            ) from None
         if self.outline:
             after = model.state
             if after != before:
@@ -359,7 +378,9 @@ class _Run:
                     self.cancel(h, model.state, values)
                 self.react(h, model.state, values)
             except ExpressionError as err:
-                raise SimulationError(f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}") from None
+                raise SimulationError(
+                    f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}", err.key_path
+                ) from None
 
     def _record(
         self, h: Happening, before: str, after: str, outcome: Outcome, values: dict[str, float]
@@ -402,8 +423,7 @@ class _Run:
                         kind="cancelled",
                         rule=p.rule.id,
                         event=p.id,
-                        message=f"{p.id} (due {self.sim.when(p.due):%Y-%m-%d %H:%M}) "
-                        f"cancelled by {h.id}",
+                        message=f"{p.id} (due {self.sim.due_text(p.due)}) cancelled by {h.id}",
                     )
                 )
 
@@ -474,7 +494,7 @@ class _Run:
                     rule=p.rule.id,
                     event=p.id,
                     message=f"{p.id} was still pending at the stop (due "
-                    f"{self.sim.when(p.due):%Y-%m-%d %H:%M})",
+                    f"{self.sim.due_text(p.due)})",
                 )
             )
         if self.cap_hit_at is not None:

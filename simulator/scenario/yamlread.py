@@ -33,42 +33,20 @@ from typing import Any
 import yaml
 
 from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
+from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
 from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what a YAML file may contain; raise them for big legitimate inputs.
-
-    This is the one place for input limits: the command line's ``--limit NAME=N`` sets these
-    fields by name, and :func:`simulator.scenario.loading.load_scenario` takes
-    ``limits=Limits(...)``.
-    Each is documented in docs/checking.md ("Limits").
-    """
-
-    #: Size of the file in bytes (checked before anything is parsed).
-    max_bytes: int = 5_000_000
-    #: Nesting of mappings and lists (checked while composing, before Python recursion is deep).
-    max_depth: int = 50
-    #: YAML values, each use of an alias counted in full (an alias bomb trips it early).
-    max_nodes: int = 1_000_000
-    #: Characters of one text value or key.
-    max_string: int = 100_000
-    #: Items of a scenario's top-level ``events`` list (checked while composing, so an oversized
-    #: list is refused before it is converted or validated).
-    max_events: int = 100_000
-    #: Design points of a batch (computed from the spec before any is made, so that a grid of
-    #: two parameters with a million steps each is refused at once, not after filling memory).
-    max_points: int = 1_000_000
-
-
-DEFAULT_LIMITS = Limits()
-
-
-def limit_hint(name: str, limits: Limits) -> str:
-    """``(limit max_bytes=5000000; raise it with --limit max_bytes=N)``: what every limit's
-    message ends with, so that the reader knows which limit tripped and how to raise it."""
-    return f"(limit {name}={getattr(limits, name)}; raise it with --limit {name}=N)"
+# Re-exported: the limits are read with the YAML, and callers have always found them here.
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Document",
+    "Limits",
+    "dump_yaml",
+    "limit_hint",
+    "read_source_text",
+    "read_yaml",
+    "read_yaml_file",
+]
 
 
 class _Resolver(yaml.resolver.BaseResolver):

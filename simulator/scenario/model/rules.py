@@ -52,6 +52,17 @@ def _fixed(value: Any) -> Any:
     return value
 
 
+#: The longest delay a rule may give, in days (100 years): a delay, a uniform or triangular
+#: bound, an exponential mean or a log-normal median. A response due later than a century
+#: after its trigger says nothing about a scenario of days and months, and the calendar ends
+#: with the year 9999 (a longer draw, from an exponential's or a log-normal's tail, is still
+#: played: it is due after the run's end, and the run's log says so).
+MAX_DELAY_DAYS = 36_500
+#: The widest log-normal delay: a ``sigma`` of 10 already spreads the middle 95% of delays
+#: over a factor of 10^17.
+MAX_SIGMA = 10
+
+
 def _not_negative(value: Any) -> Any:
     # Checked before pydantic's ge=0 so that the message says why, not just "greater than".
     if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
@@ -59,11 +70,25 @@ def _not_negative(value: Any) -> Any:
             f"a delay cannot be negative (got {value!r}): a response comes after the event "
             "that triggers it"
         )
+    return _not_too_long(value)
+
+
+def _not_too_long(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > MAX_DELAY_DAYS:
+        shown = f"{value:g}" if isinstance(value, float) else _digits(value)
+        raise invalid(f"a delay is at most {MAX_DELAY_DAYS:,} days, 100 years (got {shown})")
     return value
 
 
-#: A number of days a response waits: never negative.
-Days = Annotated[float, Field(ge=0), BeforeValidator(_not_negative)]
+def _digits(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 20 else f"{text[:12]}... ({len(text)} digits)"
+
+
+#: A number of days a response waits: never negative, at most MAX_DELAY_DAYS.
+Days = Annotated[float, Field(ge=0, le=MAX_DELAY_DAYS), BeforeValidator(_not_negative)]
+#: A typical delay of a distribution (a mean, a median): positive, at most MAX_DELAY_DAYS.
+TypicalDays = Annotated[float, Field(gt=0, le=MAX_DELAY_DAYS), BeforeValidator(_not_too_long)]
 
 
 class Delay(Frozen):
@@ -72,9 +97,7 @@ class Delay(Frozen):
     fixed: Days | None = None
     uniform: tuple[Days, Days] | None = None
     triangular: tuple[Days, Days, Days] | None = None
-    exponential: Annotated[float, Field(gt=0)] | None = Field(
-        default=None, description="mean delay in days"
-    )
+    exponential: TypicalDays | None = Field(default=None, description="mean delay in days")
     lognormal: LogNormal | None = None
 
     @model_validator(mode="after")
@@ -95,8 +118,8 @@ class Delay(Frozen):
 class LogNormal(Frozen):
     """A log-normal delay: its median in days and the standard deviation of its logarithm."""
 
-    median: Annotated[float, Field(gt=0)]
-    sigma: Annotated[float, Field(ge=0)]
+    median: TypicalDays
+    sigma: Annotated[float, Field(ge=0, le=MAX_SIGMA)]
 
 
 DelayField = Annotated[
@@ -192,4 +215,14 @@ class RuleSpec(Frozen):
     ) = None
 
 
-__all__ = ["Days", "Delay", "EventPattern", "LogNormal", "Response", "Role", "RuleSpec"]
+__all__ = [
+    "MAX_DELAY_DAYS",
+    "MAX_SIGMA",
+    "Days",
+    "Delay",
+    "EventPattern",
+    "LogNormal",
+    "Response",
+    "Role",
+    "RuleSpec",
+]
