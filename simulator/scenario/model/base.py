@@ -133,7 +133,9 @@ EventId = Annotated[
 Text = Annotated[str, Field(max_length=10_000)]
 
 
-def _to_expression(value: Any) -> Expression:
+def to_expression(value: Any) -> Expression:
+    """``value`` parsed as an expression (an :class:`Expression` as it is), or a validation
+    error with the expression's message."""
     if isinstance(value, Expression):
         return value
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -155,7 +157,7 @@ def _parsed(text: str) -> Expression:
 #: A guard or probability expression, parsed and compiled while the scenario validates.
 ExpressionField = Annotated[
     Expression,
-    BeforeValidator(_to_expression),
+    BeforeValidator(to_expression),
     PlainSerializer(lambda e: e.text, return_type=str),
     WithJsonSchema(
         {"type": "string", "description": "expression over variables, e.g. 'tension >= 0.6'"}

@@ -24,6 +24,7 @@ from simulator.scenario.model.base import (
     as_tuple,
     invalid,
     one_or_many,
+    to_expression,
 )
 from simulator.scenario.model.events import Citation, Codes, citations
 
@@ -177,12 +178,22 @@ class Response(Frozen):
     effects: dict[Name, float] = Field(default_factory=dict)
 
 
+#: A number written as text ("5", "0.25", "1e-3"): a probability, not an expression.
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+
+
 def _probability_number(value: Any) -> Any:
-    # A number must be a probability; only text is read as an expression (which is clamped).
+    # A number must be a probability, written bare or as text ("5" is no more a chance than 5);
+    # other text is read as an expression (whose value is clamped to [0, 1]). The expression is
+    # parsed here, so that a bad one gets one message rather than one per member of the union.
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+        value = float(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         if not 0.0 <= value <= 1.0:
             raise invalid(f"probability {value} is outside [0, 1]")
         return float(value)
+    if isinstance(value, str):
+        return to_expression(value)
     return value
 
 
