@@ -23,7 +23,7 @@ from simulator.batch.design import column_kind, design_points, grid_values
 from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk, scenario_at
 from simulator.batch.journal import MANIFEST, fingerprint_of
 from simulator.batch.sinks import ResultSink, SinkError, read_rows
-from simulator.batch.spec import BatchSpec, LoadedSpec, load_batch_spec
+from simulator.batch.spec import BatchSpec, LoadedSpec, load_batch_spec, spec_problem
 from simulator.batch.summary import CLAIM_PREFIXES, Tally
 from simulator.core.errors import BatchError, DipsimError
 from simulator.core.files import write_atomically
@@ -104,7 +104,7 @@ def prepare(
         parameter_columns=tuple(p.column for p in spec.parameters),
         until=spec.until,
     )
-    _check_paths(job, spec)
+    _check_paths(job, loaded, limits)
     size = chunk_size or spec.chunk_size or DEFAULT_CHUNK
     job = dataclasses.replace(job, fingerprint=f"{fingerprint(spec, scenario)}:{size}")
     kinds = [column_kind([pt[i] for pt in points]) for i in range(len(spec.parameters))]
@@ -136,20 +136,41 @@ def _relations(spec: BatchSpec, scenario: Scenario) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _check_paths(job: Job, spec: BatchSpec) -> None:
-    """Apply each parameter's first value, and in a grid each of its values, to the base."""
+def _check_paths(job: Job, loaded: LoadedSpec, limits: Limits) -> None:
+    """Apply the first design point to the base, and in a grid each value of each parameter
+    alone; a failure is placed at the parameter (its value, its path) at fault."""
+    spec = loaded.spec
     if not job.points:
         raise BatchError("the design has no points")
+    grid = spec.design.kind == "grid"
     try:
         scenario_at(job, job.points[0])
-        if spec.design.kind == "grid":
-            from simulator.scenario.whatif import set_value
-
-            for p in spec.parameters:
-                for value in grid_values(p):
-                    set_value(job.scenario, p.path, value)
     except DipsimError as err:
-        raise BatchError(f"a parameter cannot be applied to the scenario: {err}") from None
+        # Which parameter? Each of the point's values alone on the base, to place the message.
+        for i, value in enumerate(job.points[0]):
+            _check_value(job, loaded, limits, i, value)
+        message = f"the design's first point cannot be applied to the scenario: {err}"
+        raise spec_problem(loaded, ("parameters",), message, limits) from None
+    for i, p in enumerate(spec.parameters):
+        for value in grid_values(p) if grid else ():
+            _check_value(job, loaded, limits, i, value)
+
+
+def _check_value(job: Job, loaded: LoadedSpec, limits: Limits, i: int, value: Any) -> None:
+    from simulator.scenario.whatif import InvalidResultError, set_value
+
+    p = loaded.spec.parameters[i]
+    try:
+        set_value(job.scenario, p.path, value)
+    except InvalidResultError as err:
+        at: tuple[str | int, ...] = ("parameters", i)
+        if p.values is not None and value in p.values:
+            at = (*at, "values", p.values.index(value))
+        shown = repr(value) if isinstance(value, str) else f"{value}"
+        message = f"the value {shown[:40]} makes the scenario invalid: {err}"
+        raise spec_problem(loaded, at, message, limits) from None
+    except DipsimError as err:
+        raise spec_problem(loaded, ("parameters", i, "path"), str(err), limits) from None
 
 
 def run_batch(

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from simulator.core.errors import ScenarioError
+from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
 from simulator.scenario.model.base import Date, Frozen, invalid
 from simulator.scenario.validation import translate_errors
 from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml_file
@@ -31,6 +31,17 @@ METRICS: tuple[Metric, ...] = (
 )
 
 
+def _not_boolean(value: Any) -> Any:
+    # pydantic reads true as 1 where a number is meant ("replications: true" made one run).
+    if isinstance(value, bool):
+        raise invalid(f"expected a number, not {str(value).lower()}")
+    return value
+
+
+#: Applied to every number of a spec: a boolean is refused, not read as 0 or 1.
+NotBoolean = BeforeValidator(_not_boolean)
+
+
 class ParameterSpec(Frozen):
     """One parameter of the design: a path into the scenario and the values it takes.
 
@@ -42,9 +53,9 @@ class ParameterSpec(Frozen):
     path: Annotated[str, Field(min_length=1, max_length=500)]
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     values: Annotated[tuple[Any, ...], Field(min_length=1)] | None = None
-    low: float | None = None
-    high: float | None = None
-    steps: Annotated[int, Field(ge=2)] | None = None
+    low: Annotated[float, NotBoolean] | None = None
+    high: Annotated[float, NotBoolean] | None = None
+    steps: Annotated[int, Field(ge=2), NotBoolean] | None = None
     integer: bool = False
 
     @model_validator(mode="after")
@@ -77,8 +88,8 @@ class DesignSpec(Frozen):
     """
 
     kind: Literal["grid", "random", "lhs", "sobol", "morris"] = "grid"
-    points: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
-    levels: Annotated[int, Field(ge=2, le=1_000)] | None = None
+    points: Annotated[int, Field(ge=1, le=10_000_000), NotBoolean] | None = None
+    levels: Annotated[int, Field(ge=2, le=1_000), NotBoolean] | None = None
     second_order: bool | None = None
 
     @model_validator(mode="after")
@@ -110,15 +121,15 @@ class BatchSpec(Frozen):
     scenario: Annotated[str, Field(min_length=1)]
     parameters: tuple[ParameterSpec, ...] = ()
     design: DesignSpec = DesignSpec()
-    replications: Annotated[int, Field(ge=1, le=100_000_000)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(ge=1, le=100_000_000), NotBoolean] = 1
+    seed: Annotated[int, Field(ge=0), NotBoolean] = 0
     #: ``independent``: run (point, replication) is seeded from both; ``common``: replication r
     #: has the same seed at every point (common random numbers).
     seeds: Literal["independent", "common"] = "independent"
     metrics: Annotated[tuple[Metric, ...], Field(min_length=1)] = METRICS
     relations: tuple[str, ...] | None = None
     until: Date | None = None
-    chunk_size: Annotated[int, Field(ge=1)] | None = None
+    chunk_size: Annotated[int, Field(ge=1), NotBoolean] | None = None
 
     @model_validator(mode="after")
     def _spec(self) -> BatchSpec:
@@ -197,3 +208,15 @@ def load_batch_spec(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Loaded
             ]
         )
     return LoadedSpec(spec, path, scenario_path)
+
+
+def spec_problem(
+    loaded: LoadedSpec, key_path: KeyPath, message: str, limits: Limits = DEFAULT_LIMITS
+) -> ScenarioError:
+    """A problem of a spec found after it loaded (a parameter's value that the scenario
+    refuses), placed at ``key_path``'s ``file:line:col`` in the spec as it is read now."""
+    try:
+        doc = read_yaml_file(loaded.path, limits, kind="batch spec file")
+    except ScenarioError:  # the file changed since: the problem without its line
+        return ScenarioError([Problem(Location(str(loaded.path)), key_path, message)])
+    return ScenarioError([doc.problem(key_path, message)])

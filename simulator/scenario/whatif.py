@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulator.core.errors import DipsimError, did_you_mean
+from simulator.core.errors import DipsimError, did_you_mean, format_key_path
 from simulator.scenario.model import (
     AddEvent,
     AddRule,
@@ -41,7 +41,13 @@ class InvalidResultError(EditError):
     """An edit produced a scenario that is not valid; carries pydantic's errors and the data."""
 
     def __init__(self, error: ValidationError, data: dict[str, Any]) -> None:
-        super().__init__(str(error))
+        # In dipsim's words (``key.path: message``), not pydantic's dump of the input: a batch's
+        # error rows and messages show it as it is. (Loading locates each from ``error``.)
+        problems = [
+            f"{format_key_path(tuple(e['loc'])) or 'the scenario'}: {e['msg']}"
+            for e in error.errors(include_url=False)
+        ]
+        super().__init__("; ".join(dict.fromkeys(problems)))
         self.error = error
         self.data = data
 
