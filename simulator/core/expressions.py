@@ -50,9 +50,11 @@ FUNCTIONS: dict[str, tuple[Callable[..., float], int | None]] = {
 
 
 def _power(base: Any, exponent: Any) -> Any:
+    # As floats: booleans are Python integers, and (true+true)**(true+true)**... is an exact
+    # integer power that would run for ever; in floating point it overflows at once.
     # Python answers a negative number to a fractional power with a complex number, which
     # would then fail somewhere far from here (or, as a guard, silently count as true).
-    result = operator.pow(base, exponent)
+    result = float(base) ** float(exponent)
     if isinstance(result, complex):
         raise ValueError(f"{base:g} ** {exponent:g} has no real value")
     return result
