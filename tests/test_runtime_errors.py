@@ -276,3 +276,32 @@ def test_a_limit_above_its_maximum_is_refused(tmp_path: Path, name: str) -> None
     assert_clean(invoke("run", path, "--limit", f"{name}={MAXIMA[name]}"), 0)
     with pytest.raises(ValueError, match="at most"):
         Limits(**{name: 10**30})
+
+
+def test_a_failure_in_a_whatifs_base_is_placed_in_the_base(tmp_path: Path) -> None:
+    """The rule is written in the base: run, diff, report and check all say so."""
+    base = write(tmp_path, guard="tension / 0 > 1", name="base.yaml")
+    whatif = tmp_path / "w.yaml"
+    whatif.write_text(
+        "dipsim: 1\nextends: base.yaml\ntitle: w\nparameters: {p: 1}\n", encoding="utf-8"
+    )
+    line = next(
+        i + 1
+        for i, text in enumerate(base.read_text(encoding="utf-8").splitlines())
+        if "/ 0" in text
+    )
+    commands: list[list[str | Path]] = [
+        ["run", whatif],
+        ["diff", base, whatif],
+        ["report", whatif, "-o", tmp_path / "r.html"],
+    ]
+    for args in commands:
+        result = invoke(*args)
+        assert_clean(result, 2)
+        assert re.search(rf"base\.yaml:{line}:\d+: rules\[0\]\.when\.guard: ", result.output), (
+            args,
+            result.output,
+        )
+    result = invoke("check", whatif)
+    assert_clean(result, 1)
+    assert re.search(rf"base\.yaml:{line}:\d+: error: rules\[0\]\.when\.guard: ", result.output)
