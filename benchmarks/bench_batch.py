@@ -62,14 +62,12 @@ Run from anywhere (the ``__main__`` guard matters: the backends spawn processes)
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import os
 import platform
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -78,9 +76,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
 import simpy
 import yaml
+from _process import SAMPLE_EVERY
+from _process import peak_memory as sampled
 from transitions import Machine
 
 from simulator.batch.backends import make_backend
@@ -107,7 +106,6 @@ FLOOR_RATE = 3_000.0
 FLOOR_MB = 400.0
 #: "Several times faster": the least ratio that the naive comparison counts as meeting it.
 SEVERAL = 3.0
-SAMPLE_EVERY = 0.2
 MB = 1024 * 1024
 
 SEQ, ONE, TWO = "sequential", "local, 1 worker", "local, 2 workers"
@@ -713,34 +711,11 @@ class Memory:
 def peak_memory(spec: Path, runs: int, out: Path) -> Memory:
     """Run ``python -m simulator batch`` on ``spec`` with 2 workers and sample its memory."""
     cmd = [sys.executable, "-m", "simulator", "batch", str(spec), "--out", str(out), "--quiet"]
-    cmd += ["--workers", "2"]
     errors = out.with_suffix(".stderr")
-    with errors.open("w", encoding="utf-8") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
-        watched = psutil.Process(proc.pid)
-        parent = tree = processes = samples = 0
-        while proc.poll() is None:
-            try:
-                own = watched.memory_info().rss
-                children = watched.children(recursive=True)
-            except psutil.NoSuchProcess:
-                break
-            total = own
-            for child in children:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    total += child.memory_info().rss
-            parent, tree = max(parent, own), max(tree, total)
-            processes = max(processes, 1 + len(children))
-            samples += 1
-            time.sleep(SAMPLE_EVERY)
-        code = proc.wait()
-        seconds = time.perf_counter() - start
-    if code != 0:
-        raise SystemExit(f"{' '.join(cmd)} exited {code}:\n{errors.read_text(encoding='utf-8')}")
+    peak = sampled([*cmd, "--workers", "2"], errors)
     errors.unlink()
     out.unlink()
-    return Memory(runs, seconds, parent, tree, processes, samples)
+    return Memory(runs, peak.seconds, peak.parent, peak.tree, peak.processes, peak.samples)
 
 
 def memory(folder: Path, runs: int) -> str:

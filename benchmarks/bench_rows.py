@@ -31,12 +31,11 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _process import ROOT, run_in, unpack
+
 WHATIFS = (
     "retaliation-kills-iranians",
     "escalation-machine",
@@ -77,29 +76,8 @@ print(json.dumps({"run": run * 1e6, "fold": fold * 1e6}))
 
 
 def measure(tree: Path, scenario: Path, runs: int) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=str(tree))
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(scenario), str(runs)],
-        env=env,
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"measuring in {tree} failed:\n{done.stderr}")
-    result: dict[str, float] = json.loads(done.stdout)
+    result: dict[str, float] = json.loads(run_in(tree, _MEASURE, scenario, runs))
     return result
-
-
-def unpack(rev: str, into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "simulator"], capture_output=True, check=False
-    )
-    if archive.returncode != 0:
-        raise SystemExit(f"git cannot give the baseline {rev}: {archive.stderr.decode()[:200]}")
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -353,3 +353,57 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_chunks(tmp_path: Path) -> None:
     assert len(list(parts.glob("part-*"))) >= 3
     subprocess.run(_batch_command(spec, cut, "--resume"), check=True, cwd=ROOT, timeout=300)
     assert cut.read_bytes() == whole.read_bytes()
+
+
+def test_a_sampled_design_is_made_apart_the_same_and_its_libraries_stay_out(
+    tmp_path: Path,
+) -> None:
+    """On worker processes a sampled design is made in a process of its own: the same points
+    as in this process for every kind, the same results file as the sequential backend (which
+    makes it here), and neither SALib nor scipy is imported by the batch's own process (pandas
+    still is: pyarrow imports it to make an array)."""
+    from simulator.batch.design import design_points
+    from simulator.batch.runner import design_apart
+
+    specs = {}
+    for kind, points in (("sobol", 8), ("morris", 3), ("lhs", 5), ("random", 4), ("grid", None)):
+        path = small_spec(tmp_path, 2, f"design: {{kind: {kind}, points: {points}}}\n")
+        text = path.read_text(encoding="utf-8")
+        if kind != "grid":
+            text = text.replace("values: [0.0, 0.5, 1.0]", "low: 0.0, high: 1.0")
+            text = text.replace("values: [0.1, 0.25]", "low: 0.05, high: 0.3")
+        else:
+            text = text.replace("design: {kind: grid, points: None}\n", "")
+        path = tmp_path / f"{kind}.yaml"
+        path.write_text(text, encoding="utf-8")
+        specs[kind] = path
+        spec = load_batch_spec(path).spec
+        assert design_apart(spec) == design_points(spec), kind
+    sobol = specs["sobol"]
+    here = run_batch(sobol, "sequential", out=tmp_path / "here.parquet")
+    script = (
+        "import sys\n"
+        "from simulator.batch.runner import run_batch\n"
+        f"run_batch({str(sobol)!r}, 'local', 2, out={str(tmp_path / 'apart.parquet')!r})\n"
+        "print(sorted({'SALib', 'scipy'} & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "apart.parquet").read_bytes() == here.path.read_bytes()
+
+
+def test_a_design_too_large_is_refused_before_anything_is_made_apart(tmp_path: Path) -> None:
+    """The size check runs in this process, at once, with its message."""
+    from simulator.batch.runner import design_apart
+    from simulator.core.errors import BatchError
+    from simulator.scenario.yamlread import DEFAULT_LIMITS
+
+    path = small_spec(tmp_path, 1, "design: {kind: sobol, points: 1024}\n")
+    text = path.read_text(encoding="utf-8").replace("values: [0.0, 0.5, 1.0]", "low: 0, high: 1")
+    path.write_text(text.replace("values: [0.1, 0.25]", "low: 0.05, high: 0.3"), encoding="utf-8")
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_points=100)
+    with pytest.raises(BatchError, match="4,096 points, more than"):
+        design_apart(load_batch_spec(path).spec, limits)

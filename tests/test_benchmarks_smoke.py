@@ -20,6 +20,8 @@ from tests.conftest import ROOT
         ("bench_check.py", "× base"),
         ("bench_sink.py", "× bare"),
         ("bench_design.py", "× the grid"),
+        ("bench_workers.py", "× 1 worker"),
+        ("bench_sobol_rss.py", "× base tree"),
     ],
 )
 def test_benchmark_quick_run(script: str, marker: str) -> None:

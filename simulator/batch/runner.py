@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.batch.backends import Backend, make_backend
-from simulator.batch.design import column_kind, design_points, grid_values
+from simulator.batch.backends import Backend, ProcessBackend, make_backend
+from simulator.batch.design import Point, check_size, column_kind, design_points, grid_values
 from simulator.batch.job import Job, chunks, columns, for_workers, run_chunk, scenario_at
 from simulator.batch.journal import MANIFEST, fingerprint_of
 from simulator.batch.sinks import ResultSink, SinkError, read_rows
@@ -78,10 +78,15 @@ class BatchResult:
 
 
 def prepare(
-    loaded: LoadedSpec, chunk_size: int | None = None, limits: Limits = DEFAULT_LIMITS
+    loaded: LoadedSpec,
+    chunk_size: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    apart: bool = False,
 ) -> tuple[Job, list[tuple[str, str]], int]:
     """The job, its result columns and its chunk size, after checking every parameter path
-    on the base scenario (a typo fails here, at once, rather than as a million error rows)."""
+    on the base scenario (a typo fails here, at once, rather than as a million error rows).
+    ``apart``: make a sampled design in a process of its own (:func:`design_apart`)."""
     spec = loaded.spec
     scenario = load_scenario(loaded.scenario_path, limits)
     if spec.until is not None and spec.until < scenario.start:
@@ -90,7 +95,7 @@ def prepare(
             f"{scenario.start.isoformat()}"
         )
     relations = _relations(spec, scenario)
-    points = design_points(spec, limits)
+    points = design_apart(spec, limits) if apart else design_points(spec, limits)
     job = Job(
         fingerprint="",
         scenario=scenario,
@@ -109,6 +114,20 @@ def prepare(
     job = dataclasses.replace(job, fingerprint=f"{fingerprint(spec, scenario)}:{size}")
     kinds = [column_kind([pt[i] for pt in points]) for i in range(len(spec.parameters))]
     return job, columns(job, kinds), size
+
+
+def design_apart(spec: BatchSpec, limits: Limits = DEFAULT_LIMITS) -> list[Point]:
+    """The design's points (:func:`~simulator.batch.design.design_points`, the same plain
+    values), a sampled design's made in a short-lived spawned process: scipy and SALib (about
+    130 MB resident) then never load into this process, which lives as long as the batch,
+    beside its workers. A grid needs neither and is made here, as is every design's size check
+    (at once, with its message)."""
+    if spec.design.kind == "grid" or not spec.parameters:
+        return design_points(spec, limits)
+    check_size(spec, limits)
+    with ProcessBackend(1) as elsewhere:
+        made = elsewhere.map_unordered(functools.partial(design_points, limits=limits), [spec])
+        return next(made)
 
 
 def fingerprint(spec: BatchSpec, scenario: Scenario) -> str:
@@ -207,7 +226,9 @@ def run_batch(
     """
     started = time.perf_counter()
     loaded = _loaded(spec, limits)
-    job, cols, size = prepare(loaded, chunk_size, limits)
+    # With worker processes, a sampled design's libraries stay out of this process.
+    apart = (backend if isinstance(backend, str) else backend.name) != "sequential"
+    job, cols, size = prepare(loaded, chunk_size, limits, apart=apart)
     out_path = Path(out) if out is not None else loaded.path.with_suffix(".parquet")
     relation = job.relations[0] if job.relations else ""
     claims = [name for name, _ in cols if name.startswith(CLAIM_PREFIXES)]

@@ -1,22 +1,25 @@
 """Monte Carlo: run one scenario many times with derived seeds and summarise the outcomes.
 
 Run ``k`` of ``run_many(scenario, runs, seed)`` uses the seed ``derive_seed(seed, k)``
-(:mod:`simulator.engine.seeds`), so a run's result is a function of ``(seed, k)`` only. Each run's
-trace is reduced at once to a small :class:`RunSummary` (the trace itself is dropped), and the
-summaries are folded into :class:`~simulator.engine.outcomes.Outcomes` **in run order**, whatever
-the
-number of worker processes or the size of the chunks they were sent in — so the outcomes
-(floating-point sums included) are identical for any ``workers`` and ``chunk_size``.
+(:mod:`simulator.engine.seeds`), so a run's result is a function of ``(seed, k)`` only. Each run
+is reduced at once to a small :class:`RunSummary` (:mod:`simulator.engine.summary`; no trace is
+made), and the summaries are folded into :class:`~simulator.engine.outcomes.Outcomes` **in run
+order** (:mod:`simulator.engine.tally`), whatever the number of worker processes or the size of
+the chunks they were sent in — so the outcomes (floating-point sums included) are identical for
+any ``workers`` and ``chunk_size``.
 
-With ``workers > 1`` the runs go to a :class:`concurrent.futures.ProcessPoolExecutor` using the
-``spawn`` start method (asked of a context; the global start method is never touched). Each
-worker builds its :class:`~simulator.engine.simulation.Simulator` once, when it starts, and then
-receives
-chunks of a few hundred runs: a task carries a tenth of a second of work or more, so that
-sending it and its results back costs little beside the work.
+The runs go in chunks of consecutive runs. Each chunk is folded where it ran into a
+:class:`~simulator.engine.tally.ChunkTally` (counts, and the floats to add up in run order), and
+this process merges the chunk tallies in chunk order: what crosses between processes is a few
+kB per chunk, not a summary per run. With ``workers > 1`` the chunks go to a
+:class:`concurrent.futures.ProcessPoolExecutor` using the ``spawn`` start method (asked of a
+context; the global start method is never touched). Each worker builds its
+:class:`~simulator.engine.simulation.Simulator` once, when it starts, and then receives chunks of
+a few hundred runs: a task carries a tenth of a second of work or more, so that sending it and
+its results back costs little beside the work.
 
 The result types and the statistics (Wilson intervals, quantiles) are in
-:mod:`simulator.engine.outcomes`, re-exported here.
+:mod:`simulator.engine.outcomes`, re-exported here, as are the summary and the tally.
 """
 
 from __future__ import annotations
@@ -25,11 +28,8 @@ import datetime as dt
 import multiprocessing
 import os
 import signal
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from operator import attrgetter
 
 from simulator.core.errors import SimulationError
 from simulator.engine.outcomes import (
@@ -43,235 +43,14 @@ from simulator.engine.outcomes import (
 )
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
-from simulator.engine.trace import Outline, Trace
+from simulator.engine.summary import RelationRun, RunSummary, summarize, summarize_outline
+from simulator.engine.tally import TOP_PATHS, ChunkTally, OutcomeTally
 from simulator.scenario.model import Scenario
 
-#: How many of the most common state paths an ``Outcomes`` keeps per relation.
-TOP_PATHS = 5
 #: Bounds of the default chunk size (runs per task sent to a worker); see default_chunk_size.
 MIN_CHUNK, MAX_CHUNK = 200, 500
 
 Progress = Callable[[int, int], None]
-
-
-# --- one run ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RelationRun:
-    """What one run did to one relation.
-
-    Attributes:
-        relation: Relation id.
-        final: The state when the run stopped.
-        path: The states visited, in order, starting with the initial state; a state repeated
-            by consecutive records is listed once.
-        days: ``(state, days)`` for each state visited, in order of first entry: the days spent
-            in it between the start and the stop (all its visits together).
-        entered: ``(state, t)`` for each state visited, in order of first entry: the time (days
-            since the start) it was first entered; the initial state at ``0.0``.
-    """
-
-    relation: str
-    final: str
-    path: tuple[str, ...]
-    days: tuple[tuple[str, float], ...]
-    entered: tuple[tuple[str, float], ...]
-
-    def __reduce__(self) -> tuple[type[RelationRun], tuple[object, ...]]:
-        # Rebuilt from positional fields: pickles in half the time of the slots default,
-        # which counts when a worker sends back hundreds of summaries per chunk.
-        return RelationRun, (self.relation, self.final, self.path, self.days, self.entered)
-
-
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    """One run reduced to what Monte Carlo outcomes need (small; pickles cheaply).
-
-    Attributes:
-        seed: The run's seed.
-        horizon: Days simulated (from the start to the end of the stop day).
-        relations: One entry per relation, in the scenario's order.
-        by_type: ``(event type, records)`` pairs, sorted by type.
-        by_cause: ``(cause, records)`` pairs (``"script"``, ``"rule:<id>"``), sorted by cause.
-        log_kinds: The kinds of the trace's log entries (e.g. ``"cap"``), sorted, each once.
-    """
-
-    seed: int
-    horizon: float
-    relations: tuple[RelationRun, ...]
-    by_type: tuple[tuple[str, int], ...]
-    by_cause: tuple[tuple[str, int], ...]
-    log_kinds: tuple[str, ...] = ()
-
-    def __reduce__(self) -> tuple[type[RunSummary], tuple[object, ...]]:
-        fields = (self.seed, self.horizon, self.relations, self.by_type, self.by_cause)
-        return RunSummary, (*fields, self.log_kinds)
-
-
-def summarize(trace: Trace, horizon: float | None = None) -> RunSummary:
-    """Reduce a trace to a :class:`RunSummary`, reading the trace only.
-
-    Args:
-        trace: The run's trace.
-        horizon: Days simulated; by default the whole days from ``trace.start`` to the end of
-            ``trace.stop`` (what the engine plays). Records after it are not counted in ``days``.
-    """
-    if horizon is None:
-        horizon = float((trace.stop - trace.start).days + 1)
-    records = trace.records
-    # Only the records that change a state shape a relation's path (most records change none).
-    return _summary(
-        Outline(
-            seed=trace.seed,
-            start=trace.start,
-            stop=trace.stop,
-            final=trace.final,
-            moves=tuple(
-                (r.relation, r.t, r.before, r.after) for r in records if r.after != r.before
-            ),
-            by_type=Counter(map(_type_of, records)),
-            by_cause=Counter(map(_cause_of, records)),
-            # A trace read from an older file has no log.
-            log=getattr(trace, "log", ()),
-        ),
-        horizon,
-    )
-
-
-def summarize_outline(outline: Outline) -> RunSummary:
-    """The :class:`RunSummary` of a run from its outline (``Simulator.outline``): the same
-    summary that :func:`summarize` makes of the run's trace, without the trace."""
-    return _summary(outline, float((outline.stop - outline.start).days + 1))
-
-
-def _summary(outline: Outline, horizon: float) -> RunSummary:
-    horizon = max(horizon, 0.0)
-    moves: dict[str, list[tuple[float, str, str]]] = {}
-    for relation, t, before, after in outline.moves:
-        moves.setdefault(relation, []).append((t, before, after))
-    return RunSummary(
-        seed=outline.seed,
-        horizon=horizon,
-        relations=tuple(
-            _relation_run(end.relation, end.state, moves.get(end.relation, []), horizon)
-            for end in outline.final
-        ),
-        by_type=tuple(sorted(outline.by_type.items())),
-        by_cause=tuple(sorted(outline.by_cause.items())),
-        log_kinds=tuple(sorted({e.kind for e in outline.log})),
-    )
-
-
-_type_of = attrgetter("type")
-_cause_of = attrgetter("cause")
-
-
-def _relation_run(
-    relation: str, final: str, moves: list[tuple[float, str, str]], horizon: float
-) -> RelationRun:
-    # The state before the first move is the initial state; with no move, it never changed.
-    state = moves[0][1] if moves else final
-    path = [state]
-    days = {state: 0.0}
-    entered = {state: 0.0}
-    since = 0.0
-    for t, _, after in moves:
-        if after == state:
-            continue
-        now = min(max(t, since), horizon)
-        days[state] += now - since
-        since, state = now, after
-        path.append(state)
-        days.setdefault(state, 0.0)
-        entered.setdefault(state, now)
-    days[state] += horizon - since
-    return RelationRun(relation, final, tuple(path), tuple(days.items()), tuple(entered.items()))
-
-
-# --- folding runs into outcomes -----------------------------------------------------------------
-
-
-class _RelationTally:
-    def __init__(self, relation: str, states: Sequence[str]) -> None:
-        self.relation = relation
-        self.states = list(states)
-        self.ended: Counter[str] = Counter()
-        self.reached: Counter[str] = Counter()
-        self.days: dict[str, float] = dict.fromkeys(self.states, 0.0)
-        self.entered: dict[str, list[float]] = {s: [] for s in self.states}
-        self.paths: Counter[tuple[str, ...]] = Counter()
-
-    def add(self, run: RelationRun) -> None:
-        self.ended[run.final] += 1
-        self.paths[run.path] += 1
-        for state, days in run.days:
-            if state not in self.days:  # not a state of the machine: cannot happen, but show it
-                self.states.append(state)
-                self.days[state], self.entered[state] = 0.0, []
-            self.days[state] += days
-        for state, t in run.entered:
-            self.reached[state] += 1
-            self.entered[state].append(t)
-
-    def outcomes(self, runs: int) -> RelationOutcomes:
-        ranked = sorted(self.paths.items(), key=lambda item: (-item[1], " → ".join(item[0])))
-        return RelationOutcomes(
-            relation=self.relation,
-            states=tuple(
-                StateOutcome(
-                    state=s,
-                    ended=Proportion.of(self.ended[s], runs),
-                    reached=Proportion.of(self.reached[s], runs),
-                    mean_days=self.days[s] / runs,
-                    days_to_reach=DaysToReach.of(self.entered[s]) if self.entered[s] else None,
-                )
-                for s in self.states
-            ),
-            paths=tuple(PathCount(p, n, n / runs) for p, n in ranked[:TOP_PATHS]),
-            distinct_paths=len(ranked),
-        )
-
-
-class OutcomeTally:
-    """Folds :class:`RunSummary` objects, added in run order, into :class:`Outcomes`.
-
-    Keeps counts, sums and each state's first-entry times (one float per run that reached it),
-    never the summaries themselves.
-    """
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        states = scenario.machine.state_names
-        self.relations = {r.id: _RelationTally(r.id, states) for r in scenario.relations}
-        self.by_cause: Counter[str] = Counter()
-        self.by_type: Counter[str] = Counter()
-        self.log_runs: Counter[str] = Counter()
-        self.runs = 0
-
-    def add(self, summary: RunSummary) -> None:
-        self.runs += 1
-        for run in summary.relations:
-            self.relations[run.relation].add(run)
-        self.by_cause.update(dict(summary.by_cause))
-        self.by_type.update(dict(summary.by_type))
-        self.log_runs.update(summary.log_kinds)
-
-    def outcomes(self, seed: int, until: dt.date | None = None) -> Outcomes:
-        if self.runs == 0:
-            raise ValueError("no runs to summarise")
-        end = self.scenario.end
-        return Outcomes(
-            title=self.scenario.title,
-            seed=seed,
-            runs=self.runs,
-            start=self.scenario.start,
-            stop=end if until is None else min(until, end),  # as Simulator.run stops
-            relations=tuple(t.outcomes(self.runs) for t in self.relations.values()),
-            by_cause=tuple(sorted(self.by_cause.items())),
-            by_type=tuple(sorted(self.by_type.items())),
-            log_runs=tuple(sorted(self.log_runs.items())),
-        )
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -335,10 +114,9 @@ def run_many(
     sim = Simulator(scenario)  # in the pool's case, this fails early and in this process
     tally = OutcomeTally(scenario)
     done = 0
-    for summaries in _results(sim, chunks, workers):
-        for summary in summaries:
-            tally.add(summary)
-        done += len(summaries)
+    for chunk_tally in _results(sim, chunks, workers):
+        tally.merge(chunk_tally)
+        done += chunk_tally.runs
         if progress is not None:
             progress(done, runs)
     return tally.outcomes(seed, until)
@@ -347,8 +125,8 @@ def run_many(
 _Chunk = tuple[int, int, int, dt.date | None]  # master seed, first run, end (exclusive), until
 
 
-def _results(sim: Simulator, chunks: list[_Chunk], workers: int) -> Iterator[list[RunSummary]]:
-    """Each chunk's summaries, in chunk order."""
+def _results(sim: Simulator, chunks: list[_Chunk], workers: int) -> Iterator[ChunkTally]:
+    """Each chunk's runs, folded, in chunk order."""
     if workers == 1:
         for chunk in chunks:
             yield _run_chunk_with(sim, chunk)
@@ -372,17 +150,17 @@ def _results(sim: Simulator, chunks: list[_Chunk], workers: int) -> Iterator[lis
             multiprocessing.set_start_method(None, force=True)
 
 
-def _run_chunk_with(sim: Simulator, chunk: _Chunk) -> list[RunSummary]:
+def _run_chunk_with(sim: Simulator, chunk: _Chunk) -> ChunkTally:
     master, lo, hi, until = chunk
-    summaries = []
+    tally = ChunkTally()
     for k in range(lo, hi):
         run_seed = derive_seed(master, k)
         try:
             outline = sim.outline(run_seed, until)  # the summary is all that is kept of a run
         except SimulationError as err:
             raise SimulationError(f"run {k} (seed {run_seed}): {err}", err.key_path) from None
-        summaries.append(summarize_outline(outline))
-    return summaries
+        tally.add(summarize_outline(outline))
+    return tally
 
 
 _worker_simulator: Simulator | None = None
@@ -395,7 +173,7 @@ def _start_worker(scenario: Scenario) -> None:
     _worker_simulator = Simulator(scenario)
 
 
-def _run_chunk(chunk: _Chunk) -> list[RunSummary]:
+def _run_chunk(chunk: _Chunk) -> ChunkTally:
     if _worker_simulator is None:
         raise RuntimeError("worker used before _start_worker ran")
     return _run_chunk_with(_worker_simulator, chunk)
@@ -403,6 +181,8 @@ def _run_chunk(chunk: _Chunk) -> list[RunSummary]:
 
 __all__ = [
     "POOL_MIN_RUNS",
+    "TOP_PATHS",
+    "ChunkTally",
     "DaysToReach",
     "OutcomeTally",
     "Outcomes",
