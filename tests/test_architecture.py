@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "core.text": set(),
     "core.files": {"core.errors"},
     "core.expressions": {"core.errors"},
+    "core.palette": set(),
     # scenario/ — file → Scenario
     "scenario": set(),
     "scenario.limits": set(),
@@ -150,7 +151,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.whatif",
     },
     # graph/ — diagrams
-    "graph": {"core.errors", "core.text", "engine.trace", "scenario.model"},
+    "graph": {"core.errors", "core.palette", "core.text", "engine.trace", "scenario.model"},
     # plots/ — figures
     "plots": {
         "batch.analysis",
@@ -158,6 +159,7 @@ ALLOWED: dict[str, set[str]] = {
         "batch.summary",
         "core.errors",
         "core.files",
+        "core.palette",
         "engine.outcomes",
         "engine.trace",
     },
@@ -173,7 +175,13 @@ ALLOWED: dict[str, set[str]] = {
     "report.html.view": {"engine.trace", "graph", "scenario.model"},
     "report.html.parts": {"engine.trace"},
     "report.html.style": set(),
-    "report.html.figures": {"engine.trace", "graph", "report.html.parts", "report.html.view"},
+    "report.html.figures": {
+        "core.palette",
+        "engine.trace",
+        "graph",
+        "report.html.parts",
+        "report.html.view",
+    },
     "report.html.events": {
         "engine.trace",
         "report.diff",
@@ -220,6 +228,7 @@ ALLOWED: dict[str, set[str]] = {
     # cli/ — the command
     "cli": {
         "core.dates",
+        "core.palette",
         "batch.analysis",
         "batch.analysis_table",
         "batch.runner",
