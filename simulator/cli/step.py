@@ -127,13 +127,17 @@ def step_run(
     color: bool,
 ) -> None:
     """``dipsim run --step``: one run (its timeline drawn, with ``plot``), shown in steps."""
-    from simulator.engine.simulation import simulate
+    from simulator.engine.simulation import dynamics, simulate
 
     trace = simulate(scenario, seed=seed, until=until)
     if plot is not None:
         from simulator.plots import save, timeline_figure
 
-        save(timeline_figure(trace, states=scenario.machine.state_names), plot)
+        # With the scenario's decay, the tension curve is drawn as the engine moved it.
+        figure = timeline_figure(
+            trace, states=scenario.machine.state_names, dynamics=dynamics(scenario)
+        )
+        save(figure, plot)
     parts = table_parts(trace, width, style=style)
     step_through(parts, [r.date_text for r in trace.records], color)
 
