@@ -125,10 +125,9 @@ def _draw_states(
     # every output (the terminal, the other figures, the diagram and the report).
     for x0, x1, state in zip(steps_x[:-1], steps_x[1:], states, strict=True):
         if x1 > x0:
-            band = ax.fill_between(
+            ax.fill_between(
                 [x0, x1], levels[state], -0.5, color=colours[state], alpha=0.3, linewidth=0
             )
-            band.set_gid(f"state-{state}")
     ax.step(steps_x, steps_y, where="post", color=BAND, linewidth=4, label="state", zorder=3)
     ax.set_yticks(range(len(order)), list(order))
     # A swatch of each state's colour beside its name, left of the axis: the names stay black

@@ -99,7 +99,8 @@ def _view(
 ) -> RunView:
     trace = simulate(scenario, seed=seed)
     drawn = diagram(scenario, trace, relation=relation, title="")
-    diagram_svg, diagram_note = _diagram_svg(to_dot(drawn))
+    # Drawn for the page: top to bottom, readable at 1024 pixels; the steps listed beside it.
+    diagram_svg, diagram_note = _diagram_svg(to_dot(drawn, page=True))
     timeline_svg, timeline_note = _timeline_svg(scenario, trace, relation, role)
     warnings += [n for n in (diagram_note, timeline_note) if n]
     return RunView(
