@@ -41,6 +41,7 @@ declaration order, ``"*"`` meaning every state, guards — are those documented 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -50,6 +51,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from simulator.core.errors import DipsimError, did_you_mean
+from simulator.core.palette import StateColour, state_palette
 from simulator.core.text import printable
 from simulator.engine.trace import Trace
 from simulator.scenario.model import RelationSpec, Scenario, TransitionSpec
@@ -214,10 +216,14 @@ def diagram(
     return Diagram(title, start, nodes, edges, chosen.id)
 
 
-def _edge_lines(edge: Edge, max_firings: int) -> list[str]:
+def _edge_lines(edge: Edge, max_firings: int, numbered: bool = False) -> list[str]:
     """The lines of an edge's label: its transitions, then the firings (at most ``max_firings``,
-    the rest counted)."""
+    the rest counted); ``numbered``: only the firings' step numbers (``step 1``, ``steps 2,
+    5``), for a page that lists the steps beside the diagram."""
     lines = list(edge.labels)
+    if numbered and edge.firings:
+        steps = ", ".join(str(f.step) for f in edge.firings)
+        return [*lines, f"step{'s' if len(edge.firings) > 1 else ''} {steps}"]
     lines.extend(str(f) for f in edge.firings[:max_firings])
     if len(edge.firings) > max_firings:
         lines.append(f"… and {len(edge.firings) - max_firings} more")
@@ -267,10 +273,11 @@ _MERMAID_KEYWORDS: Final = frozenset(
     }
 )
 
+#: A run's path: borders only, so that each state keeps its own fill colour (its class below).
 _MERMAID_STYLES: Final = (
-    "classDef visited fill:#fff2cc,stroke:#b35900,stroke-width:2px,color:#000000",
-    "classDef ended fill:#ffd966,stroke:#b35900,stroke-width:4px,color:#000000,font-weight:bold",
-    "classDef unvisited fill:#f4f4f4,stroke:#aaaaaa,color:#888888",
+    "classDef visited stroke:#1b1b1b,stroke-width:2px",
+    "classDef ended stroke:#1b1b1b,stroke-width:5px,font-weight:bold",
+    "classDef unvisited stroke:#999999,stroke-dasharray:4 3,fill-opacity:0.35",
 )
 
 
@@ -316,6 +323,14 @@ def to_mermaid(d: Diagram, *, max_firings: int = MAX_FIRINGS) -> str:
         label = "<br/>".join(mermaid_text(line) for line in _edge_lines(e, max_firings))
         lines.append(f"    {ids[e.source]} --> {ids[e.dest]}: {label}")
     lines += [f"    {ids[n.name]} --> [*]" for n in d.nodes if n.final]
+    # Each state filled with its colour (the one the terminal, the figures and the report give
+    # it), through a class per colour: Mermaid's state diagrams have no per-node fill attribute.
+    by_colour: dict[StateColour, list[str]] = {}
+    for name, c in state_palette([n.name for n in d.nodes]).items():
+        by_colour.setdefault(c, []).append(ids[name])
+    for c, members in by_colour.items():
+        lines.append(f"    classDef {_colour_class(c.hex)} fill:{c.hex},color:{c.ink}")
+        lines.append(f"    class {','.join(members)} {_colour_class(c.hex)}")
     if d.highlighted:
         lines += [f"    {style}" for style in _MERMAID_STYLES]
         for cls in ("visited", "ended", "unvisited"):
@@ -323,6 +338,10 @@ def to_mermaid(d: Diagram, *, max_firings: int = MAX_FIRINGS) -> str:
             if members:
                 lines.append(f"    class {','.join(members)} {cls}")
     return "\n".join(lines) + "\n"
+
+
+def _colour_class(hex_colour: str) -> str:
+    return f"colour_{hex_colour.removeprefix('#')}"
 
 
 def _node_class(node: Node) -> str:
@@ -334,8 +353,12 @@ def _node_class(node: Node) -> str:
 # --- Graphviz DOT -------------------------------------------------------------------------------
 
 _FONT: Final = "Helvetica,Arial,sans-serif"
-_HIGHLIGHT: Final = "#b35900"
-_DIM: Final = "#999999"
+#: A run's path is drawn in near-black (thick), the rest in grey: the states' fills are their
+#: own colours, which a coloured highlight would clash with.
+_HIGHLIGHT: Final = "#1b1b1b"
+_DIM: Final = "#8a8a8a"
+#: The alpha (hex) of an unvisited state's fill: its colour, faded.
+_FADED: Final = "55"
 #: The id of the initial pseudo-state's point: not a valid state name, so it cannot clash.
 _START: Final = "[*]"
 
@@ -353,15 +376,33 @@ def _dot_label(lines: Sequence[str]) -> str:
     return '"' + "\\n".join(dot_string(line)[1:-1] for line in lines) + '"'
 
 
+def _dot_html_label(lines: Sequence[str]) -> str:
+    """Several lines as a DOT HTML-like label in a borderless cell with a margin around it:
+    Graphviz routes edges around the cell, so they keep clear of the text."""
+    body = "<br/>".join(
+        html.escape(" ".join(printable(line).split()), quote=False) for line in lines
+    )
+    cell = '<table border="0" cellborder="0" cellspacing="0" cellpadding="4"><tr><td>'
+    return f"<{cell}{body}</td></tr></table>>"
+
+
 def _dot_attrs(attrs: dict[str, str]) -> str:
     """``[k=v, ...]``; values are already quoted DOT strings or plain words."""
     return "[" + ", ".join(f"{k}={v}" for k, v in attrs.items()) + "]"
 
 
-def to_dot(d: Diagram, *, max_firings: int = MAX_FIRINGS) -> str:
-    """A :class:`Diagram` as Graphviz DOT text (ending with a newline)."""
+def to_dot(d: Diagram, *, max_firings: int = MAX_FIRINGS, page: bool = False) -> str:
+    """A :class:`Diagram` as Graphviz DOT text (ending with a newline).
+
+    ``page``: drawn for a page (the HTML report) that lists the run's steps beside it: top to
+    bottom (narrow enough to be shown at a size a projector's audience reads), the steps on
+    the edges by number only, and each edge label in a margin that the edges are routed
+    around (without it Graphviz may run an edge through the corner of its own label).
+    """
     font = dot_string(_FONT)
-    graph = {"rankdir": "LR", "fontname": font}
+    graph = {"rankdir": "TB" if page else "LR", "fontname": font}
+    if page:
+        graph["ranksep"] = "0.8"
     if d.title:
         graph |= {"label": dot_string(d.title), "labelloc": "t", "fontsize": "18"}
     node = {
@@ -369,6 +410,7 @@ def to_dot(d: Diagram, *, max_firings: int = MAX_FIRINGS) -> str:
         "style": dot_string("rounded,filled"),
         "fillcolor": "white",
         "fontname": font,
+        "fontsize": "16",
     }
     # A filled black dot, the usual mark of the initial pseudo-state.
     start = {"shape": "point", "width": "0.15", "style": "filled", "fillcolor": "black"}
@@ -376,21 +418,25 @@ def to_dot(d: Diagram, *, max_firings: int = MAX_FIRINGS) -> str:
         "digraph dipsim {",
         f"    graph {_dot_attrs(graph)};",
         f"    node {_dot_attrs(node)};",
-        f"    edge {_dot_attrs({'fontname': font, 'fontsize': '11'})};",
+        f"    edge {_dot_attrs({'fontname': font, 'fontsize': '14'})};",
         f"    {dot_string(_START)} {_dot_attrs(start)};",
     ]
+    colours = state_palette([n.name for n in d.nodes])
     for n in d.nodes:
-        attrs: dict[str, str] = {}
+        # Each state filled with its colour, as in the terminal, the figures and the report.
+        c = colours[n.name]
+        attrs: dict[str, str] = {"fillcolor": f'"{c.hex}"', "fontcolor": f'"{c.ink}"'}
         if n.final:
             attrs["peripheries"] = "2"
         if n.description:
             attrs["tooltip"] = dot_string(n.description)  # shown on hover in SVG
         if d.highlighted:
-            attrs |= _dot_node_style(n)
+            attrs |= _dot_node_style(n, c.hex)
         lines.append(f"    {dot_string(n.name)}" + (f" {_dot_attrs(attrs)}" if attrs else "") + ";")
     lines.append(f"    {dot_string(_START)} -> {dot_string(d.initial)};")
     for e in d.edges:
-        attrs = {"label": _dot_label(_edge_lines(e, max_firings))}
+        text = _edge_lines(e, max_firings, numbered=page)
+        attrs = {"label": _dot_html_label(text) if page else _dot_label(text)}
         if e.taken:
             attrs |= {"color": f'"{_HIGHLIGHT}"', "fontcolor": f'"{_HIGHLIGHT}"', "penwidth": "3"}
         elif d.highlighted:
@@ -400,12 +446,19 @@ def to_dot(d: Diagram, *, max_firings: int = MAX_FIRINGS) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _dot_node_style(node: Node) -> dict[str, str]:
+def _dot_node_style(node: Node, fill: str) -> dict[str, str]:
+    """A node's part in the run: its border (thickest where the run ended), and its colour
+    faded and its border dashed if the run never entered it."""
     if node.ended:
-        return {"color": f'"{_HIGHLIGHT}"', "fillcolor": '"#ffd966"', "penwidth": "4"}
+        return {"color": f'"{_HIGHLIGHT}"', "penwidth": "5"}
     if node.visited:
-        return {"color": f'"{_HIGHLIGHT}"', "fillcolor": '"#fff2cc"', "penwidth": "2"}
-    return {"color": f'"{_DIM}"', "fontcolor": f'"{_DIM}"', "fillcolor": '"#f4f4f4"'}
+        return {"color": f'"{_HIGHLIGHT}"', "penwidth": "2"}
+    return {
+        "color": f'"{_DIM}"',
+        "fillcolor": f'"{fill}{_FADED}"',
+        "fontcolor": '"#333333"',  # dark on the faded fill, whatever the colour's own ink
+        "style": dot_string("rounded,filled,dashed"),
+    }
 
 
 # --- the conveniences and rendering ---------------------------------------------------------------

@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "core.text": set(),
     "core.files": {"core.errors"},
     "core.expressions": {"core.errors"},
+    "core.palette": set(),
     # scenario/ — file → Scenario
     "scenario": set(),
     "scenario.limits": set(),
@@ -153,7 +154,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.whatif",
     },
     # graph/ — diagrams
-    "graph": {"core.errors", "core.text", "engine.trace", "scenario.model"},
+    "graph": {"core.errors", "core.palette", "core.text", "engine.trace", "scenario.model"},
     # plots/ — figures
     "plots": {
         "batch.analysis",
@@ -161,6 +162,7 @@ ALLOWED: dict[str, set[str]] = {
         "batch.summary",
         "core.errors",
         "core.files",
+        "core.palette",
         "engine.outcomes",
         "engine.trace",
     },
@@ -176,7 +178,13 @@ ALLOWED: dict[str, set[str]] = {
     "report.html.view": {"engine.trace", "graph", "scenario.model"},
     "report.html.parts": {"engine.trace"},
     "report.html.style": set(),
-    "report.html.figures": {"engine.trace", "graph", "report.html.parts", "report.html.view"},
+    "report.html.figures": {
+        "core.palette",
+        "engine.trace",
+        "graph",
+        "report.html.parts",
+        "report.html.view",
+    },
     "report.html.events": {
         "engine.trace",
         "report.diff",
@@ -223,6 +231,7 @@ ALLOWED: dict[str, set[str]] = {
     # cli/ — the command
     "cli": {
         "core.dates",
+        "core.palette",
         "batch.analysis",
         "batch.analysis_table",
         "batch.runner",

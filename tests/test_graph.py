@@ -54,17 +54,23 @@ stateDiagram-v2
     normal --> envoys_recalled: recall_ambassador
     strained --> envoys_recalled: recall_ambassador
     strained --> normal: agree_to_deescalate
+    classDef colour_009e73 fill:#009e73,color:#000000
+    class normal colour_009e73
+    classDef colour_e69f00 fill:#e69f00,color:#000000
+    class strained colour_e69f00
+    classDef colour_d55e00 fill:#d55e00,color:#000000
+    class envoys_recalled colour_d55e00
 """
 
 FIRST_DOT = """\
 digraph dipsim {
     graph [rankdir=LR, fontname="Helvetica,Arial,sans-serif", label="Pakistan–Iran, 16–22 January 2024 (a first scenario)", labelloc=t, fontsize=18];
-    node [shape=box, style="rounded,filled", fillcolor=white, fontname="Helvetica,Arial,sans-serif"];
-    edge [fontname="Helvetica,Arial,sans-serif", fontsize=11];
+    node [shape=box, style="rounded,filled", fillcolor=white, fontname="Helvetica,Arial,sans-serif", fontsize=16];
+    edge [fontname="Helvetica,Arial,sans-serif", fontsize=14];
     "[*]" [shape=point, width=0.15, style=filled, fillcolor=black];
-    "normal";
-    "strained";
-    "envoys_recalled";
+    "normal" [fillcolor="#009e73", fontcolor="#000000"];
+    "strained" [fillcolor="#e69f00", fontcolor="#000000"];
+    "envoys_recalled" [fillcolor="#d55e00", fontcolor="#000000"];
     "[*]" -> "normal";
     "normal" -> "strained" [label="military_strike"];
     "normal" -> "envoys_recalled" [label="recall_ambassador"];
@@ -92,23 +98,31 @@ stateDiagram-v2
     strained --> normal: agree_to_deescalate
     envoys_recalled --> restored: ambassadors_return<br/>3. 2024-01-26 ambassadors-return
     restored --> normal: make_visit [tension #lt; 0.5]<br/>4. 2024-01-29 foreign-minister-visit
-    classDef visited fill:#fff2cc,stroke:#b35900,stroke-width:2px,color:#000000
-    classDef ended fill:#ffd966,stroke:#b35900,stroke-width:4px,color:#000000,font-weight:bold
-    classDef unvisited fill:#f4f4f4,stroke:#aaaaaa,color:#888888
+    classDef colour_009e73 fill:#009e73,color:#000000
+    class normal colour_009e73
+    classDef colour_56b4e9 fill:#56b4e9,color:#000000
+    class restored colour_56b4e9
+    classDef colour_e69f00 fill:#e69f00,color:#000000
+    class strained colour_e69f00
+    classDef colour_d55e00 fill:#d55e00,color:#000000
+    class envoys_recalled colour_d55e00
+    classDef visited stroke:#1b1b1b,stroke-width:2px
+    classDef ended stroke:#1b1b1b,stroke-width:5px,font-weight:bold
+    classDef unvisited stroke:#999999,stroke-dasharray:4 3,fill-opacity:0.35
     class restored,strained,envoys_recalled visited
     class normal ended
 """  # noqa: E501
 
 JAN2024_DOT_EDGES = """\
     "[*]" -> "normal";
-    "normal" -> "strained" [label="military_strike\\nsummon_diplomat\\nmilitant_attack [tension >= 0.6]\\n1. 2024-01-16 iran-strikes-pakistan", color="#b35900", fontcolor="#b35900", penwidth=3];
-    "restored" -> "strained" [label="military_strike\\nmilitant_attack [tension >= 0.6]", color="#999999", fontcolor="#999999"];
-    "normal" -> "envoys_recalled" [label="recall_ambassador\\nbar_envoy", color="#999999", fontcolor="#999999"];
-    "strained" -> "envoys_recalled" [label="recall_ambassador\\nbar_envoy\\n2. 2024-01-17 pakistan-recalls-ambassador", color="#b35900", fontcolor="#b35900", penwidth=3];
-    "restored" -> "envoys_recalled" [label="recall_ambassador\\nbar_envoy", color="#999999", fontcolor="#999999"];
-    "strained" -> "normal" [label="agree_to_deescalate", color="#999999", fontcolor="#999999"];
-    "envoys_recalled" -> "restored" [label="ambassadors_return\\n3. 2024-01-26 ambassadors-return", color="#b35900", fontcolor="#b35900", penwidth=3];
-    "restored" -> "normal" [label="make_visit [tension < 0.5]\\n4. 2024-01-29 foreign-minister-visit", color="#b35900", fontcolor="#b35900", penwidth=3];
+    "normal" -> "strained" [label="military_strike\\nsummon_diplomat\\nmilitant_attack [tension >= 0.6]\\n1. 2024-01-16 iran-strikes-pakistan", color="#1b1b1b", fontcolor="#1b1b1b", penwidth=3];
+    "restored" -> "strained" [label="military_strike\\nmilitant_attack [tension >= 0.6]", color="#8a8a8a", fontcolor="#8a8a8a"];
+    "normal" -> "envoys_recalled" [label="recall_ambassador\\nbar_envoy", color="#8a8a8a", fontcolor="#8a8a8a"];
+    "strained" -> "envoys_recalled" [label="recall_ambassador\\nbar_envoy\\n2. 2024-01-17 pakistan-recalls-ambassador", color="#1b1b1b", fontcolor="#1b1b1b", penwidth=3];
+    "restored" -> "envoys_recalled" [label="recall_ambassador\\nbar_envoy", color="#8a8a8a", fontcolor="#8a8a8a"];
+    "strained" -> "normal" [label="agree_to_deescalate", color="#8a8a8a", fontcolor="#8a8a8a"];
+    "envoys_recalled" -> "restored" [label="ambassadors_return\\n3. 2024-01-26 ambassadors-return", color="#1b1b1b", fontcolor="#1b1b1b", penwidth=3];
+    "restored" -> "normal" [label="make_visit [tension < 0.5]\\n4. 2024-01-29 foreign-minister-visit", color="#1b1b1b", fontcolor="#1b1b1b", penwidth=3];
 }
 """  # noqa: E501
 
@@ -272,7 +286,7 @@ def test_star_sources_final_states_and_merged_edges(awkward: Scenario) -> None:
     assert [n.name for n in d.nodes if n.final] == ["gone"]
     text = mermaid(awkward)
     assert "    gone --> [*]\n" in text
-    assert '    "gone" [peripheries=2, tooltip="The end: no way back."];\n' in dot(awkward)
+    assert '"gone" [fillcolor="#d55e00", fontcolor="#000000", peripheries=2, ' in dot(awkward)
     assert '"state_note" [peripheries' not in dot(awkward)
 
 
@@ -358,8 +372,8 @@ def test_jan2024_path_as_dot(jan2024: Scenario) -> None:
     text = dot(jan2024, simulate(jan2024))
     assert text.endswith(JAN2024_DOT_EDGES)
     assert (
-        '    "normal" [tooltip="Ordinary diplomatic relations.", color="#b35900", '
-        'fillcolor="#ffd966", penwidth=4];\n'
+        '    "normal" [fillcolor="#009e73", fontcolor="#000000", '
+        'tooltip="Ordinary diplomatic relations.", color="#1b1b1b", penwidth=5];\n'
     ) in text
     assert '    "restored" -> "strained" [label="military_strike' in text
     assert 'label="Pakistan–Iran crisis, January 2024 — PAK-IRN, seed 0"' in text

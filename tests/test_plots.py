@@ -34,8 +34,9 @@ from simulator.cli import cli
 from simulator.core.errors import DipsimError
 from simulator.engine.montecarlo import run_many
 from simulator.engine.outcomes import Outcomes
-from simulator.engine.simulation import simulate
+from simulator.engine.simulation import dynamics, simulate
 from simulator.engine.trace import Trace
+from simulator.plots.days import day_scale
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.model import Scenario
 from tests.conftest import JAN2024, SCENARIOS
@@ -164,9 +165,14 @@ def test_timeline_draws_the_run(jan2024: tuple[Scenario, Trace], figures: Path) 
     axis spans the scenario's days; tension follows the records, then its final value."""
     scenario, trace = jan2024
     fig = keep(
-        plots.timeline_figure(trace, states=scenario.machine.state_names), figures, "timeline"
+        plots.timeline_figure(
+            trace, states=scenario.machine.state_names, dynamics=dynamics(scenario)
+        ),
+        figures,
+        "timeline",
     )
     records = [r for r in trace.records if r.relation == "PAK-IRN"]
+    scale = day_scale(records, (trace.stop - trace.start).days + 1)
     ax, markers = events_axes(fig)
     offsets = points(markers)
     assert len(offsets) == len(records) == 20
@@ -177,10 +183,12 @@ def test_timeline_draws_the_run(jan2024: tuple[Scenario, Trace], figures: Path) 
         expected = plots.CONFLICT if g < 0 else plots.COOPERATION if g > 0 else plots.NEUTRAL
         assert tuple(colour) == to_rgba(expected), r.event
         assert y == g
-        assert math.floor(x) == (r.when.date() - trace.start).days, r.event
+        day = (r.when.date() - trace.start).days
+        assert scale.edges[day] < x < scale.edges[day + 1], r.event
 
     days = (trace.stop - trace.start).days + 1
-    assert ax.get_xlim() == (0.0, days) == (0.0, 17.0)
+    assert ax.get_xlim() == (0.0, scale.end)
+    assert scale.days == days == 17
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert (ticks[0], ticks[-1]) == ("15 Jan", "31 Jan")
 
@@ -199,10 +207,69 @@ def test_timeline_draws_the_run(jan2024: tuple[Scenario, Trace], figures: Path) 
 
     tension = line(fig, "tension")
     final = next(e for e in trace.final if e.relation == "PAK-IRN")
-    assert ys(tension) == [r.variables["tension"] for r in records] + [final.variables["tension"]]
+    curve = list(zip(xs(tension), ys(tension), strict=True))
+    for (x, _), r in zip(offsets, records, strict=True):
+        assert (x, r.variables["tension"]) in curve, r.event  # the value after each event
+    assert curve[0] == (0.0, scenario.initial_values(scenario.relations[0])["tension"])
+    assert curve[-1][0] == scale.end
+    assert curve[-1][1] == pytest.approx(final.variables["tension"], abs=1e-6)
     shown = set(texts(fig))
     assert {str(i) for i in range(1, 21)} <= shown  # each marker numbered
     assert any("ambassadors-return" in t for t in shown)  # ... and named in the key
+
+
+def test_timeline_tension_decays_between_events_and_jumps_at_them(
+    jan2024: tuple[Scenario, Trace],
+) -> None:
+    """Between two events tension decays towards its rest value, as the engine has it; at an
+    event it jumps. So it does not rise before the 27 January attack, which raised it."""
+    scenario, trace = jan2024
+    fig = plots.timeline_figure(
+        trace, states=scenario.machine.state_names, dynamics=dynamics(scenario)
+    )
+    records = [r for r in trace.records if r.relation == "PAK-IRN"]
+    _, markers = events_axes(fig)
+    spec = scenario.variables["tension"]
+    curve = list(zip(xs(line(fig, "tension")), ys(line(fig, "tension")), strict=True))
+    for k in range(1, len(records)):
+        before, after = records[k - 1], records[k]
+        x = points(markers)[k][0]
+        # The last point drawn before the jump: the previous value decayed over the gap.
+        pre = next(y for cx, y in curve if cx == x)
+        expected = spec.rest_value + (before.variables["tension"] - spec.rest_value) * (
+            1 - spec.decay_per_day
+        ) ** (after.t - before.t)
+        assert pre == pytest.approx(expected, abs=1e-6), after.event
+    attack = next(k for k, r in enumerate(records) if r.event == "saravan-killings")
+    x0, x1 = points(markers)[attack - 1][0], points(markers)[attack][0]
+    between = [y for cx, y in curve if x0 < cx < x1]
+    assert between == sorted(between) or between == sorted(between, reverse=True)
+    assert records[attack].variables["tension"] > max(between)  # the jump is at the attack
+
+
+def test_timeline_markers_do_not_overlap(jan2024: tuple[Scenario, Trace]) -> None:
+    """Busy days are drawn wider: no two event markers overlap (7 events share 18 January)."""
+    scenario, trace = jan2024
+    fig = plots.timeline_figure(trace, states=scenario.machine.state_names)
+    ax, markers = events_axes(fig)
+    fig.draw_without_rendering()
+    centres = ax.transData.transform(points(markers))
+    radii = [math.sqrt(a) / 2 * fig.dpi / 72 for a in markers.get_sizes()]
+    for i in range(len(centres)):
+        for j in range(i + 1, len(centres)):
+            gap = math.dist(centres[i], centres[j])
+            assert gap >= radii[i] + radii[j], f"markers {i + 1} and {j + 1} overlap"
+
+
+def test_timeline_key_cuts_no_event_id(jan2024: tuple[Scenario, Trace]) -> None:
+    """Long ids are wrapped in the key, never cut short."""
+    scenario, trace = jan2024
+    fig = plots.timeline_figure(trace, states=scenario.machine.state_names)
+    shown = "".join(t.replace("\n", "").replace(" ", "") for t in texts(fig))
+    for r in trace.records:
+        if r.relation == "PAK-IRN":
+            assert r.event in shown, r.event
+    assert not any("\u2026" in t for t in texts(fig))
 
 
 def test_timeline_numbers_do_not_overlap(jan2024: tuple[Scenario, Trace]) -> None:
@@ -261,6 +328,9 @@ def test_outcomes_figure_bars_are_the_shares(outcomes: Outcomes, figures: Path) 
     assert heights == [n / outcomes.runs for n in reach.by_day]
     assert sum(heights) == pytest.approx(restored.reached.share)
     assert "day on which restored was first reached" in set(texts(fig))
+    (cumulative,) = [ln for ln in fig.axes[1].get_lines() if ln.get_linewidth() == 3]
+    assert xs(cumulative)[-1] == fig.axes[1].get_xlim()[1]  # reaches the end of its axis
+    assert ys(cumulative)[-1] == pytest.approx(restored.reached.share)
 
 
 def test_outcomes_figure_from_older_outcomes_uses_the_quantiles(outcomes: Outcomes) -> None:

@@ -607,6 +607,60 @@ def test_browser_shows_the_replay(
     page.context.close()
 
 
+#: In the page: the diagram's labels (states and edges) as drawn, their rendered font size in
+#: CSS pixels (computed size times the SVG's scale), and each edge's path sampled every unit of
+#: length, in page coordinates.
+DIAGRAM_GEOMETRY = """() => {
+  const svg = document.querySelector('figure.machine[data-run=run] svg');
+  const labels = [...svg.querySelectorAll('g.edge text, g.node text')].map(t => {
+    const box = t.getBoundingClientRect();
+    const owner = t.closest('g.edge, g.node').querySelector('title').textContent;
+    return {text: t.textContent, owner: owner, size: parseFloat(getComputedStyle(t).fontSize) *
+      t.getScreenCTM().a, box: [box.left, box.top, box.right, box.bottom]};
+  });
+  const edges = [...svg.querySelectorAll('g.edge path')].map(path => {
+    const m = path.getScreenCTM(), points = [];
+    for (let l = 0; l <= path.getTotalLength(); l += 1) {
+      const p = path.getPointAtLength(l);
+      points.push([m.a * p.x + m.c * p.y + m.e, m.b * p.x + m.d * p.y + m.f]);
+    }
+    return {edge: path.closest('g.edge').querySelector('title').textContent, points: points};
+  });
+  return {labels: labels, edges: edges};
+}"""
+
+
+def test_browser_diagram_is_readable_on_a_1024_pixel_projector(
+    browser: Browser, jan: Made, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At 1024 pixels wide the diagram's smallest label is drawn at 12 pixels or more, and no
+    edge runs through a label (its own or another's), as drawn by the browser."""
+    path = tmp_path / "jan2024.html"
+    path.write_text(jan.html, encoding="utf-8")
+    seen = visit(browser, path, width=1024)
+    page = seen.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    geometry = page.evaluate(DIAGRAM_GEOMETRY)
+    labels, edges = geometry["labels"], geometry["edges"]
+    assert {label["text"] for label in labels} >= {*jan.states, "ambassadors_return", "step 3"}
+    smallest = min(label["size"] for label in labels)
+    assert smallest >= 12, f"the smallest label is {smallest:.1f} px at 1024 px"
+    crossed = set()
+    for edge in edges:
+        for label in labels:
+            left, top, right, bottom = label["box"]
+            # A pixel's tolerance: the box is the text's whole line height, not its ink.
+            if any(
+                left + 1 < x < right - 1 and top + 1 < y < bottom - 1 for x, y in edge["points"]
+            ):
+                crossed.add(f"{edge['edge']} crosses {label['owner']}: {label['text']}")
+    assert not crossed
+    page.locator("figure.machine[data-run=run]").screenshot(path=str(tmp_path / "d1024.png"))
+    with capsys.disabled():
+        print(f"\nsmallest diagram label at 1024 px: {smallest:.1f} px; {tmp_path / 'd1024.png'}")
+    page.context.close()
+
+
 def test_browser_shows_a_whatif_beside_its_base(
     browser: Browser, whatif: Made, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

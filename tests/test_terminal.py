@@ -26,6 +26,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import cli, step
+from simulator.core.palette import state_palette
 from simulator.engine.simulation import simulate
 from simulator.engine.trace import Record, RelationEnd, Trace
 from simulator.report.table import (
@@ -50,16 +51,13 @@ def green(text: str) -> str:
     return f"\x1b[32m{text}\x1b[0m"
 
 
-def yellow(text: str) -> str:
-    return f"\x1b[33m{text}\x1b[0m"
-
-
-def magenta(text: str) -> str:
-    return f"\x1b[35m{text}\x1b[0m"
-
-
 def red(text: str) -> str:
     return f"\x1b[31m{text}\x1b[0m"
+
+
+def in_palette(states: tuple[str, ...], state: str) -> str:
+    """``state`` as the terminal paints it: the nearest xterm colour to its figures' colour."""
+    return f"\x1b[38;5;{state_palette(states)[state].ansi256}m{state}\x1b[0m"
 
 
 def bold(text: str) -> str:
@@ -245,13 +243,19 @@ def test_an_event_without_summary_shows_its_id() -> None:
 
 
 def test_color_forced_paints_states_by_position_and_markers() -> None:
-    """--color: the January 2024 states from green (normal, listed first) to red
-    (envoys_recalled, listed last), markers red and green, ids bold."""
+    """--color: the January 2024 states in the palette's colours, from bluish green (normal,
+    listed first) to vermillion (envoys_recalled, listed last), markers red and green, ids
+    bold."""
     # jan2024 lists normal, restored, strained, envoys_recalled.
+    states = load_scenario(JAN2024).machine.state_names
+    normal, restored, strained, recalled = (
+        in_palette(states, s) for s in ("normal", "restored", "strained", "envoys_recalled")
+    )
+    assert "\x1b[38;5;166m" in recalled  # vermillion's nearest
     out = dipsim("run", "scenarios/jan2024.yaml", "--color").stdout
-    assert f"{green('normal')} → {magenta('strained')}" in out
-    assert f"{magenta('strained')} → {red('envoys_recalled')}" in out
-    assert f"{red('envoys_recalled')} → {yellow('restored')}" in out
+    assert f"{normal} → {strained}" in out
+    assert f"{strained} → {recalled}" in out
+    assert f"{recalled} → {restored}" in out
     assert f"  {red(CONFLICT)}  " in out
     assert f"  {green(COOPERATION)}  " in out
     assert f"  \x1b[90m{NEUTRAL}\x1b[0m  " in out
@@ -260,10 +264,14 @@ def test_color_forced_paints_states_by_position_and_markers() -> None:
 
 
 def test_color_follows_the_machine_not_the_names() -> None:
-    """A three-state machine: its middle state is yellow, its last red."""
+    """A three-state machine: its middle state is orange, its last vermillion."""
+    states = ("normal", "strained", "envoys_recalled")
+    assert load_scenario(FIRST).machine.state_names == states
     out = dipsim("run", "scenarios/examples/first.yaml", "--color").stdout
-    assert f"{green('normal')} → {yellow('strained')}" in out
-    assert f"{yellow('strained')} → {red('envoys_recalled')}" in out
+    strained = in_palette(states, "strained")
+    assert strained == "\x1b[38;5;178mstrained\x1b[0m"
+    assert f"{in_palette(states, 'normal')} → {strained}" in out
+    assert f"{strained} → {in_palette(states, 'envoys_recalled')}" in out
 
 
 def test_terminal_gets_colour(tty_stdout: None) -> None:

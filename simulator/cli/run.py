@@ -154,13 +154,17 @@ def _one_run(
     style: TableStyle | None = None,
 ) -> str:
     """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``)."""
-    from simulator.engine.simulation import simulate
+    from simulator.engine.simulation import dynamics, simulate
 
     trace = simulate(scenario, seed=seed, until=until)
     if plot is not None:
         from simulator.plots import save, timeline_figure
 
-        save(timeline_figure(trace, states=scenario.machine.state_names), plot)
+        # With the scenario's decay, the tension curve is drawn as the engine moved it.
+        figure = timeline_figure(
+            trace, states=scenario.machine.state_names, dynamics=dynamics(scenario)
+        )
+        save(figure, plot)
     if fmt == "json":
         from simulator.report.formats import trace_to_json
 

@@ -10,26 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from simulator.cli.common import echo
+from simulator.core.palette import state_palette
 from simulator.report.table import PLAIN, Role, TableParts, TableStyle, table_parts
 
 if TYPE_CHECKING:
     from simulator.scenario.model import Scenario
 
-#: Foreground colours: states from green (the machine's first, calm state) through yellow and
-#: magenta to red (its last); conflict red and cooperation green, as in the figures of
-#: simulator.plots; grey for neither. Event ids are bold (``None``: no colour).
+#: Foreground colours of what is not a state: conflict red and cooperation green, as in the
+#: figures of simulator.plots; grey for neither. Event ids are bold (``None``: no colour).
+#: States are painted in their own colours (:func:`table_style`), the ones every figure, the
+#: diagram and the report give them (:mod:`simulator.core.palette`).
 COLOURS: dict[Role, str | None] = {
-    Role.CALM: "green",
-    Role.UNEASY: "yellow",
-    Role.GRAVE: "magenta",
-    Role.CRISIS: "red",
     Role.CONFLICT: "red",
     Role.COOPERATION: "green",
     Role.NEUTRAL: "bright_black",
@@ -43,10 +41,27 @@ NEXT_KEYS = frozenset({"\r", "\n", " ", "\x1b[C", "\x1bOC", "n"})
 QUIT_KEYS = frozenset({"q", "Q"})
 
 
+#: The roles of states, painted by the state's own colour rather than by the role.
+STATE_ROLES = frozenset({Role.CALM, Role.UNEASY, Role.GRAVE, Role.CRISIS})
+
+
 def paint(text: str, role: Role) -> str:
-    """``text`` styled for a terminal as its ``role`` is (the painter of the table)."""
-    fg = COLOURS[role]
+    """``text`` styled for a terminal as its ``role`` is (the painter of what is not a state)."""
+    fg = COLOURS.get(role)
     return click.style(text, fg=fg, bold=True if fg is None else None)
+
+
+def state_painter(states: Sequence[str]) -> Callable[[str, Role], str]:
+    """The table's painter: each of the machine's ``states`` (calm to crisis) in the nearest
+    terminal colour to its colour in the figures, the rest as :func:`paint` has it."""
+    colours = {s: c.ansi256 for s, c in state_palette(states).items()}
+
+    def painter(text: str, role: Role) -> str:
+        if role in STATE_ROLES and text in colours:
+            return click.style(text, fg=colours[text])
+        return paint(text, role)
+
+    return painter
 
 
 def stdout_is_terminal() -> bool:
@@ -78,7 +93,7 @@ def use_color(flag: bool | None, out: Path | None) -> bool:
 
 def table_style(color: bool, states: tuple[str, ...]) -> TableStyle:
     """The table's style: painted for a terminal along the machine's ``states``, or plain."""
-    return TableStyle(paint=paint, states=states) if color else PLAIN
+    return TableStyle(paint=state_painter(states), states=states) if color else PLAIN
 
 
 def check_step(fmt: str, out: Path | None, runs: int) -> None:
@@ -112,13 +127,17 @@ def step_run(
     color: bool,
 ) -> None:
     """``dipsim run --step``: one run (its timeline drawn, with ``plot``), shown in steps."""
-    from simulator.engine.simulation import simulate
+    from simulator.engine.simulation import dynamics, simulate
 
     trace = simulate(scenario, seed=seed, until=until)
     if plot is not None:
         from simulator.plots import save, timeline_figure
 
-        save(timeline_figure(trace, states=scenario.machine.state_names), plot)
+        # With the scenario's decay, the tension curve is drawn as the engine moved it.
+        figure = timeline_figure(
+            trace, states=scenario.machine.state_names, dynamics=dynamics(scenario)
+        )
+        save(figure, plot)
     parts = table_parts(trace, width, style=style)
     step_through(parts, [r.date_text for r in trace.records], color)
 

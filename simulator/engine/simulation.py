@@ -41,7 +41,16 @@ from simulator.engine.responses import (
     effects_for,
     sample_delay,
 )
-from simulator.engine.trace import LogEntry, Outline, Record, RelationEnd, Trace
+from simulator.engine.trace import (
+    Decay,
+    Dynamics,
+    LogEntry,
+    Outline,
+    Record,
+    RelationEnd,
+    Trace,
+    decayed,
+)
 from simulator.scenario.model import EventSpec, Scenario, VariableSpec
 
 _DAY_SECONDS = 86_400.0
@@ -153,11 +162,7 @@ class Simulator:
             )
             self._bounds = {name: (spec.min, spec.max) for name, spec in self._variables}
             # The variables that decay, with their resting value and the share kept per day.
-            self._decaying = tuple(
-                (name, spec.rest_value, 1.0 - spec.decay_per_day)
-                for name, spec in self._variables
-                if spec.decay_per_day != 0.0
-            )
+            self._decaying = tuple((name, *d) for name, d in variable_decay(scenario).items())
         else:
             self._variables = like._variables
             self._bounds, self._decaying = like._bounds, like._decaying
@@ -341,9 +346,8 @@ class _Run:
         values = self.values[relation]
         gap = now - self.last_t[relation]
         if gap > 0.0:
-            # Exponential approach to the resting value: exact for any gap between events.
             for name, rest, keep in self.sim._decaying:
-                values[name] = rest + (values[name] - rest) * keep**gap
+                values[name] = decayed(values[name], rest, keep, gap)
             self.last_t[relation] = now
         return values
 
@@ -515,6 +519,23 @@ class _Run:
         return tuple(sorted(log, key=lambda e: e.t))
 
 
+def variable_decay(scenario: Scenario) -> dict[str, Decay]:
+    """The scenario's variables that decay between a relation's events, with how they decay:
+    what the engine applies, and what a timeline needs to draw the curves between records."""
+    return {
+        name: Decay(spec.rest_value, 1.0 - spec.decay_per_day)
+        for name, spec in scenario.variables.items()
+        if spec.decay_per_day != 0.0
+    }
+
+
+def dynamics(scenario: Scenario) -> Dynamics:
+    """How ``scenario``'s variables move between a trace's records (for a timeline)."""
+    return Dynamics(
+        variable_decay(scenario), {r.id: scenario.initial_values(r) for r in scenario.relations}
+    )
+
+
 def simulate(
     scenario: Scenario | str | os.PathLike[str], seed: int = 0, until: dt.date | None = None
 ) -> Trace:
@@ -530,4 +551,12 @@ def simulate(
     return Simulator(scenario).run(seed=seed, until=until)
 
 
-__all__ = ["Simulator", "as_scenario", "days_since", "event_effects", "simulate"]
+__all__ = [
+    "Simulator",
+    "as_scenario",
+    "days_since",
+    "dynamics",
+    "event_effects",
+    "simulate",
+    "variable_decay",
+]

@@ -112,6 +112,39 @@ class Record(NamedTuple):
         )
 
 
+class Decay(NamedTuple):
+    """How a variable returns to rest between a relation's events: the engine's rule, here so
+    that outputs (the timeline's curves) draw what the engine did between two records.
+
+    Attributes:
+        rest: The value the variable approaches.
+        keep: The share of its distance from ``rest`` kept per day (``1 - decay_per_day``).
+    """
+
+    rest: float
+    keep: float
+
+    def after(self, value: float, days: float) -> float:
+        """``value`` after ``days`` without an event on its relation."""
+        return decayed(value, self.rest, self.keep, days)
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """What a trace does not say about its variables between records: how each decays, and
+    each relation's values at the start (``initial[relation][variable]``)."""
+
+    decay: dict[str, Decay] = field(default_factory=dict)
+    initial: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def decayed(value: float, rest: float, keep: float, days: float) -> float:
+    """Exponential approach to the resting value: exact for any gap between events (the
+    engine applies it before each event, and at the end of the run)."""
+    kept: float = keep**days
+    return rest + (value - rest) * kept
+
+
 def date_text(when: dt.datetime) -> str:
     """A date, with the time of day when it is not midnight (to the second when it has one)."""
     if when.time() == dt.time():

@@ -30,6 +30,7 @@ from simulator.plots.batch_counts import X_BINS as X_BINS
 from simulator.plots.key import KEY_ROWS as KEY_ROWS
 from simulator.plots.outcomes import outcomes_figure
 from simulator.plots.style import BAND as BAND
+from simulator.plots.style import CATEGORY_COLOURS as CATEGORY_COLOURS
 from simulator.plots.style import CONFLICT as CONFLICT
 from simulator.plots.style import COOPERATION as COOPERATION
 from simulator.plots.style import DPI as DPI
@@ -42,11 +43,11 @@ from simulator.plots.style import (
     goldstein_colour,
     require_matplotlib,
     save,
+    state_colours,
     svg_element,
 )
 from simulator.plots.style import NEUTRAL as NEUTRAL
 from simulator.plots.style import SIZE as SIZE
-from simulator.plots.style import STATE_COLOURS as STATE_COLOURS
 from simulator.plots.style import VARIABLE_COLOURS as VARIABLE_COLOURS
 from simulator.plots.timeline import timeline_figure
 
@@ -64,6 +65,7 @@ __all__ = [
     "outcomes_figure",
     "require_matplotlib",
     "save",
+    "state_colours",
     "svg_element",
     "timeline_figure",
 ]

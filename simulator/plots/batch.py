@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from simulator.batch.summary import parameter_columns
+from simulator.batch.summary import machine_order, parameter_columns
 from simulator.engine.outcomes import wilson_interval
 from simulator.plots.batch_counts import (
     BatchCounts,
@@ -16,7 +16,7 @@ from simulator.plots.batch_counts import (
     group_values,
     merged_cells,
 )
-from simulator.plots.style import new_figure, percent_axis, state_colour, styled
+from simulator.plots.style import new_figure, percent_axis, state_colours, styled
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -50,6 +50,10 @@ def batch_figure(
     x_groups = group_values(counts.cells, 0)
     facet_groups = group_values(counts.cells, 1) if counts.facet else {None: ("", None)}
     order = batch_states(counts)
+    # Colours from the whole machine (the columns list its states calm to crisis), not from the
+    # states these runs happened to end in: a state has its colour in every figure.
+    machine = machine_order(counts.columns, counts.relation)
+    colours = state_colours(machine + [s for s in order if s not in machine])
     with styled():
         fig = new_figure()
         heading = title or f"Final state of {counts.relation} by {counts.x}"
@@ -60,7 +64,7 @@ def batch_figure(
             ratios = (2.0, 1) if counts.facet else (1.5, 1)
             halves = fig.add_gridspec(1, 2, width_ratios=ratios, wspace=0.02)
             left, right = fig.add_subfigure(halves[0, 0]), fig.add_subfigure(halves[0, 1])
-        _draw_batch_shares(left, counts, x_groups, facet_groups, order)
+        _draw_batch_shares(left, counts, x_groups, facet_groups, order, colours)
         if right is not None:
             _draw_batch_days(right, counts, x_groups)
     return fig
@@ -72,6 +76,7 @@ def _draw_batch_shares(
     x_groups: Mapping[Any, tuple[str, float | None]],
     facet_groups: Mapping[Any, tuple[str, float | None]],
     order: Sequence[str],
+    colours: Mapping[str, str],
 ) -> None:
     facets = list(dict.fromkeys(label for label, _ in facet_groups.values()))
     ncols = min(len(facets), 3)
@@ -86,7 +91,7 @@ def _draw_batch_shares(
         cells = merged_cells(counts, x_groups, facets[k], facet_groups)
         labels = list(cells)
         xs = [positions[lab] or 0.0 if numeric else float(i) for i, lab in enumerate(labels)]
-        _draw_share_lines(ax, cells, xs, order)
+        _draw_share_lines(ax, cells, xs, order, colours)
         if counts.facet:
             ax.set_title(f"{counts.facet} = {facets[k]}", fontsize=14)
         if not numeric or len(labels) <= 6:
@@ -107,7 +112,11 @@ def _draw_batch_shares(
 
 
 def _draw_share_lines(
-    ax: Axes, cells: Mapping[str, Cell], xs: Sequence[float], order: Sequence[str]
+    ax: Axes,
+    cells: Mapping[str, Cell],
+    xs: Sequence[float],
+    order: Sequence[str],
+    colours: Mapping[str, str],
 ) -> None:
     """One line per state, its 95% intervals as error bars, nudged apart so none hides another."""
     spread = (max(xs) - min(xs)) if len(xs) > 1 else 1.0
@@ -126,7 +135,7 @@ def _draw_share_lines(
             [x + shift for x in xs],
             shares,
             yerr=[below, above],
-            color=state_colour(i),
+            color=colours[state],
             linewidth=3,
             marker="o",
             markersize=8,

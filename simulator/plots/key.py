@@ -20,11 +20,24 @@ def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bo
     """The key's lines: number, text (ids cut to ``width``) and whether the state changed."""
     lines = []
     for i, r in enumerate(records, start=1):
-        name = r.event if len(r.event) <= width else r.event[: width - 1] + "\u2026"
         day = str(r.when.day).rjust(2, "\u2007")  # a figure space is as wide as a digit
+        # A long id is wrapped (at a hyphen if it has one), never cut: the key is where the
+        # reader finds the id to look up.
+        name = _wrapped(r.event, width, " " * (len(f"{day} {r.when:%b}") + 2))
         text = f"{day} {r.when:%b}  {name}  {_signed(r.goldstein)}"
         lines.append((str(i), text, r.before != r.after))
     return lines
+
+
+def _wrapped(name: str, width: int, indent: str) -> str:
+    """``name`` in lines of at most ``width`` characters, broken after a hyphen where one is
+    near enough, the lines after the first indented by ``indent``."""
+    lines = []
+    while len(name) > width:
+        cut = name.rfind("-", width // 2, width) + 1 or width
+        lines.append(name[:cut])
+        name = name[cut:]
+    return f"\n{indent}".join([*lines, name])
 
 
 def _signed(value: float | None) -> str:
@@ -64,6 +77,7 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
                 ],
                 sep=size / 2,
                 pad=0,
+                align="top",  # the number beside the first line of a wrapped id
             )
         )
     columns = [entries[k : k + KEY_ROWS] for k in range(0, len(entries), KEY_ROWS)]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from simulator.core.errors import DipsimError
 from simulator.engine.outcomes import Outcomes, RelationOutcomes
-from simulator.plots.style import new_figure, percent_axis, state_colour, styled
+from simulator.plots.style import new_figure, percent_axis, state_colours, styled
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -55,6 +55,7 @@ def _pick_outcome_relation(outcomes: Outcomes, relation: str | None) -> Relation
 
 def _draw_shares(ax: Axes, rel: RelationOutcomes) -> None:
     positions = range(len(rel.states))
+    colours = state_colours([s.state for s in rel.states])
     shares = [s.ended.share for s in rel.states]
     errors = [
         [s.ended.share - s.ended.low for s in rel.states],
@@ -63,7 +64,7 @@ def _draw_shares(ax: Axes, rel: RelationOutcomes) -> None:
     bars = ax.bar(
         positions,
         shares,
-        color=[state_colour(i) for i in positions],
+        color=[colours[s.state] for s in rel.states],
         yerr=errors,
         capsize=8,
         error_kw={"linewidth": 2, "ecolor": "#333333"},
@@ -115,7 +116,7 @@ def _draw_days_histogram(ax: Axes, outcomes: Outcomes, rel: RelationOutcomes, st
     outcome = rel.states[index]
     reach = outcome.days_to_reach
     assert reach is not None
-    colour = state_colour(index)
+    colour = state_colours([s.state for s in rel.states])[state]
     runs = outcomes.runs
     shares = [n / runs for n in reach.by_day]
     days = range(len(shares))
@@ -134,9 +135,12 @@ def _draw_days_histogram(ax: Axes, outcomes: Outcomes, rel: RelationOutcomes, st
     for n in reach.by_day:
         total += n
         cumulative.append(total / runs)
+    # Held to the end of the axis (the end of the runs): a plateau reads "no more runs reached
+    # it", where a line stopping short would read "not known after this day".
+    end = max(1.0, (outcomes.stop - outcomes.start).days + 1.0)
     ax.step(
-        [d + 1 for d in days],
-        cumulative,
+        [0.0, *(d + 1 for d in days), end],
+        [0.0, *cumulative, cumulative[-1]],
         where="pre",
         color=colour,
         linewidth=3,
@@ -160,7 +164,7 @@ def _draw_days_histogram(ax: Axes, outcomes: Outcomes, rel: RelationOutcomes, st
     percent_axis(ax)
     ax.set_ylabel("share of all runs")
     ax.set_xlabel(f"days after the start, {outcomes.start.isoformat()}")
-    ax.set_xlim(0, max(1.0, (outcomes.stop - outcomes.start).days + 1.0))
+    ax.set_xlim(0, end)
     ax.grid(color="#e4e4e4", zorder=0)
     ax.legend(loc="upper left", frameon=False, fontsize=12)
     ax.text(
@@ -193,7 +197,7 @@ def _draw_days_from_quantiles(
     reached = outcome.reached.share
     levels = (0.05, 0.25, 0.5, 0.75, 0.95)
     days = [reach.p5, reach.p25, reach.p50, reach.p75, reach.p95]
-    colour = state_colour(index)
+    colour = state_colours([s.state for s in rel.states])[state]
     ax.plot(
         days,
         [reached * q for q in levels],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.plots.style import BAND, NEUTRAL, percent_axis, state_colour
+from simulator.plots.style import BAND, NEUTRAL, category_colour, percent_axis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -26,7 +26,7 @@ def tradeoff(ax: Axes, found: Prim) -> None:
         ax.scatter(
             [b.coverage for b in group],
             [b.density for b in group],
-            color=state_colour(count),
+            color=category_colour(count),
             s=50,
             zorder=3,
             label=f"{count}",

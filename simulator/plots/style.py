@@ -7,13 +7,14 @@ matplotlib is imported only inside functions, so that ``import simulator.plots``
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.core.errors import DipsimError
 from simulator.core.files import save_bytes
+from simulator.core.palette import state_hex
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,8 +31,9 @@ DPI = 120
 
 #: Event colours: conflict (Goldstein < 0), cooperation (> 0), neither (0 or no value).
 CONFLICT, COOPERATION, NEUTRAL = "#c62828", "#2e7d32", "#8a8a8a"
-#: One colour per state, by its place in the machine (Okabe-Ito: told apart by colour-blind eyes).
-STATE_COLOURS = (
+#: Colours of categories that are not states (a PRIM box's restricted parameters), Okabe-Ito:
+#: told apart by colour-blind eyes. States have their own colours: :func:`state_colours`.
+CATEGORY_COLOURS = (
     "#0072b2",
     "#e69f00",
     "#d55e00",
@@ -145,8 +147,14 @@ def percent_axis(ax: Axes, axis: str = "y") -> None:
     target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
 
 
-def state_colour(index: int) -> str:
-    return STATE_COLOURS[index % len(STATE_COLOURS)]
+def category_colour(index: int) -> str:
+    return CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]
+
+
+def state_colours(states: Sequence[str]) -> dict[str, str]:
+    """Each of the machine's ``states`` (listed calm to crisis) with its colour: the colour the
+    terminal, the diagram and the report give it too (:mod:`simulator.core.palette`)."""
+    return state_hex(states)
 
 
 def goldstein_colour(goldstein: float | None) -> str:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from simulator.core.errors import DipsimError
-from simulator.engine.trace import Record, Trace
+from simulator.engine.trace import Dynamics, Record, Trace
+from simulator.plots.days import DayScale, day_scale, event_positions, variable_curve
 from simulator.plots.key import draw_key
 from simulator.plots.labels import label_events, marker_area
 from simulator.plots.style import (
@@ -18,6 +19,7 @@ from simulator.plots.style import (
     VARIABLE_COLOURS,
     goldstein_colour,
     new_figure,
+    state_colours,
     styled,
 )
 
@@ -31,6 +33,7 @@ def timeline_figure(
     relation: str | None = None,
     states: Sequence[str] | None = None,
     variables: Sequence[str] | None = None,
+    dynamics: Dynamics | None = None,
 ) -> Figure:
     """One relation over one run: its state, its variables and the events that moved them.
 
@@ -40,7 +43,13 @@ def timeline_figure(
     as a marker at its Goldstein value, red for conflict, green for cooperation, grey for
     neither, sized by the value's magnitude, ringed in black when it changed the state, and
     numbered; the key on the right names each number. Events of one day are spread evenly
-    across it, in the order they happened. ``relation`` defaults to the trace's first.
+    across it, in the order they happened; a day with more events than one is wide enough for
+    is drawn wider. ``relation`` defaults to the trace's first.
+
+    The variables are drawn as the engine moves them: a jump at each event, and between events
+    the decay towards their resting value that ``dynamics`` gives (pass
+    ``simulator.engine.simulation.dynamics(scenario)``; without it, each variable holds its
+    value until the next event, and the curve starts at the first event).
     """
     rel = _pick_relation(trace, relation)
     records = [r for r in trace.records if r.relation == rel]
@@ -48,17 +57,17 @@ def timeline_figure(
     names = list(_default_variables(trace) if variables is None else variables)
     with styled():
         fig = new_figure()
-        grid = fig.add_gridspec(2, 2, height_ratios=(3, 2), width_ratios=(2.9, 1), hspace=0.04)
+        grid = fig.add_gridspec(2, 2, height_ratios=(3, 2), width_ratios=(2.75, 1), hspace=0.04)
         ax_state = fig.add_subplot(grid[0, 0])
         ax_events = fig.add_subplot(grid[1, 0], sharex=ax_state)
         ax_key = fig.add_subplot(grid[:, 1])
-        # x is days since the start: no dependence on matplotlib's date units or their epoch.
-        xs = _event_positions(records, trace.start)
-        start, stop = 0.0, (trace.stop - trace.start).days + 1.0
-        _draw_states(ax_state, records, xs, order, start, stop)
-        _draw_variables(ax_state, trace, rel, records, xs, names, stop)
+        # x is days since the start, busy days wider: no dependence on matplotlib's date units.
+        scale = day_scale(records, (trace.stop - trace.start).days + 1)
+        xs = event_positions(records, scale)
+        _draw_states(ax_state, records, xs, order, 0.0, scale.end)
+        _draw_variables(ax_state, trace, rel, records, xs, names, scale, dynamics or Dynamics())
         _draw_events(ax_events, records, xs)
-        _date_axis(ax_events, trace.start, trace.stop)
+        _date_axis(ax_events, trace.start, scale)
         ax_state.tick_params(axis="x", labelbottom=False)
         draw_key(ax_key, records)
         fig.suptitle(trace.title, x=0.01, ha="left", fontweight="bold")
@@ -97,25 +106,6 @@ def _state_order(
     return order
 
 
-def _event_positions(records: Sequence[Record], start: dt.date) -> list[float]:
-    """Where each event sits on the date axis: a day's events evenly across it, in order.
-
-    Many events share a day (seven on 18 January 2024); placed at midnight they would hide each
-    other. Spread over the middle 80% of their day, each stays on its date and keeps its order.
-    """
-    per_day: dict[dt.date, int] = {}
-    for r in records:
-        per_day[r.when.date()] = per_day.get(r.when.date(), 0) + 1
-    seen: dict[dt.date, int] = {}
-    xs = []
-    for r in records:
-        day = r.when.date()
-        i = seen.get(day, 0)
-        seen[day] = i + 1
-        xs.append((day - start).days + 0.1 + 0.8 * (i + 0.5) / per_day[day])
-    return xs
-
-
 def _draw_states(
     ax: Axes,
     records: Sequence[Record],
@@ -125,13 +115,35 @@ def _draw_states(
     stop: float,
 ) -> None:
     levels = {s: i for i, s in enumerate(order)}
+    colours = state_colours(order)
     first = records[0].before if records else order[0]
     steps_x = [start, *xs, stop]
-    steps_y = [levels[first], *(levels[r.after] for r in records)]
+    states = [first, *(r.after for r in records)]
+    steps_y = [levels[s] for s in states]
     steps_y.append(steps_y[-1])
-    ax.fill_between(steps_x, steps_y, -0.5, step="post", color=BAND, alpha=0.13, linewidth=0)
+    # The band under the step takes the colour of the state it is in, as the state has in
+    # every output (the terminal, the other figures, the diagram and the report).
+    for x0, x1, state in zip(steps_x[:-1], steps_x[1:], states, strict=True):
+        if x1 > x0:
+            ax.fill_between(
+                [x0, x1], levels[state], -0.5, color=colours[state], alpha=0.3, linewidth=0
+            )
     ax.step(steps_x, steps_y, where="post", color=BAND, linewidth=4, label="state", zorder=3)
     ax.set_yticks(range(len(order)), list(order))
+    # A swatch of each state's colour beside its name, left of the axis: the names stay black
+    # (orange or sky blue text would be hard to read).
+    swatches = ax.scatter(
+        [-0.018] * len(order),
+        range(len(order)),
+        s=260,
+        marker="s",
+        c=[colours[s] for s in order],
+        transform=ax.get_yaxis_transform(),
+        clip_on=False,
+        zorder=5,
+    )
+    swatches.set_label("_state swatches")
+    ax.tick_params(axis="y", pad=26, length=0)
     ax.set_ylim(-0.5, len(order) - 0.5)
     ax.set_xlim(start, stop)
     ax.grid(axis="y", color="#d0d0d0", linewidth=1)
@@ -144,34 +156,38 @@ def _draw_variables(
     records: Sequence[Record],
     xs: Sequence[float],
     names: Sequence[str],
-    stop: float,
+    scale: DayScale,
+    dynamics: Dynamics,
 ) -> None:
-    """Each variable after each event, then at the end, joined by lines, on a second axis."""
+    """Each variable as the engine moved it (see :func:`timeline_figure`), on a second axis;
+    a dot at its value after each event."""
     if not names:
         return
     twin = ax.twinx()
     twin.spines["right"].set_visible(True)
     final = next((e.variables for e in trace.final if e.relation == relation), {})
+    initial = dynamics.initial.get(relation, {})
     top = 1.0
     for i, name in enumerate(names):
-        points = [
-            (x, r.variables[name]) for x, r in zip(xs, records, strict=True) if name in r.variables
-        ]
-        if name in final:
-            points.append((stop, final[name]))
-        if not points:
-            continue
-        top = max(top, *(v for _, v in points))
-        twin.plot(
-            [x for x, _ in points],
-            [v for _, v in points],
-            color=VARIABLE_COLOURS[i % len(VARIABLE_COLOURS)],
-            linewidth=2.5,
-            marker="o",
-            markersize=4,
-            label=name,
-            zorder=4,
+        cx, cy = variable_curve(
+            name,
+            records,
+            xs,
+            scale,
+            dynamics.decay.get(name),
+            initial.get(name),
+            final.get(name),
         )
+        if not cx:
+            continue
+        top = max(top, *cy)
+        colour = VARIABLE_COLOURS[i % len(VARIABLE_COLOURS)]
+        twin.plot(cx, cy, color=colour, linewidth=2.5, label=name, zorder=4)
+        after = [r.variables[name] for r in records if name in r.variables]
+        if after:
+            at = [x for x, r in zip(xs, records, strict=True) if name in r.variables]
+            dots = twin.scatter(at, after, color=colour, s=16, zorder=5)
+            dots.set_label(f"_{name} after events")
     twin.set_ylim(0, top * 1.05)
     twin.set_ylabel(names[0] if len(names) == 1 else "variables")
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
@@ -224,15 +240,19 @@ def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> No
     ax.grid(axis="y", color="#e4e4e4", linewidth=1)
 
 
-def _date_axis(ax: Axes, start: dt.date, stop: dt.date) -> None:
+def _date_axis(ax: Axes, start: dt.date, scale: DayScale) -> None:
     """Date labels centred on their days, a faint line between days when there are few."""
-    days = (stop - start).days + 1
+    days = scale.days
+    stop = start + dt.timedelta(days=days - 1)
     every = max(1, math.ceil(days / 12))
-    labelled = [start + dt.timedelta(days=d) for d in range(0, days, every)]
-    ax.set_xticks([(d - start).days + 0.5 for d in labelled], [f"{d.day} {d:%b}" for d in labelled])
+    labelled = range(0, days, every)
+    ax.set_xticks(
+        [(scale.edges[d] + scale.edges[d + 1]) / 2 for d in labelled],
+        [f"{d.day} {d:%b}" for d in (start + dt.timedelta(days=k) for k in labelled)],
+    )
     ax.tick_params(axis="x", length=0)
     if days <= 62:
-        ax.set_xticks(range(days + 1), minor=True)
+        ax.set_xticks(list(scale.edges), minor=True)
         for axes in (ax, *ax.get_shared_x_axes().get_siblings(ax)):
             axes.grid(axis="x", which="minor", color="#e4e4e4", linewidth=1)
     ax.set_xlabel(f"{start.year}" if start.year == stop.year else "date")

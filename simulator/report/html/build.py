@@ -19,7 +19,7 @@ from pathlib import Path
 
 from simulator.check.checker import CLAIM_RUNS, check_scenario
 from simulator.core.errors import DipsimError, shown_path
-from simulator.engine.simulation import simulate
+from simulator.engine.simulation import dynamics, simulate
 from simulator.engine.trace import Trace
 from simulator.graph import choose_relation, diagram, dot_program, render, to_dot
 from simulator.plots import require_matplotlib, svg_element, timeline_figure
@@ -99,7 +99,8 @@ def _view(
 ) -> RunView:
     trace = simulate(scenario, seed=seed)
     drawn = diagram(scenario, trace, relation=relation, title="")
-    diagram_svg, diagram_note = _diagram_svg(to_dot(drawn))
+    # Drawn for the page: top to bottom, readable at 1024 pixels; the steps listed beside it.
+    diagram_svg, diagram_note = _diagram_svg(to_dot(drawn, page=True))
     timeline_svg, timeline_note = _timeline_svg(scenario, trace, relation, role)
     warnings += [n for n in (diagram_note, timeline_note) if n]
     return RunView(
@@ -135,7 +136,12 @@ def _timeline_svg(
         require_matplotlib()
     except DipsimError as err:
         return None, f"no timeline figure: {err}, then make the report again"
-    figure = timeline_figure(trace, relation=relation, states=scenario.machine.state_names)
+    figure = timeline_figure(
+        trace,
+        relation=relation,
+        states=scenario.machine.state_names,
+        dynamics=dynamics(scenario),
+    )
     return svg_element(figure, salt=f"dipsim-{role}"), ""
 
 

@@ -7,6 +7,7 @@ import html
 import re
 from typing import TYPE_CHECKING, Final
 
+from simulator.core.palette import state_palette
 from simulator.graph import to_mermaid
 from simulator.report.html.parts import esc, section
 
@@ -75,16 +76,57 @@ def diagram_section(view: RunView, heading: str) -> str:
         drawing = f'{note}<pre class="mermaid-text" data-run="{role}">{esc(to_mermaid(d))}</pre>'
     taken = sum(len(e.firings) for e in d.edges)
     caption = (
-        f"Every state and transition of the machine. Highlighted: the path {esc(view.relation)} "
-        f"took in this run ({taken} transition(s), numbered in order, with the events that "
-        "fired them); its last state has the thickest border. Transitions are labelled with "
-        "their trigger and guard."
+        f"Every state and transition of the machine, each state in its colour. Drawn dark: the "
+        f"path {esc(view.relation)} took in this run ({taken} transition(s), numbered in order "
+        "on the edges and listed beside); its last state has the thickest border; states it "
+        "never entered are faded. Transitions are labelled with their trigger and guard."
     )
     body = (
-        f'<figure class="machine" data-run="{role}">{drawing}'
-        f"<figcaption>{caption}</figcaption></figure>\n{_states_table(view)}"
+        f'<figure class="machine" data-run="{role}"><div class="machine-body">{drawing}'
+        f"{_steps_list(view)}</div><figcaption>{caption}</figcaption></figure>\n"
+        f"{_states_table(view)}"
     )
     return section(f"{role}-diagram", heading, body)
+
+
+def _steps_list(view: RunView) -> str:
+    """The run's steps along the diagram's edges, in order: the diagram numbers them only."""
+    firings = sorted(
+        ((f, e) for e in view.diagram.edges for f in e.firings), key=lambda fe: fe[0].step
+    )
+    if not firings:
+        return f'<p class="steps none">{esc(view.relation)} took no transition in this run.</p>'
+    items = "".join(
+        f'<li value="{f.step}"><span class="date">{esc(f.date)}</span> '
+        f'<span class="event">{esc(f.event)}</span>: {_state_name(e.source)} '
+        f"\u2192 {_state_name(e.dest)}</li>"
+        for f, e in firings
+    )
+    return f'<ol class="steps" aria-label="the run\'s steps">{items}</ol>'
+
+
+def _state_name(name: str) -> str:
+    """A state's name with its colour's swatch (the page's style sheet colours it)."""
+    return (
+        f'<span class="state-name" data-state="{esc(name)}">'
+        f'<span class="swatch" aria-hidden="true"></span>{esc(name)}</span>'
+    )
+
+
+def state_css(view: RunView) -> str:
+    """The style sheet's rules that colour each state's swatch on the page: the colour the
+    terminal, the figures and the diagram give the state (:mod:`simulator.core.palette`)."""
+    colours = state_palette(view.scenario.machine.state_names)
+    return "".join(
+        f'[data-run="{view.role}"] .state-name[data-state="{_css_string(name)}"] .swatch '
+        f"{{ background: {c.hex}; }}\n"
+        for name, c in colours.items()
+    )
+
+
+def _css_string(text: str) -> str:
+    """``text`` safe inside a double-quoted CSS string in a ``<style>`` element."""
+    return "".join(ch if ch.isalnum() or ch in "_-" else f"\\{ord(ch):x} " for ch in text)
 
 
 def _states_table(view: RunView) -> str:
@@ -96,8 +138,8 @@ def _states_table(view: RunView) -> str:
         when = entered.get(n.name, "")
         rows.append(
             f'<tr class="state {_node_class(n.visited, n.ended)}" data-run="{view.role}" '
-            f'data-state="{esc(n.name)}"><th scope="row"><span class="state-name">'
-            f"{esc(n.name)}</span>{' <small>(final)</small>' if n.final else ''}</th>"
+            f'data-state="{esc(n.name)}"><th scope="row">{_state_name(n.name)}'
+            f"{' <small>(final)</small>' if n.final else ''}</th>"
             f"<td>{esc(n.description)}</td><td>{part}</td><td>{esc(when)}</td></tr>"
         )
     return (
@@ -139,4 +181,4 @@ def timeline_section(view: RunView) -> str:
     return section(f"{view.role}-timeline", "Timeline", body)
 
 
-__all__ = ["diagram_section", "inline_svg", "timeline_section"]
+__all__ = ["diagram_section", "inline_svg", "state_css", "timeline_section"]

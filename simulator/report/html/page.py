@@ -45,7 +45,12 @@ from typing import TYPE_CHECKING
 from simulator.report.html.checks import checks_section
 from simulator.report.html.diff import diff_section
 from simulator.report.html.events import events_section, sources_section
-from simulator.report.html.figures import diagram_section, inline_svg, timeline_section
+from simulator.report.html.figures import (
+    diagram_section,
+    inline_svg,
+    state_css,
+    timeline_section,
+)
 from simulator.report.html.glance import glance_section
 from simulator.report.html.parts import esc, section
 from simulator.report.html.style import STYLE
@@ -99,7 +104,8 @@ def report_page(
         f"<title>{esc(title)}</title>\n"
         # An empty icon: otherwise a browser asks the server (or the disk) for /favicon.ico.
         '<link rel="icon" href="data:,">\n'
-        f"<style>\n{STYLE}</style>\n</head>\n"
+        f"<style>\n{STYLE}{''.join(state_css(v) for v in (run, base) if v)}</style>\n"
+        "</head>\n"
     )
     body = (
         f'<body data-kind="{"whatif" if whatif else "scenario"}">\n'

@@ -73,6 +73,16 @@ abbr { text-decoration: none; }
 .state-name { font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace;
   font-weight: 700; }
 .state-name.ended { background: #ffd966; padding: 0 .3rem; border-radius: .2rem; }
+/* Each state's colour, as in the terminal, the figures and the diagram (rules after these). */
+.state-name { white-space: nowrap; }
+.swatch { display: inline-block; width: .9em; height: .9em; margin-right: .35em;
+  vertical-align: -.1em; border: 1px solid #1b1b1b; border-radius: .15em; }
+.machine-body { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+.machine-body > .svg-wrap { flex: 1 1 40rem; min-width: 0; }
+ol.steps { flex: 1 1 22rem; margin: 0; padding-left: 2rem; }
+ol.steps li { margin: 0 0 .5rem; }
+ol.steps .date { white-space: nowrap; color: var(--muted); }
+ol.steps .event { font-weight: 600; overflow-wrap: anywhere; }
 tr.state.unvisited { color: var(--muted); }
 tr.state.ended th .state-name { background: #ffd966; padding: 0 .3rem; border-radius: .2rem; }
 tr.verdict.fail { background: #fdecea; }
@@ -104,7 +114,7 @@ footer.page { margin-top: 3rem; padding-top: .6rem; border-top: 1px solid var(--
   thead { display: table-header-group; }
   .table-wrap, .svg-wrap { overflow: visible; border: none; padding: 0; }
   a { color: inherit; text-decoration: none; }
-  .badge, .state-name.ended, tr.verdict.fail, thead th { print-color-adjust: exact;
+  .badge, .state-name.ended, .swatch, tr.verdict.fail, thead th { print-color-adjust: exact;
     -webkit-print-color-adjust: exact; }
   tbody tr:nth-child(even) { background: none; }
   /* Paper is narrower than a screen for the same type: quotes give way to the other columns. */

@@ -1,0 +1,121 @@
+"""The timeline's x axis: days since the start, busy days drawn wider; and the variables' curves
+as the engine moves them, decaying between events and jumping at each."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from simulator.engine.trace import Decay, Record
+
+#: Days with more events than this are drawn wider (each event gets ``EVENT_WIDTH`` of a day).
+#: Seven events on 18 January 2024 would otherwise sit a few pixels apart, their markers on top
+#: of one another.
+EVENT_WIDTH = 0.6
+#: The share of its day's width over which a day's events are spread, centred.
+SPREAD = 0.9
+#: Points per day-width of a decaying curve: smooth at any size the figure is shown.
+SAMPLES_PER_DAY = 12
+
+
+@dataclass(frozen=True)
+class DayScale:
+    """Where each day of the run sits on the x axis: ``edges[d]`` to ``edges[d + 1]``."""
+
+    edges: tuple[float, ...]
+
+    @property
+    def days(self) -> int:
+        return len(self.edges) - 1
+
+    @property
+    def end(self) -> float:
+        return self.edges[-1]
+
+    def x(self, t: float) -> float:
+        """The x of ``t`` days since the start (straight within a day)."""
+        d = self.day(t)
+        frac = min(max(t - d, 0.0), 1.0)
+        return self.edges[d] + frac * (self.edges[d + 1] - self.edges[d])
+
+    def day(self, t: float) -> int:
+        """The day ``t`` days since the start falls on (the first or last if outside)."""
+        return min(max(math.floor(t), 0), self.days - 1)
+
+    def widened(self) -> list[int]:
+        """The days drawn wider than one."""
+        return [d for d in range(self.days) if self.edges[d + 1] - self.edges[d] > 1.0]
+
+
+def day_scale(records: Sequence[Record], days: int) -> DayScale:
+    """The scale of a run of ``days`` days whose relation has ``records``."""
+    counts = [0] * max(days, 1)
+    for r in records:
+        counts[min(max(math.floor(r.t), 0), len(counts) - 1)] += 1
+    edges = [0.0]
+    for n in counts:
+        edges.append(edges[-1] + max(1.0, EVENT_WIDTH * n))
+    return DayScale(tuple(edges))
+
+
+def event_positions(records: Sequence[Record], scale: DayScale) -> list[float]:
+    """Where each event sits: a day's events evenly across it, in the order they happened."""
+    per_day: dict[int, int] = {}
+    for r in records:
+        per_day[_day(r, scale)] = per_day.get(_day(r, scale), 0) + 1
+    seen: dict[int, int] = {}
+    xs = []
+    for r in records:
+        d = _day(r, scale)
+        i = seen.get(d, 0)
+        seen[d] = i + 1
+        left, width = scale.edges[d], scale.edges[d + 1] - scale.edges[d]
+        xs.append(left + width * ((1 - SPREAD) / 2 + SPREAD * (i + 0.5) / per_day[d]))
+    return xs
+
+
+def _day(r: Record, scale: DayScale) -> int:
+    return scale.day(r.t)
+
+
+def variable_curve(
+    name: str,
+    records: Sequence[Record],
+    xs: Sequence[float],
+    scale: DayScale,
+    decay: Decay | None,
+    start: float | None,
+    final: float | None,
+) -> tuple[list[float], list[float]]:
+    """The variable ``name`` over the run as the engine moves it: from each record's value it
+    decays (``decay``; none: it stays) until the next event, where it jumps to that record's
+    value (a vertical step at the event's x). ``start`` is its value at day 0 (unknown: the
+    curve starts at the first record); ``final`` its value at the end, drawn as the decay's
+    end if there is no decay to compute it."""
+    points = [
+        (x, r.t, r.variables[name]) for x, r in zip(xs, records, strict=True) if name in r.variables
+    ]
+    cx: list[float] = []
+    cy: list[float] = []
+    if start is not None:
+        points.insert(0, (0.0, 0.0, start))
+    for k, (x0, t0, v0) in enumerate(points):
+        cx.append(x0)
+        cy.append(v0)
+        if k + 1 < len(points):
+            x1, t1 = points[k + 1][0], points[k + 1][1]
+        elif final is not None or decay is not None:
+            x1, t1 = scale.end, float(scale.days)
+        else:
+            break
+        if decay is not None:
+            n = max(2, math.ceil((x1 - x0) * SAMPLES_PER_DAY))
+            for j in range(1, n + 1):
+                s = j / n
+                cx.append(x0 + s * (x1 - x0))
+                cy.append(decay.after(v0, s * (t1 - t0)))
+        else:
+            cx.append(x1)
+            cy.append(v0 if k + 1 < len(points) or final is None else final)
+    return cx, cy
