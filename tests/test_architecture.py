@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "core.expressions": {"core.errors"},
     # scenario/ — file → Scenario
     "scenario": set(),
-    "scenario.yamlread": {"core.errors"},
+    "scenario.yamlread": {"core.errors", "core.files"},
     "scenario.model": {"core.errors", "core.expressions"},
     "scenario.references": {
         "core.errors",
@@ -45,6 +45,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.assign": {"scenario.model", "scenario.whatif"},
     "scenario.loading": {
         "core.errors",
+        "core.files",
         "scenario.model",
         "scenario.references",
         "scenario.validation",
@@ -100,8 +101,8 @@ ALLOWED: dict[str, set[str]] = {
     },
     # batch/ — dipsim batch
     "batch": {"batch.runner", "batch.spec"},
-    "batch.formats": {"core.errors"},
-    "batch.journal": {"batch.formats"},
+    "batch.formats": {"core.errors", "core.files"},
+    "batch.journal": {"batch.formats", "core.files"},
     "batch.analysis": {
         "batch.design",
         "batch.runner",
@@ -112,7 +113,13 @@ ALLOWED: dict[str, set[str]] = {
     },
     "batch.sinks": {"batch.formats", "batch.journal", "core.errors", "core.files"},
     "batch.backends": {"core.errors"},
-    "batch.spec": {"core.errors", "scenario.model", "scenario.validation", "scenario.yamlread"},
+    "batch.spec": {
+        "core.errors",
+        "core.files",
+        "scenario.model",
+        "scenario.validation",
+        "scenario.yamlread",
+    },
     "batch.design": {"batch.spec", "core.errors", "scenario.yamlread"},
     "batch.job": {
         "check.expectations",

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import (
+    OutputPath,
+    allow_path_option,
     check_plot,
     fail,
     limit_option,
@@ -39,11 +41,12 @@ from simulator.core.errors import DipsimError
 @out_option
 @click.option(
     "--plot",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputPath(),
     help="Also draw the indices (Sobol bars or Morris μ* against σ) and the feature scores, "
     ".png or .svg (needs the plot extra).",
 )
 @limit_option
+@allow_path_option
 def analyze(
     results: Path,
     spec: Path | None,
@@ -53,6 +56,7 @@ def analyze(
     out: Path | None,
     plot: Path | None,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
 ) -> None:
     """Say which parameters of a batch decide an outcome.
 
@@ -66,7 +70,7 @@ def analyze(
 
     try:
         check_plot(plot)
-        found = run_analysis(results, spec, outcome, relation, limits_from(limits))
+        found = run_analysis(results, spec, outcome, relation, limits_from(limits, allow_paths))
         if plot is not None:
             from simulator.plots import analysis_figure, save
 

@@ -12,6 +12,7 @@ from simulator.cli.common import (
     CLAIM_RUNS,
     EXIT_FAILED,
     EXIT_INVALID,
+    allow_path_option,
     limit_option,
     limits_from,
     out_option,
@@ -79,6 +80,7 @@ def _coloured(text: str) -> str:
     help="Colour PASS, FAIL and warnings [default: only on a terminal, and not with NO_COLOR].",
 )
 @limit_option
+@allow_path_option
 def check(
     scenarios: tuple[Path, ...],
     runs: int,
@@ -90,6 +92,7 @@ def check(
     out: Path | None,
     color: bool | None,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
 ) -> None:
     """Check each SCENARIO: loading, static analysis and its claims.
 
@@ -108,7 +111,7 @@ def check(
     from simulator.report.check import check_json, check_text
     from simulator.scenario.loading import load_scenario_with_origin
 
-    chosen = limits_from(limits)
+    chosen = limits_from(limits, allow_paths)
     reports = []
     invalid = False
     for path in scenarios:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 import sys
 import typing
 from collections.abc import Mapping
@@ -32,12 +31,13 @@ from typing import Any
 
 import yaml
 
-from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
+from simulator.core.errors import DipsimError, KeyPath, Location, Problem, ScenarioError
+from simulator.core.files import NotRegularFileError, open_regular
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on what a YAML file may contain; raise them for big legitimate inputs.
+    """Bounds on what a YAML file may contain and reach; raise them for big legitimate inputs.
 
     This is the one place for input limits: the command line's ``--limit NAME=N`` sets these
     fields by name, and :func:`simulator.scenario.loading.load_scenario` takes
@@ -59,6 +59,10 @@ class Limits:
     #: Design points of a batch (computed from the spec before any is made, so that a grid of
     #: two parameters with a million steps each is refused at once, not after filling memory).
     max_points: int = 1_000_000
+    #: Folders, besides the working folder and the named file's own, whose files the paths
+    #: written inside files (``extends``, a source's ``file``, a batch spec's ``scenario``) may
+    #: reach: the command line's ``--allow-path DIR``. Not a number, so not a ``--limit``.
+    allow_paths: tuple[Path, ...] = ()
 
 
 DEFAULT_LIMITS = Limits()
@@ -370,18 +374,17 @@ def read_yaml_file(
     path: Path, limits: Limits = DEFAULT_LIMITS, kind: str = "scenario file"
 ) -> Document:
     """Read a YAML file into a :class:`Document`; a file that cannot be read is a located
-    problem like any other (scenarios and batch specs are read this way). At most
-    ``limits.max_bytes`` bytes are read, so that a device or a pipe that never ends (say
-    ``/dev/zero``) is refused rather than read until memory runs out."""
+    problem like any other (scenarios and batch specs are read this way). Only a regular file is
+    read (a FIFO or a device, say ``/dev/zero``, is refused before it is read: it could block
+    or never end), and at most ``limits.max_bytes`` bytes of it."""
     shown = str(path)
     try:
         raw, size = _read_bounded(path, limits.max_bytes)
     except FileNotFoundError:
         raise ScenarioError([Problem(Location(shown), (), "no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(
-            [Problem(Location(shown), (), f"is a directory, not a {kind}")]
-        ) from None
+    except NotRegularFileError as err:
+        message = f"is {err.kind}, not a {kind} (only regular files are read)"
+        raise ScenarioError([Problem(Location(shown), (), message)]) from None
     except OSError as err:
         raise ScenarioError(
             [Problem(Location(shown), (), f"cannot read: {err.strerror}")]
@@ -390,37 +393,35 @@ def read_yaml_file(
         raise ScenarioError(
             [Problem(Location(shown), (), "cannot read: the path has a NUL character")]
         ) from None
-    if size is None or size > limits.max_bytes:
+    if size > limits.max_bytes:
         raise ScenarioError([Problem(Location(shown, 1, 1), (), _too_big(size, limits))])
     return read_yaml(raw, shown, limits)
 
 
 def read_source_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
     """The text of a cited source file, or ``None`` when it cannot be read as UTF-8 text of at
-    most ``limits.max_bytes`` bytes (missing, a directory, a device, too big, not UTF-8, a bad
-    path). Bounded like :func:`read_yaml_file`: a scenario citing ``/dev/zero`` or
-    ``/dev/stdin`` must not make dipsim read forever."""
+    most ``limits.max_bytes`` bytes (missing, not a regular file, too big, not UTF-8, a bad
+    path). Only regular files are read, like :func:`read_yaml_file`: a scenario citing
+    ``/dev/zero``, ``/dev/stdin`` or a FIFO must not make dipsim read forever or block."""
     try:
-        if not path.is_file():  # devices and pipes are not sources (and may never end)
-            return None
         raw, size = _read_bounded(path, limits.max_bytes)
-        if size is None or size > limits.max_bytes:
+        if size > limits.max_bytes:
             return None
         # As Path.read_text would: universal newlines (a byte-order mark is dropped, though).
         return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except (OSError, ValueError):  # ValueError: a NUL in the path, or bytes that are not UTF-8
+    except (OSError, ValueError, DipsimError):  # ValueError: a NUL in the path, or not UTF-8
         return None
 
 
-def _read_bounded(path: Path, most: int) -> tuple[bytes, int | None]:
-    """At most ``most`` bytes of ``path``, and its size: exact for a regular file (which is then
-    not read at all when it is too big), ``None`` for a stream longer than ``most``."""
-    with path.open("rb") as f:
-        info = os.fstat(f.fileno())
-        if stat.S_ISREG(info.st_mode) and info.st_size > most:
-            return b"", info.st_size
+def _read_bounded(path: Path, most: int) -> tuple[bytes, int]:
+    """The bytes of the regular file ``path`` and its size; a file over ``most`` bytes is not
+    read at all (and one that grows while read is cut at ``most + 1``)."""
+    with open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > most:
+            return b"", size
         raw = f.read(most + 1)
-    return raw, (len(raw) if len(raw) <= most else None)
+    return raw, len(raw)
 
 
 def _decode(raw: bytes, file: str, limits: Limits) -> str:
