@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, TypeVar
 
-from simulator.core.errors import DipsimError, printable, quoted
+from simulator.core.errors import DipsimError, printable, quoted, shown_path
 
 _T = TypeVar("_T")
 
@@ -146,8 +146,8 @@ def outside(target: Path, roots: Iterable[Path]) -> Path | None:
 
 def outside_message(written: str, real: Path, roots: Iterable[Path]) -> str:
     """Why the path ``written`` in a file is refused, and how to allow it. The value written is
-    quoted (and cut, like any value); the paths it leads to are shown whole, unquoted so that
-    they are not cut, and made printable."""
+    quoted (and cut, like any value); the paths are shown as a person would write them
+    (relative to the working folder inside it), unquoted so that they are not cut."""
     folders = ", ".join(_shown(r) for r in roots)
     allow = shlex.quote(_shown(real.parent))
     return (
@@ -157,8 +157,8 @@ def outside_message(written: str, real: Path, roots: Iterable[Path]) -> str:
 
 
 def _shown(path: Path) -> str:
-    text = printable(str(path))
-    return text if len(text) <= 300 else text[:297] + "..."  # a path of a long value written
+    text = printable(shown_path(path))
+    return text if len(text) <= 300 else text[:297] + "..."  # the path of a long value written
 
 
 def write_atomically(
