@@ -183,6 +183,24 @@ def test_a_fifo_appearing_as_a_batch_record_is_not_replaced(tmp_path: Path) -> N
 
 
 @needs_fifo
+def test_a_fifo_in_place_of_the_parts_folder_or_its_journal_is_refused(tmp_path: Path) -> None:
+    """The parts folder beside the results, and the journal in it, are dipsim's own; something
+    else there is named (exit 2), not written through or waited on."""
+    out = tmp_path / "r.csv"
+    parts = tmp_path / "r.csv.parts"
+    os.mkfifo(parts)
+    batch = ["batch", str(small_spec(tmp_path)), "--out", str(out), "-q"]
+    result = CliRunner().invoke(cli, batch)
+    assert result.exit_code == 2, result.output
+    assert f"{parts} is a FIFO (named pipe), not the folder of this batch's parts" in result.stderr
+    parts.unlink()
+    parts.mkdir()
+    os.mkfifo(parts / "journal.jsonl")
+    result = CliRunner().invoke(cli, [*batch, "--resume"])
+    assert_fifo_refused(result.exit_code, result.stderr, parts / "journal.jsonl")
+
+
+@needs_fifo
 def test_write_atomically_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
     fifo = tmp_path / "p"
     os.mkfifo(fifo)

@@ -56,7 +56,7 @@ from simulator.batch.journal import (
     read_journal,
     read_manifest,
 )
-from simulator.core.files import NotRegularFileError, open_regular, write_atomically
+from simulator.core.files import NotRegularFileError, kind_of, open_regular, write_atomically
 
 _TEMP = ".tmp"
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -98,6 +98,12 @@ class ResultSink:
             raise
 
     def _open(self, resume: bool) -> None:
+        if self.parts_dir.exists() and not self.parts_dir.is_dir():
+            kind = kind_of(self.parts_dir.stat().st_mode)
+            raise SinkError(
+                f"{self.parts_dir} is {kind}, not the folder of this batch's parts: move it "
+                "away, or choose another --out"
+            )
         with self._os_errors(self.parts_dir):
             self.parts_dir.mkdir(parents=True, exist_ok=True)
             try:
