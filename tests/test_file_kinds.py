@@ -325,13 +325,18 @@ def test_every_command_copes_with_a_file_name_that_is_not_utf8(
         out.read_bytes().decode("utf-8")  # valid UTF-8 throughout
 
 
-def test_summarize_copes_with_a_results_name_that_is_not_utf8(
-    results: Path, tmp_path: Path
-) -> None:
-    path = tmp_path / f"{LATIN1}.csv"
+def test_batch_summarize_and_analyze_cope_with_names_that_are_not_utf8(tmp_path: Path) -> None:
+    """A spec, its results and the summary all named in Latin-1."""
+    spec = tmp_path / f"{LATIN1}.yaml"
     try:
-        path.write_bytes(results.read_bytes())
+        small_spec(tmp_path).rename(spec)
     except (OSError, UnicodeEncodeError):
         pytest.skip("the file system refuses names that are not UTF-8")
-    done = dipsim("summarize", str(path), "-o", str(tmp_path / f"{LATIN1}.txt"), cwd=tmp_path)
+    results = tmp_path / f"{LATIN1}.csv"
+    made = dipsim("batch", str(spec), "--out", str(results), "-q", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    done = dipsim("summarize", str(results), "-o", str(tmp_path / f"{LATIN1}.txt"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    analysed = dipsim("analyze", str(results), "--outcome", "final:normal", cwd=tmp_path)
+    assert analysed.returncode == 0, analysed.stderr
+    assert analysed.stdout.startswith("outcome: final:normal")
