@@ -473,16 +473,15 @@ def test_endless_device_is_refused_before_it_is_read() -> None:
     with pytest.raises(ScenarioError) as info:
         read_yaml_file(Path("/dev/zero"), Limits(max_bytes=1000))
     assert time.perf_counter() - started < 1.0
-    assert str(info.value) == (
-        "/dev/zero: is a character device, not a scenario file (only regular files are read)"
-    )
+    assert str(info.value) == ("/dev/zero: is a character device, not a scenario file")
 
 
 def test_path_with_nul_is_a_problem_not_a_crash() -> None:
     """A path with a NUL character (possible in YAML text) cannot be opened: a problem."""
     with pytest.raises(ScenarioError) as info:
         read_yaml_file(Path("a\x00b.yaml"))
-    assert str(info.value) == "a\x00b.yaml: cannot read: the path has a NUL character"
+    # The NUL is shown escaped, as every control character in a name is.
+    assert str(info.value) == "a\\x00b.yaml: cannot read: the path has a NUL character"
 
 
 def test_source_text_is_read_as_utf8_with_universal_newlines(tmp_path: Path) -> None:

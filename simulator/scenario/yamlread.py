@@ -383,7 +383,7 @@ def read_yaml_file(
     except FileNotFoundError:
         raise ScenarioError([Problem(Location(shown), (), "no such file")]) from None
     except NotRegularFileError as err:
-        message = f"is {err.kind}, not a {kind} (only regular files are read)"
+        message = f"is {err.kind}, not a {kind}"  # refused unread: only regular files are
         raise ScenarioError([Problem(Location(shown), (), message)]) from None
     except OSError as err:
         raise ScenarioError(
