@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     # scenario/ — file → Scenario
     "scenario": set(),
     "scenario.limits": set(),
-    "scenario.yamlread": {"core.errors", "scenario.limits", "scenario.yamlsyntax"},
+    "scenario.yamlread": {"core.errors", "core.files", "scenario.limits", "scenario.yamlsyntax"},
     "scenario.yamlsyntax": {"core.errors"},
     "scenario.model": {"core.errors", "core.expressions"},
     "scenario.references": {
@@ -49,6 +49,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.assign": {"scenario.model", "scenario.whatif"},
     "scenario.loading": {
         "core.errors",
+        "core.files",
         "scenario.model",
         "scenario.references",
         "scenario.validation",
@@ -108,8 +109,8 @@ ALLOWED: dict[str, set[str]] = {
     },
     # batch/ — dipsim batch
     "batch": {"batch.runner", "batch.spec"},
-    "batch.formats": {"core.errors", "core.text"},
-    "batch.journal": {"batch.formats"},
+    "batch.formats": {"core.errors", "core.files", "core.text"},
+    "batch.journal": {"batch.formats", "core.files"},
     "batch.prim": {"batch.design", "core.errors"},
     "batch.paired": {"batch.design", "core.errors"},
     "batch.analysis_table": {"batch.analysis", "batch.prim"},
@@ -125,7 +126,13 @@ ALLOWED: dict[str, set[str]] = {
     },
     "batch.sinks": {"batch.formats", "batch.journal", "core.errors", "core.files"},
     "batch.backends": {"core.errors"},
-    "batch.spec": {"core.errors", "scenario.model", "scenario.validation", "scenario.yamlread"},
+    "batch.spec": {
+        "core.errors",
+        "core.files",
+        "scenario.model",
+        "scenario.validation",
+        "scenario.yamlread",
+    },
     "batch.design": {"batch.spec", "core.errors", "scenario.yamlread"},
     "batch.job": {
         "check.expectations",

@@ -24,15 +24,16 @@ FIRST = SCENARIOS / "examples" / "first.yaml"
 
 
 def with_claims(tmp_path: Path, claims: str, base: Path = FIRST, name: str = "s.yaml") -> Path:
-    """``base``'s text with ``claims`` (YAML) appended, written where its sources resolve."""
+    """``base``'s text with ``claims`` (YAML) appended, written where its sources resolve: in
+    a folder below it (``../sources/`` made ``sources/``), since a scenario named from outside
+    the working folder reads only below its own folder (docs/checking.md)."""
     folder = tmp_path / "examples"
     folder.mkdir(exist_ok=True)
-    if not (tmp_path / "sources").exists():
-        shutil.copytree(SCENARIOS / "sources", tmp_path / "sources")
+    if not (folder / "sources").exists():
+        shutil.copytree(SCENARIOS / "sources", folder / "sources")
     path = folder / name
-    path.write_text(
-        base.read_text(encoding="utf-8") + "\n" + textwrap.dedent(claims), encoding="utf-8"
-    )
+    text = base.read_text(encoding="utf-8").replace("file: ../sources/", "file: sources/")
+    path.write_text(text + "\n" + textwrap.dedent(claims), encoding="utf-8")
     return path
 
 

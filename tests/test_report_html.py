@@ -44,6 +44,7 @@ WHATIF = SCENARIOS / "whatif" / "retaliation-kills-iranians.yaml"
 #: Seed 3 of the what-if draws a counter-strike: an event only in the what-if, at a time of day.
 WHATIF_SEED = 3
 FIRST = SCENARIOS / "examples" / "first.yaml"
+SOURCES = SCENARIOS / "sources"
 
 
 # --- a small DOM from html.parser -----------------------------------------------------------------
@@ -481,7 +482,10 @@ def test_the_command_writes_to_standard_output(monkeypatch: pytest.MonkeyPatch) 
     ("args", "message"),
     [
         (["missing.yaml", "-o", "x.html"], "error: missing.yaml: no such file"),
-        ([str(FIRST), "-o", "x.html", "--relation", "PAK-IRQ"], "no relation 'PAK-IRQ'"),
+        (  # its sources lie beside its folder, outside the working folder: allowed
+            [str(FIRST), "-o", "x.html", "--relation", "PAK-IRQ", "--allow-path", str(SOURCES)],
+            "no relation 'PAK-IRQ'",
+        ),
         ([str(FIRST)], "Missing option '--out'"),
     ],
 )

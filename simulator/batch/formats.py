@@ -16,7 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Protocol
 
-from simulator.core.errors import DipsimError
+from simulator.core.errors import DipsimError, printable, quoted
+from simulator.core.files import open_regular
 from simulator.core.text import csv_cell, csv_uncell, json_text
 
 Column = tuple[str, str]
@@ -35,6 +36,8 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "use_dictionary": True,
     "write_statistics": True,
 }
+#: The first (and last) four bytes of every Parquet file.
+PARQUET_MAGIC = b"PAR1"
 #: The pyarrow type of each kind (``pyarrow.<name>()``).
 ARROW_TYPES = {"int": "int64", "float": "float64", "str": "string", "bool": "bool_"}
 
@@ -113,13 +116,12 @@ class _Jsonl:
         _copy_parts(parts, file)
 
     def read(self, path: Path) -> Iterator[dict[str, object]]:
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                try:
-                    row = json.loads(line)
-                except ValueError as err:
-                    raise SinkError(f"{path}:{number}: not a JSON row ({err})") from err
-                yield row
+        for number, line in text_lines(path, "JSON Lines"):
+            try:
+                row = json.loads(line)
+            except ValueError as err:
+                raise SinkError(f"{path}:{number}: not a JSON row ({err})") from err
+            yield row
 
 
 class _Csv:
@@ -157,25 +159,31 @@ class _Csv:
         _copy_parts(parts, file)
 
     def read(self, path: Path) -> Iterator[dict[str, object]]:
-        with path.open(encoding="utf-8", newline="") as text:
-            reader = csv.reader(text)
-            header = [csv_uncell(name) for name in next(reader, [])]
-            if self._columns is None:
-                kinds = ["str"] * len(header)
-            elif header == self._names:
-                kinds = [kind for _, kind in self._columns]
-            else:
-                raise SinkError(f"{path}: the header {header} is not the columns {self._names}")
-            for fields in reader:
-                if len(fields) != len(header):
-                    raise SinkError(
-                        f"{path}:{reader.line_num}: {len(fields)} fields, not {len(header)}"
-                    )
-                try:
-                    values = [_csv_value(k, f) for k, f in zip(kinds, fields, strict=True)]
-                except ValueError as err:
-                    raise SinkError(f"{path}:{reader.line_num}: {err}") from err
-                yield dict(zip(header, values, strict=True))
+        reader = csv.reader(line for _, line in text_lines(path, "CSV"))
+        try:
+            yield from self._rows(path, reader)
+        except csv.Error as err:  # a NUL, a field over the csv module's limit
+            raise SinkError(f"{path}:{reader.line_num}: not CSV ({err})") from None
+
+    def _rows(self, path: Path, reader: Any) -> Iterator[dict[str, object]]:
+        header = [csv_uncell(name) for name in next(reader, [])]
+        if self._columns is None:
+            kinds = ["str"] * len(header)
+        elif header == self._names:
+            kinds = [kind for _, kind in self._columns]
+        else:
+            shown = quoted(",".join(header), 200)
+            raise SinkError(f"{path}: the header {shown} is not the columns {self._names}")
+        for fields in reader:
+            if len(fields) != len(header):
+                raise SinkError(
+                    f"{path}:{reader.line_num}: {len(fields)} fields, not {len(header)}"
+                )
+            try:
+                values = [_csv_value(k, f) for k, f in zip(kinds, fields, strict=True)]
+            except ValueError as err:
+                raise SinkError(f"{path}:{reader.line_num}: {err}") from err
+            yield dict(zip(header, values, strict=True))
 
 
 def _csv_cells(row: list[Value], flags: list[int], texts: list[int]) -> list[Value]:
@@ -242,5 +250,49 @@ class _Parquet:
                 writer.write_table(pending.combine_chunks(), row_group_size=ROW_GROUP_ROWS)
 
     def read(self, path: Path) -> Iterator[dict[str, object]]:
-        for batch in self._pq.ParquetFile(path).iter_batches(batch_size=1_024):
-            yield from batch.to_pylist()
+        # Checked first (pyarrow's own open would wait on a FIFO), then read by pyarrow from
+        # the path: through a Python file object, reading would hold more memory.
+        open_regular(path).close()
+        try:
+            for batch in self._pq.ParquetFile(path).iter_batches(batch_size=1_024):
+                yield from batch.to_pylist()
+        except (self._pa.ArrowException, OSError, ValueError) as err:
+            raise damaged_parquet(path, err) from None
+
+
+def damaged_parquet(path: Path, err: Exception) -> SinkError:
+    """What is wrong with a Parquet file pyarrow cannot read: not Parquet at all (by its first
+    bytes), or damaged (pyarrow's reason, on one line)."""
+    try:
+        with open_regular(path) as file:
+            head = file.read(4)
+    except OSError:
+        head = b""
+    if not head:
+        return SinkError(f"{path}: not a Parquet file: it is empty")
+    if head != PARQUET_MAGIC:
+        return SinkError(f"{path}: not a Parquet file (it does not begin with PAR1){_named(head)}")
+    reason = printable(" ".join(str(err).split()))[:200]
+    return SinkError(f"{path}: a damaged Parquet file, cut short or changed ({reason})")
+
+
+def _named(head: bytes) -> str:
+    """A hint when a file's first bytes say it is text (a CSV or JSON Lines file misnamed)."""
+    return "; it looks like text: is it CSV or JSON Lines?" if head.isascii() else ""
+
+
+def text_lines(path: Path, kind: str) -> Iterator[tuple[int, str]]:
+    """The lines of a text results file (line ends kept), numbered from 1, each checked to be
+    UTF-8; a Parquet file named as text is said to be one."""
+    with open_regular(path) as file:
+        for number, raw in enumerate(file, start=1):
+            if number == 1 and raw.startswith(PARQUET_MAGIC):
+                raise SinkError(f"{path}: this is a Parquet file, not {kind}: name it .parquet")
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                raise SinkError(
+                    f"{path}:{number}: not UTF-8 text (byte 0x{raw[err.start]:02x} at column "
+                    f"{len(raw[: err.start].decode('utf-8', 'replace')) + 1})"
+                ) from None
+            yield number, line

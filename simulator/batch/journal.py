@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from simulator.batch.formats import SinkError
+from simulator.core.files import NotRegularFileError, open_regular, read_regular, regular_fd
 
 try:
     import fcntl
@@ -59,7 +60,9 @@ class FolderLock:
     """An exclusive ``flock`` on ``folder/lock``, taken at once or not at all."""
 
     def __init__(self, folder: Path) -> None:
-        self._file: IO[bytes] | None = (folder / LOCK).open("ab")
+        # Opened as a regular file only: a FIFO planted in the folder must not block.
+        fd = regular_fd(folder / LOCK, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        self._file: IO[bytes] | None = os.fdopen(fd, "ab")
         if fcntl is None:
             return
         try:
@@ -76,15 +79,15 @@ class FolderLock:
 
 def fingerprint_of(path: Path) -> str | None:
     """The fingerprint a manifest records, or None when it cannot be read."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        found = json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
+    with contextlib.suppress(OSError, ValueError, AttributeError, NotRegularFileError):
+        found = json.loads(read_regular(path).decode("utf-8")).get("fingerprint")
         return found if isinstance(found, str) else None
     return None
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
     """The manifest's fields; ``ValueError`` when it is not one dipsim wrote."""
-    found = json.loads(path.read_bytes())
+    found = json.loads(read_regular(path))
     if not isinstance(found, dict):
         raise ValueError("not a JSON object")
     if found.get("version") != MANIFEST_VERSION:
@@ -104,7 +107,7 @@ def read_journal(path: Path) -> tuple[dict[int, Entry], int]:
     """
     entries: dict[int, Entry] = {}
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         return entries, 0
     good = 0
@@ -129,7 +132,7 @@ class Journal:
     def __init__(self, path: Path, *, keep: int = 0) -> None:
         """Open ``path`` for appending after its first ``keep`` bytes (those ``read_journal``
         accepted: whatever follows them, a torn line or worse, would hide the next entries)."""
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        self._fd: int | None = regular_fd(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         os.ftruncate(self._fd, keep)
 
     def append(self, entry: Entry) -> None:
@@ -150,7 +153,7 @@ def digest(path: Path) -> tuple[int, str]:
     """The size in bytes and the SHA-256 of a file."""
     sha = hashlib.sha256()
     size = 0
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         while block := f.read(1 << 16):  # small blocks: finishing holds about one part at most
             sha.update(block)
             size += len(block)

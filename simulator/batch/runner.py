@@ -26,7 +26,7 @@ from simulator.batch.sinks import ResultSink, SinkError, read_rows
 from simulator.batch.spec import BatchSpec, LoadedSpec, load_batch_spec, spec_problem
 from simulator.batch.summary import CLAIM_PREFIXES, Tally
 from simulator.core.errors import BatchError, DipsimError
-from simulator.core.files import write_atomically
+from simulator.core.files import read_regular, write_atomically
 from simulator.scenario.loading import DEFAULT_LIMITS, Limits, load_scenario
 from simulator.scenario.model import Scenario
 
@@ -309,7 +309,7 @@ def spec_of(results: Path) -> Path:
     """
     record = Path(f"{results}{SPEC_RECORD}")
     try:
-        found = json.loads(record.read_bytes()[:100_000])
+        found = json.loads(read_regular(record, 100_000))
         spec = found["spec"] if isinstance(found, dict) else None
     except FileNotFoundError:
         raise BatchError(

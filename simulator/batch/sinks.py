@@ -37,6 +37,7 @@ from simulator.batch.formats import (
     Column,
     SinkError,
     Value,
+    damaged_parquet,
     format_for,
     missing_extra,
     pyarrow_modules,
@@ -55,7 +56,7 @@ from simulator.batch.journal import (
     read_journal,
     read_manifest,
 )
-from simulator.core.files import write_atomically
+from simulator.core.files import NotRegularFileError, kind_of, open_regular, write_atomically
 
 _TEMP = ".tmp"
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -97,6 +98,12 @@ class ResultSink:
             raise
 
     def _open(self, resume: bool) -> None:
+        if self.parts_dir.exists() and not self.parts_dir.is_dir():
+            kind = kind_of(self.parts_dir.stat().st_mode)
+            raise SinkError(
+                f"{self.parts_dir} is {kind}, not the folder of this batch's parts: move it "
+                "away, or choose another --out"
+            )
         with self._os_errors(self.parts_dir):
             self.parts_dir.mkdir(parents=True, exist_ok=True)
             try:
@@ -238,6 +245,8 @@ class ResultSink:
             size, sha = digest(part)
         except FileNotFoundError:
             return "it is missing"
+        except NotRegularFileError as err:
+            return f"it is {err.kind}, not a regular file"
         except OSError as err:
             return f"it cannot be read: {err.strerror}"
         if size != entry.size:
@@ -302,8 +311,10 @@ def read_rows(path: Path, columns: Sequence[Column] | None = None) -> Iterator[d
     path = Path(path)
     checked = None if columns is None else _checked_columns(columns)
     reader = format_for(path, checked, "reading")
-    if not path.is_file():
-        raise SinkError(f"no results file at {path}")
+    try:
+        path.stat()
+    except (OSError, ValueError):
+        raise SinkError(f"no results file at {path}") from None
     return reader.read(path)
 
 
@@ -316,7 +327,12 @@ def read_columns(path: Path) -> list[Column] | None:
     kinds = {str(getattr(pa, arrow)()): kind for kind, arrow in ARROW_TYPES.items()}
     kinds["large_string"] = "str"
     columns = []
-    for field in pq.read_schema(path):
+    with open_regular(path) as file:
+        try:
+            schema = pq.read_schema(file)
+        except (pa.ArrowException, OSError, ValueError) as err:
+            raise damaged_parquet(path, err) from None
+    for field in schema:
         kind = kinds.get(str(field.type))
         if kind is None:
             raise SinkError(f"{path}: column {field.name!r} is of type {field.type}, not dipsim's")

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
+from simulator.core.errors import KeyPath, Location, Problem, ScenarioError, quoted
+from simulator.core.files import allowed_roots, outside, outside_message
 from simulator.scenario.model.base import Date, Frozen, invalid
 from simulator.scenario.validation import translate_errors
 from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml_file
@@ -197,13 +198,22 @@ def load_batch_spec(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Loaded
         spec = BatchSpec.model_validate(doc.data)
     except ValidationError as err:
         raise ScenarioError(list(translate_errors(err, doc, BatchSpec))) from None
-    scenario_path = (path.parent / spec.scenario).resolve()
+    roots = allowed_roots(path, limits.allow_paths)
+    try:
+        scenario_path = (path.parent / spec.scenario).resolve()
+        escaped = outside(scenario_path, roots)
+    except (OSError, ValueError, RuntimeError):  # a NUL, a link loop: not a file, said below
+        scenario_path, escaped = path.parent / spec.scenario, None
+    if escaped is not None:
+        message = f"scenario {outside_message(spec.scenario, escaped, roots)}"
+        raise ScenarioError([doc.problem(("scenario",), message)])
     if not scenario_path.is_file():
         raise ScenarioError(
             [
                 doc.problem(
                     ("scenario",),
-                    f"no scenario file {spec.scenario!r} (paths are relative to the spec file)",
+                    f"no scenario file {quoted(spec.scenario)} "
+                    "(paths are relative to the spec file)",
                 )
             ]
         )

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from simulator.cli.common import (
+    OutputPath,
+    allow_path_option,
     check_plot,
     fail,
     limit_option,
@@ -60,7 +62,7 @@ def _share(
 @out_option
 @click.option(
     "--plot",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputPath(),
     help="Also draw the indices (Sobol bars or Morris μ* against σ), the feature scores and "
     "the PRIM trade-off and box, .png or .svg (needs the plot extra).",
 )
@@ -108,6 +110,7 @@ def _share(
     help="The point the others are compared with (implies --paired) [default: 0, the first].",
 )
 @limit_option
+@allow_path_option
 def analyze(
     results: Path,
     spec: Path | None,
@@ -124,6 +127,7 @@ def analyze(
     paired: bool,
     baseline: int | None,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
 ) -> None:
     """Say which parameters of a batch decide an outcome.
 
@@ -145,7 +149,7 @@ def analyze(
             spec,
             outcome,
             relation,
-            limits_from(limits),
+            limits_from(limits, allow_paths),
             with_prim=with_prim,
             threshold=threshold,
             box=box,

@@ -11,6 +11,8 @@ from typing import Any, TextIO
 import click
 
 from simulator.cli.common import (
+    OutputPath,
+    allow_path_option,
     check_plot,
     echo,
     fail,
@@ -50,7 +52,7 @@ from simulator.core.text import json_text
 @click.option(
     "--out",
     "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputPath(),
     help="Results file: .parquet, .csv or .jsonl [default: SPEC with .parquet].",
 )
 @click.option(
@@ -73,6 +75,7 @@ from simulator.core.text import json_text
     help="How the closing summary is printed.",
 )
 @limit_option
+@allow_path_option
 def batch(
     spec: Path,
     workers: int,
@@ -84,6 +87,7 @@ def batch(
     quiet: bool,
     fmt: str,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
 ) -> None:
     """Run the batch SPEC: every design point, one results row per run.
 
@@ -107,7 +111,7 @@ def batch(
             scheduler=scheduler,
             chunk_size=chunk_size,
             progress=progress,
-            limits=limits_from(limits),
+            limits=limits_from(limits, allow_paths),
         )
     except DipsimError as err:
         fail(err)
@@ -157,7 +161,7 @@ def batch(
 @out_option
 @click.option(
     "--plot",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputPath(),
     help="Also draw the shares against the first --by column (a second one: a panel per value), "
     ".png or .svg (needs the plot extra).",
 )

@@ -12,6 +12,7 @@ from simulator.cli.common import (
     CLAIM_RUNS,
     EXIT_FAILED,
     EXIT_INVALID,
+    allow_path_option,
     echo,
     limit_option,
     limits_from,
@@ -81,6 +82,7 @@ def _coloured(text: str) -> str:
     help="Colour PASS, FAIL and warnings [default: only on a terminal, and not with NO_COLOR].",
 )
 @limit_option
+@allow_path_option
 def check(
     scenarios: tuple[Path, ...],
     runs: int,
@@ -92,6 +94,7 @@ def check(
     out: Path | None,
     color: bool | None,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
 ) -> None:
     """Check each SCENARIO: loading, static analysis and its claims.
 
@@ -110,7 +113,7 @@ def check(
     from simulator.report.check import check_json, check_text
     from simulator.scenario.loading import load_scenario_with_origin
 
-    chosen = limits_from(limits)
+    chosen = limits_from(limits, allow_paths)
     reports = []
     invalid = False
     for path in scenarios:

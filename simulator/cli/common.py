@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from simulator.core.dates import parse_date
-from simulator.core.errors import DipsimError, ScenarioError
+from simulator.core.errors import DipsimError, ScenarioError, quoted
 from simulator.core.text import printable
 
 if TYPE_CHECKING:
@@ -81,7 +82,9 @@ def write(text: str | bytes, out: Path | None) -> None:
     """Write to ``out`` atomically (temporary file, then rename), or to stdout.
 
     ``bytes`` (an image) are written as they are; text as UTF-8, with its terminal control
-    characters shown as escape text (a file is printed too, with ``cat``).
+    characters shown as escape text (a file is printed too, with ``cat``), and the undecodable
+    bytes of a file name (which Python reads as lone surrogates, ``'\\udce9'``) written as that
+    escape, rather than failing the whole output.
     """
     if isinstance(text, str):
         text = printable(text)
@@ -90,8 +93,9 @@ def write(text: str | bytes, out: Path | None) -> None:
         return
     from simulator.core.files import save_bytes
 
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "backslashreplace")
     try:
-        save_bytes(out, text if isinstance(text, bytes) else text.encode("utf-8"))
+        save_bytes(out, data)
     except DipsimError as err:
         fail(err)
 
@@ -135,10 +139,40 @@ def check_plot(plot: Path | None) -> None:
         require_matplotlib()
 
 
+class OutputPath(click.Path):
+    """A file to write: a new name or a regular file (a symbolic link counts as the file it
+    leads to). A FIFO, a device, a socket or a directory is refused before any work is done,
+    since writing replaces the file whole (see :mod:`simulator.core.files`)."""
+
+    def __init__(self, *, allow_dash: bool = False) -> None:
+        super().__init__(path_type=Path, dir_okay=False, allow_dash=allow_dash)
+
+    def convert(
+        self,
+        value: str | os.PathLike[str],
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> str | bytes | os.PathLike[str]:
+        path = super().convert(value, param, ctx)
+        if isinstance(path, Path) and str(path) != "-":
+            from simulator.core.files import NotRegularFileError, output_target
+
+            try:
+                output_target(path)
+            except NotRegularFileError as err:
+                self.fail(
+                    f"{quoted(path, 200)} is {err.kind}, not a regular file: dipsim writes regular "
+                    "files only (it replaces them whole); give a new file name",
+                    param,
+                    ctx,
+                )
+        return path
+
+
 out_option = click.option(
     "--out",
     "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputPath(),
     help="Write to this file instead of standard output (written atomically).",
 )
 
@@ -156,7 +190,7 @@ class LimitType(click.ParamType):  # type: ignore[type-arg]  # generic only in n
         from simulator.core.errors import did_you_mean
         from simulator.scenario.limits import Limits
 
-        names = [f.name for f in dataclasses.fields(Limits)]
+        names = [f.name for f in dataclasses.fields(Limits) if f.name.startswith("max_")]
         name, sep, number = str(value).partition("=")
         if not sep:
             self.fail(f"{value!r} is not NAME=N (e.g. max_events=500000)", param, ctx)
@@ -191,8 +225,21 @@ limit_option = click.option(
 )
 
 
-def limits_from(pairs: tuple[tuple[str, int], ...]) -> Limits:
-    """The default limits with the ``--limit`` options given applied."""
+allow_path_option = click.option(
+    "--allow-path",
+    "allow_paths",
+    type=click.Path(path_type=Path, file_okay=False),
+    multiple=True,
+    metavar="DIR",
+    help="Let the paths written in files (extends, a source's file, a batch spec's scenario) "
+    "reach this folder too, besides the working folder and the named file's own (repeatable; "
+    "see docs/checking.md).",
+)
+
+
+def limits_from(pairs: tuple[tuple[str, int], ...], allow_paths: tuple[Path, ...] = ()) -> Limits:
+    """The default limits with the ``--limit`` and ``--allow-path`` options given applied."""
     from simulator.scenario.yamlread import DEFAULT_LIMITS
 
-    return dataclasses.replace(DEFAULT_LIMITS, **dict(pairs))
+    numbers: dict[str, int] = dict(pairs)
+    return dataclasses.replace(DEFAULT_LIMITS, allow_paths=allow_paths, **numbers)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from simulator.cli.common import (
+    allow_path_option,
     fail,
     limit_option,
     limits_from,
@@ -40,6 +41,7 @@ from simulator.core.errors import DipsimError, ScenarioError
     help="Columns that the table is wrapped to.",
 )
 @limit_option
+@allow_path_option
 def diff(
     base: Path,
     whatif: Path,
@@ -48,6 +50,7 @@ def diff(
     out: Path | None,
     width: int,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
 ) -> None:
     """Show where WHATIF departs from BASE, the traces side by side.
 
@@ -65,9 +68,11 @@ def diff(
     errors: list[DipsimError] = []
     for path in (base, whatif):
         try:
-            traces.append(simulate(load_scenario(path, limits_from(limits)), seed=seed))
+            traces.append(
+                simulate(load_scenario(path, limits_from(limits, allow_paths)), seed=seed)
+            )
         except DipsimError as err:
-            errors.append(placed(err, path, limits_from(limits)))
+            errors.append(placed(err, path, limits_from(limits, allow_paths)))
     # Report the problems of both files at once, so a class fixes them in one go.
     located = [err for err in errors if isinstance(err, ScenarioError)]
     if len(errors) > 1 and len(located) == len(errors):

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from simulator.cli.common import fail, limit_option, limits_from, out_option, write
+from simulator.cli.common import (
+    allow_path_option,
+    fail,
+    limit_option,
+    limits_from,
+    out_option,
+    write,
+)
 from simulator.core.errors import DipsimError
+
+if TYPE_CHECKING:
+    from simulator.scenario.yamlread import Limits
 
 
 @click.command()
@@ -41,6 +52,7 @@ from simulator.core.errors import DipsimError
 )
 @out_option
 @limit_option
+@allow_path_option
 @click.pass_context
 def graph(
     ctx: click.Context,
@@ -51,6 +63,7 @@ def graph(
     relation: str | None,
     out: Path | None,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
 ) -> None:
     """Draw SCENARIO's state machine as Mermaid, DOT, SVG or PNG.
 
@@ -75,7 +88,7 @@ def graph(
             if given:
                 verb = "applies" if len(given) == 1 else "apply"
                 raise DipsimError(f"{' and '.join(given)} only {verb} with --trace")
-        output = _draw(scenario, fmt, with_trace, seed, relation, limits)
+        output = _draw(scenario, fmt, with_trace, seed, relation, limits_from(limits, allow_paths))
     except DipsimError as err:
         fail(err)
     write(output, out)
@@ -87,13 +100,13 @@ def _draw(
     with_trace: bool,
     seed: int,
     relation: str | None,
-    limits: tuple[tuple[str, int], ...],
+    limits: Limits,
 ) -> str | bytes:
     """The diagram as ``dipsim graph`` writes it: text, or image bytes."""
     from simulator.graph import choose_relation, diagram, render, to_dot, to_mermaid
     from simulator.scenario.loading import load_scenario
 
-    scenario = load_scenario(path, limits_from(limits))
+    scenario = load_scenario(path, limits)
     trace = None
     if with_trace:
         from simulator.engine.simulation import simulate

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.common import CLAIM_RUNS, echo, fail, limit_option, limits_from, located, write
+from simulator.cli.common import (
+    CLAIM_RUNS,
+    OutputPath,
+    allow_path_option,
+    echo,
+    fail,
+    limit_option,
+    limits_from,
+    located,
+    write,
+)
 from simulator.core.errors import DipsimError
 
 
@@ -17,7 +27,7 @@ from simulator.core.errors import DipsimError
     "--out",
     "-o",
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    type=OutputPath(allow_dash=True),
     help="The HTML file to write (atomically); - writes the page to standard output.",
 )
 @click.option(
@@ -46,6 +56,7 @@ from simulator.core.errors import DipsimError
     help="Show when the page was made (then two pages of the same run differ).",
 )
 @limit_option
+@allow_path_option
 def report(
     scenario: Path,
     out: Path,
@@ -54,6 +65,7 @@ def report(
     relation: str | None,
     timestamp: bool,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
 ) -> None:
     """Write SCENARIO's report: one HTML page that works offline.
 
@@ -77,14 +89,15 @@ def report(
             seed=seed,
             runs=runs,
             relation=relation,
-            limits=limits_from(limits),
+            limits=limits_from(limits, allow_paths),
             generated=generated,
         )
     except DipsimError as err:
-        fail(located(err, scenario, limits_from(limits)))
+        fail(located(err, scenario, limits_from(limits, allow_paths)))
     for warning in made.warnings:
         echo(f"warning: {warning}", err=True)
     to_stdout = str(out) == "-"
     write(made.html, None if to_stdout else out)
     if not to_stdout:
-        echo(f"wrote {out} ({len(made.html.encode('utf-8')) // 1024:,} KB)", err=True)
+        size = len(made.html.encode("utf-8", "backslashreplace"))  # as write() wrote it
+        echo(f"wrote {out} ({size // 1024:,} KB)", err=True)

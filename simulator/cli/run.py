@@ -13,6 +13,8 @@ import click
 
 from simulator.cli.common import (
     DateType,
+    OutputPath,
+    allow_path_option,
     check_plot,
     echo,
     fail,
@@ -74,9 +76,10 @@ if TYPE_CHECKING:
     help="Columns that summaries and quotes are wrapped to.",
 )
 @limit_option
+@allow_path_option
 @click.option(
     "--plot",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputPath(),
     help="Also draw a figure, .png or .svg: the first relation's timeline; with --runs, its "
     "outcomes (needs the plot extra).",
 )
@@ -101,6 +104,7 @@ def run(
     workers: int,
     width: int,
     limits: tuple[tuple[str, int], ...],
+    allow_paths: tuple[Path, ...],
     plot: Path | None,
     color: bool | None,
     step: bool,
@@ -122,7 +126,7 @@ def run(
     colored = use_color(color, out)
     try:
         check_plot(plot)
-        loaded = load_scenario(scenario, limits_from(limits))
+        loaded = load_scenario(scenario, limits_from(limits, allow_paths))
         if until is not None and until < loaded.start:
             raise DipsimError(
                 f"--until {until.isoformat()} is before the scenario's start "
@@ -137,7 +141,7 @@ def run(
                 return
             text = _one_run(loaded, seed, until, fmt, width, plot, style)
     except DipsimError as err:
-        fail(located(err, scenario, limits_from(limits)))
+        fail(located(err, scenario, limits_from(limits, allow_paths)))
     if colored and runs == 1:  # the table painted a printable copy of the trace
         echo(text, nl=False, painted=True)
     else:

@@ -7,6 +7,7 @@ Every error dipsim raises on purpose derives from :class:`DipsimError`, so a cal
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +28,12 @@ class Location:
     column: int | None = None
 
     def __str__(self) -> str:
+        file = printable(self.file)  # a name may hold control characters or undecodable bytes
         if self.line is None:
-            return self.file
+            return file
         if self.column is None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.column}"
+            return f"{file}:{self.line}"
+        return f"{file}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,13 @@ class ScenarioError(DipsimError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         if not problems:
             raise ValueError("ScenarioError needs at least one problem")
-        self.problems: tuple[Problem, ...] = tuple(problems)
+        # Every message quotes at most a prefix of any value (cut_quotes): a file read by
+        # mistake (``extends: /etc/passwd``) or a huge value is never printed whole.
+        self.problems: tuple[Problem, ...] = tuple(
+            p if _QUOTE.search(p.message) is None else Problem(p.location, p.key_path, cut)
+            for p in problems
+            for cut in (cut_quotes(p.message),)
+        )
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -109,25 +117,68 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+#: How much of a value a message quotes: enough to recognise it, never a whole file's worth.
+QUOTED_MOST = 60
+
+
+def _cut(text: str) -> str:
+    """A name in a list, cut like a quoted value (a declared name may be 200 characters)."""
+    return text if len(text) <= QUOTED_MOST else text[: QUOTED_MOST - 3] + "..."
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (control characters, which a
+    terminal may obey, and the undecodable bytes of a file name) written as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def quoted(value: object, most: int = QUOTED_MOST) -> str:
+    """A value (a text, a path, ...) quoted for a message: ``repr``'s quotes and escapes, cut to
+    ``most`` characters (``'abc...``) so that a long value, or a file read by mistake, is never
+    printed whole."""
+    text = repr(str(value) if isinstance(value, Path) else value)
+    return text if len(text) <= most else text[: most - 3] + "..."
+
+
+#: A message quoting a longer text than this has not cut it itself (:func:`quoted` cuts to
+#: :data:`QUOTED_MOST`, expressions to 80): :func:`cut_quotes` does.
+UNCUT_QUOTE = 100
+#: A quoted text as ``repr`` writes it, longer than :data:`UNCUT_QUOTE`, not starting inside a
+#: word (so that the apostrophe of "scenario's" starts none).
+_LONG = f"{{{UNCUT_QUOTE - 1},}}"
+_QUOTE = re.compile(rf"""(?<![\w'"])(?:'(?:[^'\\\n]|\\.){_LONG}'|"(?:[^"\\\n]|\\.){_LONG}")""")
+
+
+def cut_quotes(message: str) -> str:
+    """``message`` with every quoted text in it longer than :data:`UNCUT_QUOTE` characters cut
+    to its first :data:`QUOTED_MOST` (``'abc...``), as :func:`quoted` would have quoted it."""
+    return _QUOTE.sub(lambda m: m.group()[: QUOTED_MOST - 3] + "...", message)
+
+
 def format_key_path(path: KeyPath) -> str:
-    """Render ``("events", 3, "date")`` as ``events[3].date``."""
+    """Render ``("events", 3, "date")`` as ``events[3].date`` (a key longer than
+    :data:`QUOTED_MOST` cut, and written printable)."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else part
+            key = printable(_cut(part))
+            out += f".{key}" if out else key
     return out
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix for a misspelt name, or ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {quoted(close[0])}?)" if close else ""
 
 
 def unknown_name(kind: str, name: str, known: Iterable[str]) -> str:
     """``unknown state 'x' (did you mean 'y'?); known: a, b, c`` (the first dozen names)."""
     known = list(known)
-    listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-    return f"unknown {kind} {name!r}{did_you_mean(name, known)}; known: {listing or 'none'}"
+    listing = ", ".join(map(_cut, known[:12])) + (", ..." if len(known) > 12 else "")
+    hint = did_you_mean(name, known)
+    return f"unknown {kind} {quoted(name)}{hint}; known: {listing or 'none'}"

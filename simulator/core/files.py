@@ -1,20 +1,31 @@
-"""Writing files atomically: a temporary file beside the target, then a rename.
+"""Reading and writing files the user names, safely.
 
-A reader never sees half a file, and an interrupted write leaves the old file (or none) — for
-results, figures and reports alike. The file gets the permissions a plain ``open`` would give
-it (``0o666`` less the umask), not the owner-only mode of :func:`tempfile.mkstemp`.
+Writing is atomic: a temporary file beside the target, then a rename. A reader never sees half
+a file, and an interrupted write leaves the old file (or none) — for results, figures and
+reports alike. The file gets the permissions a plain ``open`` would give it (``0o666`` less the
+umask), not the owner-only mode of :func:`tempfile.mkstemp`.
+
+A rename replaces whatever has the name, so only regular files are ever replaced: a symbolic
+link is followed to the file it names (which is then written atomically in its own folder),
+and a FIFO, a device, a socket or a directory is refused (:func:`output_target`) — a rename
+would otherwise swap ``/dev/full`` or a named pipe for a plain file. Reading opens without
+blocking and refuses anything but a regular file (:func:`open_regular`), so a FIFO or a device
+given as input is refused at once instead of blocking or being read without end.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import shlex
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, TypeVar
 
-from simulator.core.errors import DipsimError
+from simulator.core.errors import DipsimError, printable, quoted, shown_path
 
 _T = TypeVar("_T")
 
@@ -25,6 +36,129 @@ def _default_mode() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+class NotRegularFileError(DipsimError):
+    """A path names something that is not a regular file (a FIFO, a device, a directory, ...)."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        self.path = path
+        self.kind = kind
+        super().__init__(f"{path}: is {kind}, not a regular file")
+
+
+def kind_of(mode: int) -> str:
+    """What a file of ``st_mode`` ``mode`` is, for messages (``"a FIFO (named pipe)"``)."""
+    kinds = (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+def output_target(path: Path) -> Path:
+    """The file that writing ``path`` replaces: ``path`` itself, or for a symbolic link the file
+    it leads to (resolved through every link, so the link is kept and its file rewritten).
+
+    Raises:
+        NotRegularFileError: What is there is not a regular file (a FIFO, a device, a socket, a
+            directory): it is never replaced.
+    """
+    final = Path(os.path.realpath(path)) if os.path.islink(path) else path
+    try:
+        mode = os.stat(final).st_mode
+    except (OSError, ValueError):  # nothing there yet (or a name the system refuses: said later)
+        return final
+    if not stat.S_ISREG(mode):
+        raise NotRegularFileError(path, kind_of(mode))
+    return final
+
+
+def open_regular(path: Path) -> IO[bytes]:
+    """Open ``path`` for reading if it is a regular file (after following links).
+
+    Raises:
+        NotRegularFileError: ``path`` is not a regular file (see :func:`regular_fd`).
+        OSError: It cannot be opened (missing, no permission, ...).
+        ValueError: The path has a NUL character.
+    """
+    return os.fdopen(regular_fd(path, os.O_RDONLY), "rb")
+
+
+def read_regular(path: Path, most: int | None = None) -> bytes:
+    """The bytes of the regular file ``path`` (at most ``most`` of them); raises as
+    :func:`open_regular` does."""
+    with open_regular(path) as file:
+        return file.read() if most is None else file.read(most)
+
+
+def regular_fd(path: Path, flags: int, mode: int = 0o666) -> int:
+    """``os.open(path, flags, mode)`` for a regular file only, as a blocking descriptor.
+
+    Opened without blocking, so that a FIFO with no writer (or no reader) does not hang the
+    open, then checked: a FIFO, a device, a socket or a directory is refused before a byte is
+    read or written.
+
+    Raises:
+        NotRegularFileError: ``path`` is not a regular file.
+        OSError: It cannot be opened. ValueError: The path has a NUL character.
+    """
+    nonblocking = flags | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, nonblocking, mode)
+    except IsADirectoryError:
+        raise NotRegularFileError(path, "a directory") from None
+    except OSError as err:
+        if err.errno == errno.ENXIO:  # a FIFO opened for writing with no reader
+            raise NotRegularFileError(path, "a FIFO (named pipe)") from None
+        raise
+    try:
+        kind = os.fstat(handle).st_mode
+        if not stat.S_ISREG(kind):
+            raise NotRegularFileError(path, kind_of(kind))
+        os.set_blocking(handle, True)
+    except BaseException:
+        os.close(handle)
+        raise
+    return handle
+
+
+def allowed_roots(top: Path, allow: Iterable[Path] = ()) -> tuple[Path, ...]:
+    """The folders whose trees the paths written inside ``top`` (and inside the files it names)
+    may reach: the working folder, ``top``'s own folder and each folder of ``allow``, with
+    symbolic links resolved. (See "Paths inside files" in docs/checking.md for why.)"""
+    folders = [Path.cwd(), Path(top).absolute().parent, *allow]
+    return tuple(dict.fromkeys(Path(os.path.realpath(folder)) for folder in folders))
+
+
+def outside(target: Path, roots: Iterable[Path]) -> Path | None:
+    """``target`` with its links resolved when that lies outside every folder of ``roots``
+    (a link leading out counts as out), else ``None``."""
+    real = Path(os.path.realpath(target))
+    if any(real == root or root in real.parents for root in roots):
+        return None
+    return real
+
+
+def outside_message(written: str, real: Path, roots: Iterable[Path]) -> str:
+    """Why the path ``written`` in a file is refused, and how to allow it. The value written is
+    quoted (and cut, like any value); the paths are shown as a person would write them
+    (relative to the working folder inside it), unquoted so that they are not cut."""
+    folders = ", ".join(_shown(r) for r in roots)
+    allow = shlex.quote(_shown(real.parent))
+    return (
+        f"{quoted(written)} leads to {_shown(real)}, outside the folders dipsim reads from "
+        f"({folders}); to read it, allow its folder: --allow-path {allow}"
+    )
+
+
+def _shown(path: Path) -> str:
+    text = printable(shown_path(path))
+    return text if len(text) <= 300 else text[:297] + "..."  # the path of a long value written
 
 
 def write_atomically(
@@ -47,9 +181,11 @@ def write_atomically(
             temporary file is linked into place, which fails if the name is taken).
 
     Raises:
+        NotRegularFileError: ``final`` (or the file its link leads to) is not a regular file.
         FileExistsError: ``replace`` is False and ``final`` exists.
         OSError: The file could not be written; the temporary file is removed.
     """
+    final = output_target(final)
     handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=suffix)
     try:
         with os.fdopen(handle, "wb") as file:
@@ -60,6 +196,9 @@ def write_atomically(
                 file.flush()
                 os.fsync(file.fileno())
         if replace:
+            # Checked again just before the rename: something other than a regular file may
+            # have taken the name while the content was written.
+            output_target(final)
             os.replace(temporary, final)
         else:
             _link_into_place(temporary, final)
@@ -102,9 +241,23 @@ def save_bytes(path: Path, data: bytes) -> Path:
         ) from None
     try:
         write_atomically(path, lambda f: f.write(data))
+    except NotRegularFileError as err:
+        raise DipsimError(f"{err}: only a regular file is ever replaced") from None
     except OSError as err:
         raise DipsimError(f"{path}: cannot write: {err.strerror or err}") from None
     return path
 
 
-__all__ = ["save_bytes", "write_atomically"]
+__all__ = [
+    "NotRegularFileError",
+    "allowed_roots",
+    "kind_of",
+    "open_regular",
+    "output_target",
+    "outside",
+    "outside_message",
+    "read_regular",
+    "regular_fd",
+    "save_bytes",
+    "write_atomically",
+]

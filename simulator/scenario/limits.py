@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,15 @@ class Limits:
     #: Design points of a batch (computed from the spec before any is made, so that a grid of
     #: two parameters with a million steps each is refused at once, not after filling memory).
     max_points: int = 1_000_000
+    #: Folders, besides the working folder and the named file's own, whose files the paths
+    #: written inside files (``extends``, a source's ``file``, a batch spec's ``scenario``) may
+    #: reach: the command line's ``--allow-path DIR``. Not a number, so not a ``--limit``.
+    allow_paths: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         for name, value in dataclasses.asdict(self).items():
+            if name not in MAXIMA:
+                continue
             problem = limit_problem(name, value)
             if problem is not None:
                 raise ValueError(problem)

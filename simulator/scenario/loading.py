@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,11 @@ from simulator.core.errors import (
     Problem,
     ScenarioError,
     did_you_mean,
+    printable,
+    quoted,
     shown_path,
 )
+from simulator.core.files import allowed_roots, kind_of, outside, outside_message
 from simulator.scenario.model import EDIT_KINDS, Scenario, parse_edit
 from simulator.scenario.references import check_references, in_file_order
 from simulator.scenario.validation import translate_errors, validate_document
@@ -91,14 +95,19 @@ def load_scenario(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Scenario
 
 def load_scenario_with_origin(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> LoadedScenario:
     """Like :func:`load_scenario`, also returning the document with positions."""
-    return _load(Path(path), limits, ())
+    path = Path(path)
+    return _load(path, limits, (), allowed_roots(path, limits.allow_paths))
 
 
-def _load(path: Path, limits: Limits, chain: tuple[Path, ...]) -> LoadedScenario:
+def _load(
+    path: Path, limits: Limits, chain: tuple[Path, ...], roots: tuple[Path, ...]
+) -> LoadedScenario:
+    """``roots``: the folders the paths written in the file may reach (those of the file named
+    first, wherever in its chain of ``extends`` a file is)."""
     doc = read_yaml_file(path, limits)
-    texts = _source_texts(doc, path.parent, limits)
+    texts = _source_texts(doc, path.parent, limits, roots)
     if isinstance(doc.data, dict) and "extends" in doc.data:
-        return _load_whatif(path, doc, texts, limits, chain)
+        return _load_whatif(path, doc, texts, limits, (chain, roots))
     return LoadedScenario(validate_document(doc, texts), doc, path, texts)
 
 
@@ -107,36 +116,13 @@ def _load_whatif(
     doc: Document,
     texts: dict[str, str | None],
     limits: Limits,
-    chain: tuple[Path, ...],
+    where: tuple[tuple[Path, ...], tuple[Path, ...]],
 ) -> LoadedScenario:
     """A what-if: load what it extends, apply its overrides, then its edits in order."""
-    data: dict[str, Any] = doc.data
-    extends = data["extends"]
-    if not isinstance(extends, str) or not extends.strip():
-        raise ScenarioError(
-            [doc.problem(("extends",), "extends needs the path of a scenario file")]
-        )
-    try:
-        base_path = (path.parent / extends).resolve()
-        found = base_path.is_file()
-    except (OSError, ValueError) as err:  # a NUL in the path, a name too long for the system
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise ScenarioError(
-            [doc.problem(("extends",), f"extends is not a usable path ({reason})")]
-        ) from None
+    chain, roots = where
+    base_path = _base_path(path, doc, chain, roots)
     here = path.resolve()
-    if base_path in (*chain, here):
-        cycle = " -> ".join(shown_path(p) for p in (*chain, here, base_path))
-        raise ScenarioError([doc.problem(("extends",), f"extends makes a cycle: {cycle}")])
-    if not found:
-        raise ScenarioError(
-            [
-                doc.problem(
-                    ("extends",), f"no scenario file {extends!r} (paths are relative to this file)"
-                )
-            ]
-        )
-    base = _load(base_path, limits, (*chain, here))
+    base = _load(base_path, limits, (*chain, here), roots)
     all_texts = {**base.source_texts, **texts}
     # Every problem of the what-if's own keys and edits is reported in one pass.
     key_problems = _unknown_override_keys(doc)
@@ -162,6 +148,43 @@ def _load_whatif(
             raise ScenarioError(_after_edit(problems, i))
         scenario = changed
     return LoadedScenario(scenario, doc, path, all_texts, base)
+
+
+def _base_path(path: Path, doc: Document, chain: tuple[Path, ...], roots: tuple[Path, ...]) -> Path:
+    """The file ``extends`` names, checked: a usable path, no cycle, inside the allowed folders
+    (before the file is even looked at, so nothing outside is read or said to exist), and a
+    regular file."""
+    extends = doc.data["extends"]
+    if not isinstance(extends, str) or not extends.strip():
+        raise ScenarioError(
+            [doc.problem(("extends",), "extends needs the path of a scenario file")]
+        )
+    try:
+        base_path = (path.parent / extends).resolve()
+        here = path.resolve()
+        escaped = outside(base_path, roots)
+    except (OSError, ValueError, RuntimeError) as err:  # a NUL, a name too long, a link loop
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise ScenarioError(
+            [doc.problem(("extends",), f"extends is not a usable path ({printable(reason)})")]
+        ) from None
+    if base_path in (*chain, here):
+        cycle = " -> ".join(shown_path(p) for p in (*chain, here, base_path))
+        raise ScenarioError([doc.problem(("extends",), f"extends makes a cycle: {cycle}")])
+    if escaped is not None:
+        message = f"extends {outside_message(extends, escaped, roots)}"
+        raise ScenarioError([doc.problem(("extends",), message)])
+    try:
+        mode: int | None = base_path.stat().st_mode
+    except (OSError, ValueError):
+        mode = None
+    if mode is None:
+        message = f"no scenario file {quoted(extends)} (paths are relative to this file)"
+        raise ScenarioError([doc.problem(("extends",), message)])
+    if not stat.S_ISREG(mode):
+        message = f"extends {quoted(extends)} is {kind_of(mode)}, not a regular file"
+        raise ScenarioError([doc.problem(("extends",), message)])
+    return base_path
 
 
 def _at(doc: Document, data: Any, location: Location) -> Document:
@@ -262,16 +285,31 @@ def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Sc
     return validate_document(Document(doc.file, data, doc.positions, doc.key_positions), texts)
 
 
-def _source_texts(doc: Document, base: Path, limits: Limits) -> dict[str, str | None]:
+def _source_texts(
+    doc: Document, base: Path, limits: Limits, roots: tuple[Path, ...] | None
+) -> dict[str, str | None]:
     """The text of every file source, read relative to the scenario's folder, bounded like the
-    scenario itself (``None`` for one that cannot be read; the reference checks say so)."""
+    scenario itself (``None`` for one that cannot be read; the reference checks say so). A file
+    outside ``roots`` is refused unread (``roots`` is None for text that has no file)."""
     texts: dict[str, str | None] = {}
     sources = doc.data.get("sources") if isinstance(doc.data, dict) else None
     if not isinstance(sources, dict):
         return texts
+    problems = []
     for sid, spec in sources.items():
         if isinstance(spec, dict) and isinstance(spec.get("file"), str):
-            texts[str(sid)] = read_source_text(base / spec["file"], limits)
+            file = base / spec["file"]
+            try:
+                escaped = None if roots is None else outside(file, roots)
+            except (OSError, ValueError, RuntimeError):  # unusable: read_source_text says so
+                escaped = None
+            if escaped is not None:
+                message = f"source file {outside_message(spec['file'], escaped, roots or ())}"
+                problems.append(doc.problem(("sources", sid, "file"), message))
+                continue
+            texts[str(sid)] = read_source_text(file, limits)
+    if problems:
+        raise ScenarioError(problems)
     return texts
 
 
@@ -285,7 +323,7 @@ def scenario_from_text(
 ) -> Scenario:
     """Load a scenario from YAML text (file sources cannot be checked: there is no folder)."""
     doc = read_yaml(text, file, limits)
-    return validate_document(doc, _source_texts(doc, Path("."), limits))
+    return validate_document(doc, _source_texts(doc, Path("."), limits, None))
 
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from simulator.core.dates import why_not_a_date
-from simulator.core.errors import KeyPath, Problem, ScenarioError, did_you_mean
+from simulator.core.errors import QUOTED_MOST, KeyPath, Problem, ScenarioError, did_you_mean
 from simulator.scenario.model import Scenario
 from simulator.scenario.references import check_references, in_file_order
 from simulator.scenario.yamlread import Document
@@ -103,10 +103,7 @@ def _message(e: Any) -> str:
         # coded NO stays Norway), which makes a flag written `yes` an error, not a silent True.
         return f"write true or false (got {_yaml_repr(value)[:60]})"
     if isinstance(value, str | int | float | bool) or value is None:
-        shown = _yaml_repr(value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        msg = f"{msg[0].lower()}{msg[1:]} (got {shown})"
+        msg = f"{msg[0].lower()}{msg[1:]} (got {_kind(value)})"
     else:
         msg = f"{msg[0].lower()}{msg[1:]} (got {_kind(value)})"
     return msg
@@ -127,8 +124,9 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str | int | float | bool) or value is None:
-        return _yaml_repr(value)
-    return repr(value)
+        shown = _yaml_repr(value)  # cut: a file read by mistake is one long text
+        return shown if len(shown) <= QUOTED_MOST else shown[: QUOTED_MOST - 3] + "..."
+    return type(value).__name__
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[KeyPath, str | None, bool]:

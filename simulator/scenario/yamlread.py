@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 import sys
 import typing
 from collections.abc import Mapping
@@ -32,7 +31,8 @@ from typing import Any
 
 import yaml
 
-from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
+from simulator.core.errors import DipsimError, KeyPath, Location, Problem, ScenarioError
+from simulator.core.files import NotRegularFileError, open_regular
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
 from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
@@ -348,18 +348,17 @@ def read_yaml_file(
     path: Path, limits: Limits = DEFAULT_LIMITS, kind: str = "scenario file"
 ) -> Document:
     """Read a YAML file into a :class:`Document`; a file that cannot be read is a located
-    problem like any other (scenarios and batch specs are read this way). At most
-    ``limits.max_bytes`` bytes are read, so that a device or a pipe that never ends (say
-    ``/dev/zero``) is refused rather than read until memory runs out."""
+    problem like any other (scenarios and batch specs are read this way). Only a regular file is
+    read (a FIFO or a device, say ``/dev/zero``, is refused before it is read: it could block
+    or never end), and at most ``limits.max_bytes`` bytes of it."""
     shown = str(path)
     try:
         raw, size = _read_bounded(path, limits.max_bytes)
     except FileNotFoundError:
         raise ScenarioError([Problem(Location(shown), (), "no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(
-            [Problem(Location(shown), (), f"is a directory, not a {kind}")]
-        ) from None
+    except NotRegularFileError as err:
+        message = f"is {err.kind}, not a {kind}"  # refused unread: only regular files are
+        raise ScenarioError([Problem(Location(shown), (), message)]) from None
     except OSError as err:
         raise ScenarioError(
             [Problem(Location(shown), (), f"cannot read: {err.strerror}")]
@@ -368,37 +367,35 @@ def read_yaml_file(
         raise ScenarioError(
             [Problem(Location(shown), (), "cannot read: the path has a NUL character")]
         ) from None
-    if size is None or size > limits.max_bytes:
+    if size > limits.max_bytes:
         raise ScenarioError([Problem(Location(shown, 1, 1), (), _too_big(size, limits))])
     return read_yaml(raw, shown, limits)
 
 
 def read_source_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
     """The text of a cited source file, or ``None`` when it cannot be read as UTF-8 text of at
-    most ``limits.max_bytes`` bytes (missing, a directory, a device, too big, not UTF-8, a bad
-    path). Bounded like :func:`read_yaml_file`: a scenario citing ``/dev/zero`` or
-    ``/dev/stdin`` must not make dipsim read forever."""
+    most ``limits.max_bytes`` bytes (missing, not a regular file, too big, not UTF-8, a bad
+    path). Only regular files are read, like :func:`read_yaml_file`: a scenario citing
+    ``/dev/zero``, ``/dev/stdin`` or a FIFO must not make dipsim read forever or block."""
     try:
-        if not path.is_file():  # devices and pipes are not sources (and may never end)
-            return None
         raw, size = _read_bounded(path, limits.max_bytes)
-        if size is None or size > limits.max_bytes:
+        if size > limits.max_bytes:
             return None
         # As Path.read_text would: universal newlines (a byte-order mark is dropped, though).
         return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except (OSError, ValueError):  # ValueError: a NUL in the path, or bytes that are not UTF-8
+    except (OSError, ValueError, DipsimError):  # ValueError: a NUL in the path, or not UTF-8
         return None
 
 
-def _read_bounded(path: Path, most: int) -> tuple[bytes, int | None]:
-    """At most ``most`` bytes of ``path``, and its size: exact for a regular file (which is then
-    not read at all when it is too big), ``None`` for a stream longer than ``most``."""
-    with path.open("rb") as f:
-        info = os.fstat(f.fileno())
-        if stat.S_ISREG(info.st_mode) and info.st_size > most:
-            return b"", info.st_size
+def _read_bounded(path: Path, most: int) -> tuple[bytes, int]:
+    """The bytes of the regular file ``path`` and its size; a file over ``most`` bytes is not
+    read at all (and one that grows while read is cut at ``most + 1``)."""
+    with open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > most:
+            return b"", size
         raw = f.read(most + 1)
-    return raw, (len(raw) if len(raw) <= most else None)
+    return raw, len(raw)
 
 
 def _decode(raw: bytes, file: str, limits: Limits) -> str:

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from simulator.core.errors import ExpressionError
+from simulator.core.errors import QUOTED_MOST, ExpressionError
 from simulator.core.expressions import Expression, parse_expression
 
 FORMAT_VERSION = 1
@@ -222,7 +222,7 @@ def _pair(value: Any) -> Any:
     if isinstance(value, list | tuple) and len(value) != 2:
         raise invalid(
             f"a pair is two actor codes, written [A, B] or A-B (got {len(value)} items: "
-            f"{', '.join(map(str, value))})"
+            f"{', '.join(str(v)[:QUOTED_MOST] for v in value[:5])}{', ...' * (len(value) > 5)})"
         )
     return value
 
