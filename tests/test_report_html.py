@@ -257,6 +257,15 @@ def test_every_state_of_the_machine_is_listed(jan: Made) -> None:
     assert listed == list(jan.states)
 
 
+def test_the_starting_state_was_first_entered_at_the_start(jan: Made) -> None:
+    """``normal`` is where PAK-IRN starts (15 January), not where it returns (29 January): the
+    starting state counts as entered at the start, as in ``first_entered`` and ``run --runs``."""
+    rows = {r.attrs["data-state"]: r for r in jan.dom.select("tr", "state", data_run="run")}
+    assert "2024-01-15 (at the start)" in rows["normal"].text()
+    assert "2024-01-29" not in rows["normal"].text()
+    assert "2024-01-17 (pakistan-recalls-ambassador)" in rows["envoys_recalled"].text()
+
+
 def test_graphviz_draws_every_state_and_where_the_run_ended(jan: Made) -> None:
     GRAPHVIZ.require()
     figure = jan.dom.one("figure", "machine", data_run="run")
