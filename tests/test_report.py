@@ -109,7 +109,7 @@ def test_table_header_and_final_line() -> None:
     state and tension."""
     lines = trace_table(trace_of(record())).splitlines()
     assert lines[0] == "Test  (seed 3, 2024-01-01 .. 2024-01-10)"
-    assert lines[2].split() == ["date", "event", "actor", "→", "target", "state", "tension"]
+    assert lines[2].split() == ["date", "type", "actor", "→", "target", "state", "tension"]
     assert lines[-1] == "final: AAA-BBB tense (tension 0.25)"
 
 
