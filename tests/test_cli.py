@@ -120,11 +120,13 @@ def test_run_csv(scenario: Path) -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "t,date,event,type,actor,target,relation,before,after,outcome,tension,cameo,goldstein,"
-        "source,cause,summary,quote"
+        "t,date,date_basis,event_id,type,actor,target,relation,before,after,outcome,tension,"
+        "cameo,goldstein,source,cause,summary,quote,date_note,note,citations"
     )
     assert len(lines) == 3
-    assert lines[1].startswith("1.0,2024-01-02,first,poke,AAA,BBB,AAA-BBB,calm,tense,transition,")
+    assert lines[1].startswith(
+        "1.0,2024-01-02,reported,first,poke,AAA,BBB,AAA-BBB,calm,tense,transition,"
+    )
 
 
 def test_unknown_format_is_a_usage_error(scenario: Path) -> None:
@@ -172,7 +174,7 @@ def test_until_stops_after_that_day(scenario: Path) -> None:
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["stop"] == "2024-01-04"
-    assert [r["event"] for r in data["records"]] == ["first"]
+    assert [r["event_id"] for r in data["records"]] == ["first"]
 
 
 def test_until_before_start_is_refused(scenario: Path) -> None:

@@ -45,7 +45,7 @@ TOP_KEYS = [
 ]
 RECORD_KEYS = [
     "date",
-    "event",
+    "event_id",
     "type",
     "actor",
     "target",
@@ -306,13 +306,13 @@ def test_json_parses_with_the_documented_keys(folder: Path, base: Trace) -> None
     d = diff_with(folder, base, "no-strike-json", remove_pakistan_strike)
     data = json.loads(diff_json(d))
     assert list(data) == TOP_KEYS
-    assert data["diff_format"] == 1
+    assert data["diff_format"] == 2
     assert data["identical"] is False
     assert list(data["base"]) == ["title", "seed", "start", "stop"]
     assert list(data["departure"]) == ["date", "index", "base", "whatif"]
     assert data["departure"]["date"] == "2024-01-18"
     assert list(data["departure"]["base"]) == RECORD_KEYS
-    assert [r["event"] for r in data["only_in_base"]] == ["pakistan-strikes-iran"]
+    assert [r["event_id"] for r in data["only_in_base"]] == ["pakistan-strikes-iran"]
     assert data["only_in_whatif"] == []
     assert list(data["final"][0]) == ["relation", "same", "base", "whatif"]
     assert diff_json(d) == diff_json(dataclasses.replace(d))
@@ -321,9 +321,9 @@ def test_json_parses_with_the_documented_keys(folder: Path, base: Trace) -> None
 def test_json_of_a_shift_lists_changes_and_state_ranges(folder: Path, base: Trace) -> None:
     """The JSON of a shifted event holds the change and the state ranges in plain data."""
     data = json.loads(diff_json(diff_with(folder, base, "late-j", shift_return("2024-01-30"))))
-    assert data["changed"][0]["event"] == "ambassadors-return"
+    assert data["changed"][0]["event_id"] == "ambassadors-return"
     assert data["changed"][0]["changed"] == ["date"]
-    assert list(data["changed"][0]) == ["event", "relation", "changed", "base", "whatif"]
+    assert list(data["changed"][0]) == ["event_id", "relation", "changed", "base", "whatif"]
     assert data["states"][0] == {
         "relation": "PAK-IRN",
         "from": "2024-01-26",

@@ -109,7 +109,7 @@ def test_table_header_and_final_line() -> None:
     state and tension."""
     lines = trace_table(trace_of(record())).splitlines()
     assert lines[0] == "Test  (seed 3, 2024-01-01 .. 2024-01-10)"
-    assert lines[2].split() == ["date", "event", "actor", "→", "target", "state", "tension"]
+    assert lines[2].split() == ["date", "type", "actor", "→", "target", "state", "tension"]
     assert lines[-1] == "final: AAA-BBB tense (tension 0.25)"
 
 
@@ -149,7 +149,7 @@ def test_table_shows_time_of_day() -> None:
 def test_json_parses_and_round_trips(jan2024: Trace) -> None:
     """The JSON output parses, and reading it back gives the same trace."""
     data = json.loads(trace_to_json(jan2024))
-    assert data["trace_format"] == 1
+    assert data["trace_format"] == 2
     assert data["seed"] == 0
     assert len(data["records"]) == len(jan2024.records)
     assert Trace.from_dict(data) == jan2024
@@ -162,6 +162,52 @@ def test_json_round_trips_times_of_day_and_missing_quotes() -> None:
         record("e2", target=("BBB", "CCC")),
     )
     assert Trace.from_dict(json.loads(trace_to_json(trace))) == trace
+
+
+def test_json_of_format_1_is_read() -> None:
+    """A trace written before format 2 (an event's id under ``event``, no date basis, notes or
+    citations) is read back, as a reported date with no notes."""
+    data = trace_of(record("e1")).to_dict()
+    data["trace_format"] = 1
+    for r in data["records"]:
+        r["event"] = r.pop("event_id")
+        for key in ("date_basis", "date_note", "note", "citations"):
+            del r[key]
+    (r,) = Trace.from_dict(data).records
+    assert (r.event, r.date_basis, r.date_note, r.note, r.citations) == (
+        "e1",
+        "reported",
+        None,
+        None,
+        (),
+    )
+
+
+def test_json_and_csv_carry_date_basis_notes_and_every_citation(
+    jan2024: Trace, jan2024_path: Path
+) -> None:
+    """Each record says how its date is known, with the event's notes and all its citations,
+    in JSON and in CSV alike (issue 13 item 6)."""
+    scenario = load_scenario(jan2024_path)
+    events = {e.id: e for e in scenario.events}
+    scripted = [r for r in jan2024.records if r.cause == "script"]
+    data = json.loads(trace_to_json(jan2024))["records"]
+    rows = list(csv.DictReader(io.StringIO(trace_to_csv(jan2024))))
+    assert any(events[r.event].date_basis == "inferred" for r in scripted)
+    assert any(len(events[r.event].source) > 1 for r in scripted)
+    for r, d, row in zip(jan2024.records, data, rows, strict=True):
+        if r.cause != "script":
+            assert d["date_basis"] == row["date_basis"] == "simulated"
+            continue
+        e = events[r.event]
+        cited = [{"ref": c.ref, "quote": c.quote, "note": c.note} for c in e.source]
+        assert d["date_basis"] == row["date_basis"] == e.date_basis
+        assert d["date_note"] == e.date_note
+        assert row["date_note"] == (e.date_note or "")
+        assert d["note"] == (e.note or None)
+        assert row["note"] == e.note
+        assert d["citations"] == json.loads(row["citations"]) == cited
+        assert (d["source"], d["quote"]) == (e.source[0].ref, e.source[0].quote)
 
 
 def test_json_is_the_same_for_the_same_run(jan2024: Trace, jan2024_path: Path) -> None:
@@ -194,7 +240,7 @@ def test_csv_rows_join_targets_with_semicolons() -> None:
     row = rows[0]
     assert row["target"] == "BBB;CCC"
     assert (row["tension"], row["trust"]) == ("0.5", "0.25")
-    assert (row["event"], row["date"], row["outcome"], row["quote"]) == (
+    assert (row["event_id"], row["date"], row["outcome"], row["quote"]) == (
         "e1",
         "2024-01-02",
         "transition",
@@ -205,5 +251,5 @@ def test_csv_rows_join_targets_with_semicolons() -> None:
 def test_csv_of_jan2024_has_a_row_per_record(jan2024: Trace) -> None:
     """The January 2024 CSV has one row per record, with the tension column."""
     rows = list(csv.DictReader(io.StringIO(trace_to_csv(jan2024))))
-    assert [r["event"] for r in rows] == [r.event for r in jan2024.records]
+    assert [r["event_id"] for r in rows] == [r.event for r in jan2024.records]
     assert [float(r["tension"]) for r in rows] == [r.variables["tension"] for r in jan2024.records]

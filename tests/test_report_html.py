@@ -241,7 +241,7 @@ def evil(tmp_path_factory: pytest.TempPathFactory) -> Made:
 
 def test_every_event_of_the_trace_is_a_row_in_order(jan: Made) -> None:
     rows = jan.dom.select("tr", "event", data_run="run")
-    assert [r.attrs["data-event"] for r in rows] == [r.event for r in jan.trace.records]
+    assert [r.attrs["data-event-id"] for r in rows] == [r.event for r in jan.trace.records]
     assert [r.attrs["data-outcome"] for r in rows] == [r.outcome for r in jan.trace.records]
     # Each row carries the codes, the summary and the source's quote of its record.
     for row, record in zip(rows, jan.trace.records, strict=True):
@@ -253,9 +253,43 @@ def test_every_event_of_the_trace_is_a_row_in_order(jan: Made) -> None:
             assert f"CAMEO {record.cameo}" in text
 
 
+def test_rows_say_how_each_date_is_known_and_carry_the_notes(jan: Made) -> None:
+    """An inferred date is marked, with how it was inferred under its row; the event's note
+    and every citation are shown; the rows name the id and the type as every output does."""
+    rows = jan.dom.select("tr", "event", data_run="run")
+    inferred = 0
+    for row, r in zip(rows, jan.trace.records, strict=True):
+        assert (row.attrs["data-type"], row.attrs["data-date-basis"]) == (r.type, r.date_basis)
+        text = " ".join(row.text().split())
+        date = row.one("td", "date")
+        if r.date_basis == "inferred":
+            inferred += 1
+            assert date.select("abbr", "inferred")
+            assert r.date_note is not None
+            assert f"* Date inferred, not reported: {' '.join(r.date_note.split())}" in text
+        else:
+            assert not date.select("abbr", "inferred")
+            assert "Date inferred" not in text
+        if r.note:
+            assert f"Note: {' '.join(r.note.split())}" in text
+        for ref, _quote, _note in r.citations:
+            assert f"[{ref}]" in text
+    assert inferred > 0
+    assert "event id, type, actor → target" in jan.dom.one("table", "events").text()
+
+
 def test_every_state_of_the_machine_is_listed(jan: Made) -> None:
     listed = [r.attrs["data-state"] for r in jan.dom.select("tr", "state", data_run="run")]
     assert listed == list(jan.states)
+
+
+def test_the_starting_state_was_first_entered_at_the_start(jan: Made) -> None:
+    """``normal`` is where PAK-IRN starts (15 January), not where it returns (29 January): the
+    starting state counts as entered at the start, as in ``first_entered`` and ``run --runs``."""
+    rows = {r.attrs["data-state"]: r for r in jan.dom.select("tr", "state", data_run="run")}
+    assert "2024-01-15 (at the start)" in rows["normal"].text()
+    assert "2024-01-29" not in rows["normal"].text()
+    assert "2024-01-17 (pakistan-recalls-ambassador)" in rows["envoys_recalled"].text()
 
 
 def test_graphviz_draws_every_state_and_where_the_run_ended(jan: Made) -> None:
@@ -339,7 +373,7 @@ def test_scenario_text_is_escaped_and_stays_text(evil: Made) -> None:
     assert_offline(evil.html)
     assert EVIL_SUMMARY not in evil.html
     assert EVIL_QUOTE not in evil.html
-    row = dom.one("tr", "event", data_event="e1")
+    row = dom.one("tr", "event", data_event_id="e1")
     assert row.one("p", "summary").text() == EVIL_SUMMARY  # shown as the text it is
     assert f"“{EVIL_QUOTE}”" in row.one("blockquote").text()
     assert dom.one("head").one("title").text().startswith("</title><script>alert(3)</script>")
@@ -382,12 +416,12 @@ def test_a_whatif_report_has_the_diff_and_its_base(whatif: Made) -> None:
     }
     assert [g.one("th").text() for g in diff.select("tr", "diff-final")] == ["PAK-IRN", "IRN-IRQ"]
     base_rows = dom.select("tr", "event", data_run="base")
-    assert [r.attrs["data-event"] for r in base_rows] == [r.event for r in whatif.base.records]
+    assert [r.attrs["data-event-id"] for r in base_rows] == [r.event for r in whatif.base.records]
     run_rows = dom.select("tr", "event", data_run="run")
     assert len(run_rows) == len(whatif.trace.records)
     # Rows that differ are marked on both sides.
     marked = {
-        r.attrs["data-event"]: r.attrs["data-diff"] for r in run_rows if "data-diff" in r.attrs
+        r.attrs["data-event-id"]: r.attrs["data-diff"] for r in run_rows if "data-diff" in r.attrs
     }
     assert marked["iranian-counter-strike#1"] == "only"
     assert marked["ambassadors-return"] == "changed"
@@ -693,7 +727,7 @@ def test_browser_runs_nothing_from_a_hostile_scenario(
     seen = visit(browser, path)
     assert_clean(seen, path)
     page = seen.page
-    assert page.locator("tr.event[data-event=e1] p.summary").inner_text() == EVIL_SUMMARY
+    assert page.locator("tr.event[data-event-id=e1] p.summary").inner_text() == EVIL_SUMMARY
     assert visible(page, "tr.event") == len(evil.trace.records)
     assert page.evaluate("document.scripts.length") == 0
     page.context.close()

@@ -151,11 +151,13 @@ def tagged(text: str, role: Role) -> str:
 def test_plain_table_marks_events_and_leads_summaries_with_ids() -> None:
     """Without colour: a marker column after the event type, the id before each summary."""
     lines = plain_table(FIRST).splitlines()
-    assert lines[2].split() == ["date", "event", "actor", "→", "target", "state", "tension"]
+    assert lines[2].split() == ["date", "type", "actor", "→", "target", "state", "tension"]
     assert lines[3].split()[2] == "-"  # the marker column's rule
-    assert lines[4].startswith("2024-01-16  military_strike      ▼  IRN → PAK")
+    # The date column is one wider for the mark of the inferred dates (2024-01-17*).
+    assert lines[4].startswith("2024-01-16   military_strike      ▼  IRN → PAK")
     assert lines[5] == (
-        "            iran-strikes-pakistan: Iran strikes what it calls militant bases in Pakistan's"
+        "             iran-strikes-pakistan: Iran strikes what it calls militant bases in "
+        "Pakistan's"
     )
     agreement = next(line for line in lines if "agree_to_deescalate" in line)
     assert "agree_to_deescalate  ▲  PAK → IRN" in agreement
@@ -199,8 +201,9 @@ def test_responses_keep_their_id_on_the_rule_line() -> None:
     """A response's id is on its ↳ line, not repeated before its summary."""
     text = plain_table(ROOT / "scenarios" / "whatif" / "reactions-as-rules.yaml")
     assert (
-        "            Pakistan recalls its ambassador from Tehran in protest at the strikes.\n"
-        "            ↳ recall#1: rule recall, in response to iran-strikes-pakistan\n"
+        # Indented under the type: the date column is one wider for the inferred dates' mark.
+        "             Pakistan recalls its ambassador from Tehran in protest at the strikes.\n"
+        "             ↳ recall#1: rule recall, in response to iran-strikes-pakistan\n"
     ) in text
     assert "recall#1: Pakistan" not in text
 
@@ -235,7 +238,7 @@ def test_an_event_without_summary_shows_its_id() -> None:
         (RelationEnd("AAA-BBB", "calm", {}),),
     )
     lines = trace_table(trace).splitlines()
-    assert lines[4] == "2024-01-02  talk   ·  AAA → BBB       calm (unchanged)"
+    assert lines[4] == "2024-01-02  talk  ·  AAA → BBB       calm (unchanged)"
     assert lines[5] == "            e1"
 
 

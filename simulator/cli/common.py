@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
@@ -22,7 +22,16 @@ from simulator.core.errors import DipsimError, ScenarioError, quoted
 from simulator.core.text import printable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from simulator.scenario.yamlread import Limits
+
+F = TypeVar("F", bound="Callable[..., object]")
+
+#: The width of a table when neither --width nor a terminal says (a file, a pipe), and the
+#: narrowest and widest a terminal's width is taken as: below 60 even the narrowest layout
+#: wraps, and lines past 120 columns are hard to read (--width may still ask for them).
+DEFAULT_WIDTH, NARROWEST, WIDEST = 100, 60, 120
 
 #: A check failed (an expectation did not hold, an error-level finding).
 EXIT_FAILED = 1
@@ -243,3 +252,35 @@ def limits_from(pairs: tuple[tuple[str, int], ...], allow_paths: tuple[Path, ...
 
     numbers: dict[str, int] = dict(pairs)
     return dataclasses.replace(DEFAULT_LIMITS, allow_paths=allow_paths, **numbers)
+
+
+def width_option(what: str) -> Callable[[F], F]:
+    """``--width``: the columns ``what`` fits, by default the terminal's (:func:`table_width`)."""
+    return click.option(
+        "--width",
+        type=click.IntRange(min=NARROWEST),
+        default=None,
+        show_default=f"the terminal's, {NARROWEST} to {WIDEST}; else {DEFAULT_WIDTH}",
+        help=f"Columns to fit {what} to.",
+    )
+
+
+def table_width(width: int | None, out: Path | None) -> int:
+    """The columns a table is made for: ``width`` if given; else, printing to a terminal, its
+    width (``COLUMNS`` if set, as shells and ``shutil.get_terminal_size`` read it), from 60 to
+    120; else (``--out``, a pipe) 100, so that a file is the same whoever writes it."""
+    if width is not None:
+        return width
+    if out is not None:
+        return DEFAULT_WIDTH
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        found = int(columns)
+    elif sys.stdout.isatty():
+        try:
+            found = os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError):  # not a real terminal after all (no size, no descriptor)
+            return DEFAULT_WIDTH
+    else:
+        return DEFAULT_WIDTH
+    return min(max(found, NARROWEST), WIDEST)

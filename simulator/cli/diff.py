@@ -13,6 +13,8 @@ from simulator.cli.common import (
     limits_from,
     out_option,
     table_or_json_option,
+    table_width,
+    width_option,
     write,
 )
 from simulator.cli.common import (
@@ -33,13 +35,7 @@ from simulator.core.errors import DipsimError, ScenarioError
 )
 @table_or_json_option
 @out_option
-@click.option(
-    "--width",
-    type=click.IntRange(min=60),
-    default=100,
-    show_default=True,
-    help="Columns that the table is wrapped to.",
-)
+@width_option("the table")
 @limit_option
 @allow_path_option
 def diff(
@@ -48,7 +44,7 @@ def diff(
     seed: int,
     fmt: str,
     out: Path | None,
-    width: int,
+    width: int | None,
     limits: tuple[tuple[str, int], ...],
     allow_paths: tuple[Path, ...],
 ) -> None:
@@ -80,4 +76,6 @@ def diff(
     if errors:
         fail(errors[0])
     found = diff_traces(traces[0], traces[1])
-    write(diff_json(found) if fmt == "json" else diff_table(found, width=width), out)
+    write(
+        diff_json(found) if fmt == "json" else diff_table(found, width=table_width(width, out)), out
+    )

@@ -22,6 +22,8 @@ from simulator.cli.common import (
     limits_from,
     located,
     out_option,
+    table_width,
+    width_option,
     write,
 )
 from simulator.core.errors import DipsimError
@@ -68,13 +70,7 @@ if TYPE_CHECKING:
     help="Processes for --runs: 0 means every core (under 5,000 runs, this process: starting "
     "workers would cost more than they save); 1 runs in this process.",
 )
-@click.option(
-    "--width",
-    type=click.IntRange(min=60),
-    default=100,
-    show_default=True,
-    help="Columns that summaries and quotes are wrapped to.",
-)
+@width_option("the table (with --runs: its paths and notes)")
 @limit_option
 @allow_path_option
 @click.option(
@@ -102,7 +98,7 @@ def run(
     seed: int,
     runs: int,
     workers: int,
-    width: int,
+    width: int | None,
     limits: tuple[tuple[str, int], ...],
     allow_paths: tuple[Path, ...],
     plot: Path | None,
@@ -124,6 +120,7 @@ def run(
     if step:
         check_step(fmt, out, runs)
     colored = use_color(color, out)
+    width = table_width(width, out)
     try:
         check_plot(plot)
         loaded = load_scenario(scenario, limits_from(limits, allow_paths))

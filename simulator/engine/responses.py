@@ -41,6 +41,11 @@ class Happening:
     summary: str
     cause: str
     caused_by: tuple[str, ...]
+    # What the trace says of the event besides what the engine does with it (see Record).
+    date_basis: str = "reported"
+    date_note: str | None = None
+    note: str | None = None
+    citations: tuple[tuple[str, str | None, str | None], ...] = ()
 
 
 def effects_for(
@@ -153,6 +158,7 @@ class Rule:
     summary: str
     source: str | None
     quote: str | None
+    citations: tuple[tuple[str, str | None, str | None], ...] = ()
 
     @property
     def id(self) -> str:
@@ -224,6 +230,7 @@ def _compiled(
         summary=respond.summary or f"{respond.type} (response rule {spec.id})",
         source=citation.ref if citation else None,
         quote=citation.quote if citation else None,
+        citations=tuple((c.ref, c.quote, c.note) for c in spec.source or ()),
     )
 
 
@@ -278,6 +285,7 @@ def _recompiled(
         summary=old.summary,
         source=old.source,
         quote=old.quote,
+        citations=old.citations,
     )
 
 

@@ -217,6 +217,10 @@ class Simulator:
             summary=e.summary,
             cause="script",
             caused_by=e.caused_by,
+            date_basis=e.date_basis,
+            date_note=e.date_note,
+            note=e.note or None,
+            citations=tuple((c.ref, c.quote, c.note) for c in e.source),
         )
 
     def when(self, t: float) -> dt.datetime:
@@ -411,6 +415,10 @@ class _Run:
                 h.summary,
                 h.cause,
                 h.caused_by,
+                h.date_basis,
+                h.date_note,
+                h.note,
+                h.citations,
             )
         )
 
@@ -484,6 +492,8 @@ class _Run:
                 summary=rule.summary,
                 cause=f"rule:{rule.id}",
                 caused_by=(p.trigger.id,),
+                date_basis="simulated",
+                citations=rule.citations,
             )
         )
 

@@ -10,7 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-TRACE_FORMAT = 1
+#: 2: a record's id is ``event_id`` (it was ``event``, beside ``type``: two names for one word),
+#: and a record carries its date's basis and note, the event's note and every citation.
+#: ``from_dict`` reads format 1 too.
+TRACE_FORMAT = 2
+
+#: A citation as a trace carries it: ``(source id, quote or None, note or None)``.
+Cited = tuple[str, str | None, str | None]
 
 
 class Record(NamedTuple):
@@ -40,6 +46,11 @@ class Record(NamedTuple):
             a response scheduled by a rule.
         caused_by: The events named as its causes (a scripted event's ``caused_by``; for a
             response, the event that triggered it).
+        date_basis: ``reported`` or ``inferred`` (a scripted event's ``date_basis``), or
+            ``simulated`` (a response: the engine drew its time).
+        date_note: Why an inferred date is what it is (the event's ``date_note``), if any.
+        note: The event's ``note``, if any.
+        citations: Every citation of the event (``source`` and ``quote`` are the first's).
     """
 
     t: float
@@ -60,6 +71,10 @@ class Record(NamedTuple):
     summary: str
     cause: str = "script"
     caused_by: tuple[str, ...] = ()
+    date_basis: str = "reported"
+    date_note: str | None = None
+    note: str | None = None
+    citations: tuple[Cited, ...] = ()
 
     @property
     def date_text(self) -> str:
@@ -70,7 +85,9 @@ class Record(NamedTuple):
         return {
             "t": self.t,
             "date": self.date_text,
-            "event": self.event,
+            "date_basis": self.date_basis,
+            "date_note": self.date_note,
+            "event_id": self.event,
             "type": self.type,
             "actor": self.actor,
             "target": list(self.target),
@@ -83,7 +100,9 @@ class Record(NamedTuple):
             "goldstein": self.goldstein,
             "source": self.source,
             "quote": self.quote,
+            "citations": [{"ref": r, "quote": q, "note": n} for r, q, n in self.citations],
             "summary": self.summary,
+            "note": self.note,
             "cause": self.cause,
             "caused_by": list(self.caused_by),
         }
@@ -93,7 +112,7 @@ class Record(NamedTuple):
         return cls(
             t=float(d["t"]),
             when=dt.datetime.fromisoformat(d["date"]),
-            event=d["event"],
+            event=_event_id(d),
             type=d["type"],
             actor=d["actor"],
             target=tuple(d["target"]),
@@ -109,6 +128,10 @@ class Record(NamedTuple):
             summary=d["summary"],
             cause=d.get("cause", "script"),
             caused_by=tuple(d.get("caused_by", ())),
+            date_basis=d.get("date_basis", "reported"),
+            date_note=d.get("date_note"),
+            note=d.get("note"),
+            citations=tuple((c["ref"], c["quote"], c["note"]) for c in d.get("citations", ())),
         )
 
 
@@ -145,6 +168,11 @@ def decayed(value: float, rest: float, keep: float, days: float) -> float:
     return rest + (value - rest) * kept
 
 
+def _event_id(d: dict[str, Any]) -> str:
+    """An event's id in a record or log entry: ``event_id``, or ``event`` in trace format 1."""
+    return str(d["event_id"] if "event_id" in d else d["event"])
+
+
 def date_text(when: dt.datetime) -> str:
     """A date, with the time of day when it is not midnight (to the second when it has one)."""
     if when.time() == dt.time():
@@ -175,7 +203,7 @@ class LogEntry:
             "date": date_text(self.when),
             "kind": self.kind,
             "rule": self.rule,
-            "event": self.event,
+            "event_id": self.event,
             "message": self.message,
             "count": self.count,
         }
@@ -187,7 +215,7 @@ class LogEntry:
             when=dt.datetime.fromisoformat(d["date"]),
             kind=d["kind"],
             rule=d["rule"],
-            event=d["event"],
+            event=_event_id(d),
             message=d["message"],
             count=int(d.get("count", 1)),
         )

@@ -18,7 +18,8 @@ from typing import Any
 from simulator.core.text import json_text
 from simulator.engine.trace import Record, RelationEnd, Trace
 
-DIFF_FORMAT = 1
+#: 2: an event's id is `event_id` (it was `event`), as in traces (format 2).
+DIFF_FORMAT = 2
 ARROW = "→"
 
 
@@ -304,7 +305,7 @@ def _record_dict(r: Record | None) -> dict[str, Any] | None:
         return None
     return {
         "date": r.date_text,
-        "event": r.event,
+        "event_id": r.event,
         "type": r.type,
         "actor": r.actor,
         "target": list(r.target),
@@ -352,7 +353,7 @@ def diff_to_dict(d: TraceDiff) -> dict[str, Any]:
         if var is None
         else {
             "date": var.date.isoformat(),
-            "event": var.event,
+            "event_id": var.event,
             "relation": var.relation,
             "base": dict(var.base),
             "whatif": dict(var.whatif),
@@ -361,7 +362,7 @@ def diff_to_dict(d: TraceDiff) -> dict[str, Any]:
         "only_in_whatif": [_record_dict(r) for r in d.only_in_whatif],
         "changed": [
             {
-                "event": c.base.event,
+                "event_id": c.base.event,
                 "relation": c.base.relation,
                 "changed": list(c.changed),
                 "base": _record_dict(c.base),

@@ -11,7 +11,8 @@ from simulator.engine.trace import Trace
 CSV_FIELDS = (
     "t",
     "date",
-    "event",
+    "date_basis",
+    "event_id",
     "type",
     "actor",
     "target",
@@ -20,7 +21,17 @@ CSV_FIELDS = (
     "after",
     "outcome",
 )
-CSV_TAIL = ("cameo", "goldstein", "source", "cause", "summary", "quote")
+CSV_TAIL = (
+    "cameo",
+    "goldstein",
+    "source",
+    "cause",
+    "summary",
+    "quote",
+    "date_note",
+    "note",
+    "citations",
+)
 
 
 def trace_to_json(trace: Trace) -> str:
@@ -32,6 +43,10 @@ def trace_to_json(trace: Trace) -> str:
 def trace_to_csv(trace: Trace) -> str:
     """One CSV row per record; each variable is a column; targets are joined with ``;``.
 
+    ``source`` and ``quote`` are the event's first citation, the one it rests on; ``citations``
+    holds them all, as the JSON trace has them (a list of ``ref``, ``quote``, ``note``) on one
+    line: a quote may hold any character, so no separator could join them safely.
+
     A text cell a spreadsheet would take for a formula (``=1+1``, ``-x``, ``@x``) has a ``'``
     before it (:func:`~simulator.core.text.csv_cell`); numbers are never guarded.
     """
@@ -41,6 +56,7 @@ def trace_to_csv(trace: Trace) -> str:
     for r in trace.records:
         d = r.to_dict()
         d["target"] = ";".join(r.target)
+        d["citations"] = json_text(d["citations"], indent=None) if r.citations else None
         row = [d[k] for k in CSV_FIELDS]
         row += [r.variables.get(v, "") for v in trace.variables]
         row += ["" if d[k] is None else d[k] for k in CSV_TAIL]

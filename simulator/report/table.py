@@ -1,5 +1,5 @@
 """A trace as a table for people: one line of facts per event, then the event's id and summary
-and the sentence of the source it rests on, wrapped to fit the width (100 columns by default).
+and the sentence of the source it rests on, fitted to the width (100 columns by default).
 
 The table is plain text unless a :class:`TableStyle` paints it. The renderer says what each
 piece is — a state and how grave it is, a conflict or cooperation marker, an event id — and the
@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simulator.core.text import printable_data
-from simulator.engine.trace import Record, Trace
+from simulator.engine.trace import Record, RelationEnd, Trace
+from simulator.report.table_layout import GAP, Layout, fit
 
 ARROW = "→"
 
@@ -26,6 +27,9 @@ ARROW = "→"
 CONFLICT = "▼"
 COOPERATION = "▲"
 NEUTRAL = "·"
+#: After the date of an event whose date was inferred (``date_basis: inferred``), not reported;
+#: the event's block ends with the ``date_note`` saying how.
+INFERRED = "*"
 
 
 class Role(enum.Enum):
@@ -165,6 +169,10 @@ def table_parts(
 ) -> TableParts:
     """:func:`trace_table` in parts: the head, one block per record, the tail.
 
+    No line is wider than ``width`` (down to 60 columns; narrower, the row keeps its date,
+    marker and state): the columns that do not fit leave the row for a line under it
+    (:mod:`simulator.report.table_layout`), and the rest is wrapped.
+
     Texts with terminal control characters (a summary from a file anyone may hand over) are
     shown as escape text (:func:`simulator.core.text.printable`) before the style paints, so
     that the only escape codes in the table are the style's.
@@ -173,39 +181,30 @@ def table_parts(
     if variable is None and trace.variables:
         variable = "tension" if "tension" in trace.variables else trace.variables[0]
     multi = len(trace.final) > 1
-    rows: list[list[_Cell]] = []
-    for r in trace.records:
-        cells: list[_Cell] = [(r.date_text, r.date_text)]
-        if multi:
-            cells.append((r.relation, r.relation))
-        marker, role = goldstein_marker(r.goldstein)
-        cells += [
-            (r.type, r.type),
-            (marker, style.paint(marker, role)),
-            (_parties(r), _parties(r)),
-            _state_cell(r, style),
-        ]
-        if variable is not None:
-            value = f"{r.variables.get(variable, 0.0):.2f}"
-            cells.append((value, value))
-        rows.append(cells)
-    # The marker column has no heading: the header line reads as before, and docs/ say what
-    # the markers mean.
-    header = ["date"] + (["relation"] if multi else []) + ["event", "", "actor → target", "state"]
+    # The marker column has no heading: docs/ say what the markers mean.
+    columns = {"date": "date", "relation": "relation", "type": "type", "marker": ""}
+    columns |= {"parties": "actor → target", "state": "state"}
+    if not multi:
+        del columns["relation"]
     if variable is not None:
-        header.append(variable)
+        columns["variable"] = variable
+    rows = [_cells(r, multi, variable, style) for r in trace.records]
+    names, header = list(columns), list(columns.values())
     # At least one column each, so that the marker column has its rule even without events.
     widths = [max([len(h), 1] + [len(row[i][0]) for row in rows]) for i, h in enumerate(header)]
-    head = [
-        f"{trace.title}  (seed {trace.seed}, {trace.start.isoformat()} .. "
-        f"{trace.stop.isoformat()})",
-        "",
-        _join(header, widths),
-        _join(["-" * w for w in widths], widths),
-    ]
-    indent = " " * (widths[0] + 2)
+    layout = fit(names, widths, width)
+    kept = [widths[i] for i in layout.row]
+    indent = " " * (kept[0] + GAP)
+    title = (
+        f"{trace.title}  (seed {trace.seed}, {trace.start.isoformat()} .. {trace.stop.isoformat()})"
+    )
+    head = [*textwrap.wrap(title, width, subsequent_indent="  "), ""]
+    head.append(_join([header[i] for i in layout.row], kept))
+    if layout.details:
+        head.append(indent + ", ".join(header[i] for i in layout.details))
+    head.append(_join(["-" * w for w in kept], kept))
     blocks = [
-        _event_block(r, row, widths, indent, width, style)
+        _event_block(r, row, layout, kept, indent, width, style)
         for r, row in zip(trace.records, rows, strict=True)
     ]
     tail: list[str] = []
@@ -221,15 +220,41 @@ def table_parts(
                 )
             )
     tail.append("")
-    tail.append(
-        "final: "
-        + "; ".join(
-            f"{f.relation} {style.state(f.state)}"
-            + (f" ({variable} {f.variables[variable]:.2f})" if variable in f.variables else "")
-            for f in trace.final
-        )
-    )
+    ends = [
+        f"{f.relation} {f.state}"
+        + (f" ({variable} {f.variables[variable]:.2f})" if variable in f.variables else "")
+        for f in trace.final
+    ]
+    final = textwrap.wrap("final: " + "; ".join(ends), width, subsequent_indent="       ")
+    tail.extend(_painted_states(line, trace.final, style) for line in final)
     return TableParts(_lines(head), tuple(blocks), _lines(tail))
+
+
+def _cells(r: Record, multi: bool, variable: str | None, style: TableStyle) -> list[_Cell]:
+    """A record's cells, in the order of the table's columns."""
+    # An inferred date is marked: a student should not take it for one a source reports.
+    date = r.date_text + (INFERRED if r.date_basis == "inferred" else "")
+    cells: list[_Cell] = [(date, date)]
+    if multi:
+        cells.append((r.relation, r.relation))
+    marker, role = goldstein_marker(r.goldstein)
+    cells += [
+        (r.type, r.type),
+        (marker, style.paint(marker, role)),
+        (_parties(r), _parties(r)),
+        _state_cell(r, style),
+    ]
+    if variable is not None:
+        value = f"{r.variables.get(variable, 0.0):.2f}"
+        cells.append((value, value))
+    return cells
+
+
+def _painted_states(line: str, final: Sequence[RelationEnd], style: TableStyle) -> str:
+    """A line of the ``final:`` text with each relation's state painted."""
+    for f in final:
+        line = line.replace(f"{f.relation} {f.state}", f"{f.relation} {style.state(f.state)}")
+    return line
 
 
 def _printable(trace: Trace) -> Trace:
@@ -240,10 +265,25 @@ def _printable(trace: Trace) -> Trace:
 
 
 def _event_block(
-    r: Record, row: list[_Cell], widths: list[int], indent: str, width: int, style: TableStyle
+    r: Record,
+    row: list[_Cell],
+    layout: Layout,
+    widths: list[int],
+    indent: str,
+    width: int,
+    style: TableStyle,
 ) -> str:
-    """A record's lines: its row, then its id and summary, then its source."""
-    lines = [_join([c[0] for c in row], widths, [c[1] for c in row])]
+    """A record's lines: its row (and the cells that did not fit on it), then its id and
+    summary, then its source, then why its date is inferred."""
+    lines = [_join([row[i][0] for i in layout.row], widths, [row[i][1] for i in layout.row])]
+    if layout.details:
+        plain = ", ".join(row[i][0] for i in layout.details)
+        if len(indent + plain) <= width:
+            lines.append(indent + ", ".join(row[i][1] for i in layout.details))
+        else:  # too long to paint and still wrap by its plain text
+            lines.extend(
+                textwrap.wrap(plain, width, initial_indent=indent, subsequent_indent=indent)
+            )
     if r.cause.startswith("rule:"):
         # A response's id is on its ↳ line, under its summary.
         lines.extend(
@@ -251,16 +291,12 @@ def _event_block(
         )
         after = f", in response to {', '.join(r.caused_by)}" if r.caused_by else ""
         rule = r.cause.removeprefix("rule:")
-        lines.append(f"{indent}↳ {style.paint(r.event, Role.EVENT_ID)}: rule {rule}{after}")
+        lines += _led_by_id(r.event, f"{r.event}: rule {rule}{after}", indent + "↳ ", width, style)
     else:
         # Exercises and expectations name events by id, so the id leads the summary (students
         # need not look it up in the scenario file).
         text = f"{r.event}: {r.summary}" if r.summary else r.event
-        summary = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
-        if summary and summary[0].startswith(indent + r.event):  # not if an id too long was cut
-            rest = summary[0][len(indent + r.event) :]
-            summary[0] = indent + style.paint(r.event, Role.EVENT_ID) + rest
-        lines.extend(summary)
+        lines += _led_by_id(r.event, text, indent, width, style)
     if r.quote:
         cited = f"“{r.quote}” [{r.source}]"
         lines.extend(
@@ -270,7 +306,22 @@ def _event_block(
         )
     elif r.source:
         lines.append(f"{indent}  [{r.source}]")
+    if r.date_basis == "inferred":
+        note = f"{INFERRED} date inferred: {r.date_note}" if r.date_note else "date inferred"
+        lines.extend(
+            textwrap.wrap(
+                note, width, initial_indent=indent + "  ", subsequent_indent=indent + "    "
+            )
+        )
     return _lines(lines)
+
+
+def _led_by_id(event: str, text: str, indent: str, width: int, style: TableStyle) -> list[str]:
+    """``text``, which starts with the id ``event``, wrapped under ``indent``, the id painted."""
+    out = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=" " * len(indent))
+    if out and out[0].startswith(indent + event):  # not if an id too long was cut
+        out[0] = indent + style.paint(event, Role.EVENT_ID) + out[0][len(indent + event) :]
+    return out
 
 
 def _lines(lines: list[str]) -> str:

@@ -3,7 +3,7 @@ and the list of sources they cite."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
 from simulator.report.diff import record_key
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from simulator.engine.trace import Record
     from simulator.report.diff import TraceDiff
     from simulator.report.html.view import RunView
-    from simulator.scenario.model import Citation, Codes, Scenario, Source
+    from simulator.scenario.model import Codes, Scenario, Source
 
 
 def _codes_by_cause(scenario: Scenario) -> dict[tuple[str, str], Codes]:
@@ -58,18 +58,6 @@ def _codes_cell(r: Record, codes: Codes | None) -> str:
     return "<br>".join(parts) if parts else '<span class="none">—</span>'
 
 
-def _citations_by_cause(scenario: Scenario) -> dict[tuple[str, str], tuple[Citation, ...]]:
-    """Every citation of each event and rule, keyed as :func:`_codes_by_cause`: a trace keeps
-    only the first (the quote an event rests on); the others, often the public source of a
-    date, are worth showing too."""
-    found: dict[tuple[str, str], tuple[Citation, ...]] = {}
-    for e in scenario.events:
-        found[("script", e.id)] = e.source
-    for rule in scenario.rules:
-        found[(f"rule:{rule.id}", "")] = rule.source or ()
-    return found
-
-
 def _value(r: Record | None, variable: str | None) -> str:
     if r is None or variable is None or variable not in r.variables:
         return ""
@@ -90,19 +78,38 @@ def _source_line(ref: str, sources: dict[str, Source]) -> str:
     return f'{", ".join(parts)} <a href="#source-{esc(ref)}">[{esc(ref)}]</a>'
 
 
-def _citation(r: Record, more: Sequence[Citation], sources: dict[str, Source]) -> str:
-    """The record's quote and source, then the event's other citations (smaller)."""
+def _citation(r: Record, sources: dict[str, Source]) -> str:
+    """The record's quote and source, then the event's other citations (smaller), often the
+    public source of a date."""
     out = ""
     if r.quote:
         out += f'<blockquote class="quote">“{esc(r.quote)}”</blockquote>'
     if r.source is not None:
         out += f'<p class="cite">— {_source_line(r.source, sources)}</p>'
-    for c in more:
-        if (c.ref, c.quote) == (r.source, r.quote):
+    for ref, said, remark in r.citations:
+        if (ref, said) == (r.source, r.quote):
             continue  # the one shown above
-        quote = f"“{esc(c.quote)}” " if c.quote else ""
-        note = f" — {esc(c.note)}" if c.note else ""
-        out += f'<p class="cite also">also: {quote}{_source_line(c.ref, sources)}{note}</p>'
+        quote = f"“{esc(said)}” " if said else ""
+        note = f" — {esc(remark)}" if remark else ""
+        out += f'<p class="cite also">also: {quote}{_source_line(ref, sources)}{note}</p>'
+    return out
+
+
+def _dating(r: Record) -> str:
+    """The mark after an inferred date, its title saying so (the note is under the summary)."""
+    if r.date_basis != "inferred":
+        return ""
+    return ' <abbr class="inferred" title="date inferred, not reported: see the note">*</abbr>'
+
+
+def _notes(r: Record) -> str:
+    """How an inferred date was worked out, and the event's note, under its citations."""
+    out = ""
+    if r.date_basis == "inferred":
+        why = f": {esc(r.date_note)}" if r.date_note else ""
+        out += f'<p class="cite date-note">* Date inferred, not reported{why}</p>'
+    if r.note:
+        out += f'<p class="cite note">Note: {esc(r.note)}</p>'
     return out
 
 
@@ -111,7 +118,6 @@ def _event_row(
     view: RunView,
     number: int | None,
     codes: dict[tuple[str, str], Codes],
-    citations: dict[tuple[str, str], tuple[Citation, ...]],
     mark: str,
 ) -> str:
     variable = main_variable(view.trace)
@@ -126,11 +132,13 @@ def _event_row(
     badge = f' <span class="badge diff-{mark}">{_DIFF_LABEL[mark]}</span>' if mark else ""
     data = f' data-diff="{mark}"' if mark else ""
     return (
-        f'<tr class="event {esc(r.outcome)}" data-run="{view.role}" data-event="{esc(r.event)}" '
-        f'data-relation="{esc(r.relation)}" data-outcome="{esc(r.outcome)}"{data}>'
+        f'<tr class="event {esc(r.outcome)}" data-run="{view.role}" '
+        f'data-event-id="{esc(r.event)}" data-type="{esc(r.type)}" '
+        f'data-date-basis="{esc(r.date_basis)}" data-relation="{esc(r.relation)}" '
+        f'data-outcome="{esc(r.outcome)}"{data}>'
         f'<td class="num marker">{number if number is not None else ""}</td>'
-        f'<td class="date">{date_cell(r)}<br><span class="relation">{breakable(r.relation)}'
-        "</span></td>"
+        f'<td class="date">{date_cell(r)}{_dating(r)}<br>'
+        f'<span class="relation">{breakable(r.relation)}</span></td>'
         f'<th scope="row" class="event-id">{breakable(r.event)}{badge}<br>'
         f'<span class="type">{breakable(r.type)}</span><br>'
         f'<span class="parties">{parties(r)}</span>{cause}</th>'
@@ -139,7 +147,7 @@ def _event_row(
         f'<td class="num">{_value(r, variable)}</td>'
         f'<td class="codes">{_codes_cell(r, codes.get(key))}</td>'
         f'<td class="what"><p class="summary">{esc(r.summary)}</p>'
-        f"{_citation(r, citations.get(key, ()), view.scenario.sources)}</td></tr>"
+        f"{_citation(r, view.scenario.sources)}{_notes(r)}</td></tr>"
     )
 
 
@@ -153,7 +161,6 @@ def events_section(view: RunView, diff: TraceDiff | None) -> str:
     t = view.trace
     marks = _diff_marks(diff, base=view.role == "base")
     codes = _codes_by_cause(view.scenario)
-    citations = _citations_by_cause(view.scenario)
     variable = main_variable(t)
     rows = []
     number = 0
@@ -163,13 +170,13 @@ def events_section(view: RunView, diff: TraceDiff | None) -> str:
             number += 1
             shown = number
         mark = marks.get(record_key(r), "")
-        rows.append(_event_row(r, view, shown, codes, citations, mark))
+        rows.append(_event_row(r, view, shown, codes, mark))
     columns = "".join(f'<col class="{name}">' for name in _EVENT_COLUMNS)
     head = (
         f"<colgroup>{columns}</colgroup>"
         '<thead><tr><th scope="col" class="num" title="number on the timeline">#</th>'
         '<th scope="col">date, relation</th>'
-        '<th scope="col">event, type, actor → target</th>'
+        '<th scope="col">event id, type, actor → target</th>'
         '<th scope="col">state change and outcome</th>'
         f'<th scope="col" class="num">{esc(variable or "")}</th><th scope="col">codes</th>'
         '<th scope="col">what happened, and the source</th></tr></thead>'
@@ -182,7 +189,8 @@ def events_section(view: RunView, diff: TraceDiff | None) -> str:
     caption = (
         f"Every event of the run, in order ({len(t.records)}). # numbers the events of "
         f"{esc(view.relation)} as on the timeline. Codes: CAMEO event code, Goldstein value "
-        "(G), PLOVER type."
+        "(G), PLOVER type. * after a date: no source reports it; it was inferred (the note "
+        "under the event says how)."
     )
     if marks:
         caption += " A badge marks an event that differs from the other run."

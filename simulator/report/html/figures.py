@@ -131,8 +131,7 @@ def _css_string(text: str) -> str:
 
 def _states_table(view: RunView) -> str:
     rows = []
-    entered = _first_entered(view.trace, view.relation)
-    entered.setdefault(view.diagram.initial, "at the start")
+    entered = _first_entered(view.trace, view.relation, view.diagram.initial)
     for n in view.diagram.nodes:
         part = "ended here" if n.ended else "visited" if n.visited else "not visited"
         when = entered.get(n.name, "")
@@ -151,8 +150,11 @@ def _states_table(view: RunView) -> str:
     )
 
 
-def _first_entered(trace: Trace, relation: str) -> dict[str, str]:
-    found: dict[str, str] = {}
+def _first_entered(trace: Trace, relation: str, initial: str) -> dict[str, str]:
+    """When ``relation`` first entered each state: its starting state ``initial`` at the start
+    (as the batch metric ``first_entered`` and ``run --runs`` count it, at day 0), the others
+    by the first transition into them. A return to the starting state is not its first entry."""
+    found = {initial: f"{trace.start.isoformat()} (at the start)"}
     for r in trace.records:
         if r.relation == relation and r.outcome == "transition":
             found.setdefault(r.after, f"{r.date_text} ({r.event})")

@@ -1,0 +1,107 @@
+"""The trace table fits the width it is given, or the terminal's (issue 13 item 7), and marks
+the dates a source does not report (item 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import cli
+from simulator.engine.simulation import simulate
+from simulator.engine.trace import Trace
+from simulator.report.table import INFERRED, trace_table
+from simulator.report.table_layout import fit
+from simulator.scenario.loading import load_scenario
+from tests.conftest import JAN2024, scenario_files
+
+
+@pytest.fixture(scope="module")
+def jan2024() -> Trace:
+    return simulate(load_scenario(JAN2024), seed=0)
+
+
+def widest(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120])
+def test_no_line_of_the_jan2024_table_is_wider_than_asked(jan2024: Trace, width: int) -> None:
+    """At every width each event still has its row (date first), its id and its summary."""
+    table = trace_table(jan2024, width=width)
+    assert widest(table) <= width
+    lines = table.splitlines()
+    for r in jan2024.records:
+        assert any(line.startswith(r.date_text) for line in lines)
+        assert r.event in table
+    # Whole summaries, whatever the wrapping (a line may break after a hyphen).
+    letters = "".join(table.split())
+    assert all("".join(r.summary.split()) in letters for r in jan2024.records)
+
+
+@pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
+def test_every_scenario_fits_60_columns(path: Path) -> None:
+    assert widest(trace_table(simulate(load_scenario(path), seed=0), width=60)) <= 60
+
+
+def test_columns_that_do_not_fit_move_under_the_row(jan2024: Trace) -> None:
+    """At 80 columns the relation and the parties leave the row for the line under it, in
+    the header as in each block; at 100 all are on the row."""
+    lines = trace_table(jan2024, width=80).splitlines()
+    assert lines[2].split() == ["date", "type", "state", "tension"]
+    assert lines[3].strip() == "relation, actor → target"
+    assert lines[5].split()[1:3] == ["military_strike", "▼"]
+    assert lines[6].strip() == "IRN-IRQ, IRN → IRQ"
+    wide = trace_table(jan2024, width=100).splitlines()
+    assert wide[2].split()[:3] == ["date", "relation", "type"]
+
+
+def test_the_layout_drops_the_least_essential_columns_first() -> None:
+    names = ["date", "relation", "type", "marker", "parties", "state", "variable"]
+    widths = [10, 8, 20, 1, 14, 27, 7]
+    assert fit(names, widths, 120).details == ()
+    assert [names[i] for i in fit(names, widths, 80).details] == ["relation", "parties"]
+    assert [names[i] for i in fit(names, widths, 60).row] == ["date", "marker", "state", "variable"]
+    # Nothing left to drop: the date and the marker stay, however narrow.
+    assert [names[i] for i in fit(names, widths, 5).row] == ["date", "marker"]
+
+
+def test_inferred_dates_are_marked_and_say_why(jan2024: Trace) -> None:
+    """An inferred date has a mark after it, and its block ends with the date's note."""
+    table = trace_table(jan2024, width=100)
+    inferred = [r for r in jan2024.records if r.date_basis == "inferred"]
+    reported = [r for r in jan2024.records if r.date_basis == "reported"]
+    assert inferred
+    assert reported
+    rows = [line.split()[0] for line in table.splitlines() if line[:4].isdigit()]
+    expected = [
+        r.date_text + (INFERRED if r.date_basis == "inferred" else "") for r in jan2024.records
+    ]
+    assert rows == expected
+    words = " ".join(table.split())
+    for r in inferred:
+        assert r.date_note is not None
+        assert f"{INFERRED} date inferred: {' '.join(r.date_note.split())}" in words
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(cli, ["run", str(JAN2024), *args], env=env)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_the_default_width_is_the_terminals(jan2024: Trace) -> None:
+    """Without --width the table fits COLUMNS; --width wins; without either (a pipe), 100."""
+    assert run(env={"COLUMNS": "80"}) == trace_table(jan2024, width=80)
+    assert run("--width", "120", env={"COLUMNS": "80"}) == trace_table(jan2024, width=120)
+    assert run() == trace_table(jan2024, width=100)
+    # A terminal's width is taken from 60 to 120 columns (--width may ask for more).
+    assert run(env={"COLUMNS": "40"}) == trace_table(jan2024, width=60)
+    assert run(env={"COLUMNS": "300"}) == trace_table(jan2024, width=120)
+
+
+def test_a_file_is_100_columns_whatever_the_terminal(jan2024: Trace, tmp_path: Path) -> None:
+    out = tmp_path / "table.txt"
+    run("--out", str(out), env={"COLUMNS": "80"})
+    assert out.read_text(encoding="utf-8") == trace_table(jan2024, width=100)
