@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.check.analysis import Finding, analyse
+from simulator.check.analysis import Finding, analyse, premise_findings
 from simulator.check.expectations import ItemResult, Tally, is_stochastic
 from simulator.check.explore import ExploreResult, explore
 from simulator.core.errors import KeyPath, Location, shown_path
@@ -74,7 +74,7 @@ def check_scenario(
     # analysis sorts by line and column, which interleaves files).
     own = loaded.document.file
     findings = sorted(
-        analyse(scenario, _locator(loaded)),
+        analyse(scenario, _locator(loaded), loaded.base.scenario if loaded.base else None),
         key=lambda f: (f.location.file != own, f.location.file),
     )
     stochastic = is_stochastic(scenario)
@@ -93,6 +93,14 @@ def check_scenario(
         explore(scenario, explore_sequences, seed, progress) if explore_sequences > 0 else None
     )
     return CheckReport(loaded.path, tuple(findings), results, n, stochastic, seed, explored)
+
+
+def premises_gone(loaded: LoadedScenario, base: LoadedScenario) -> list[Finding]:
+    """Events of ``loaded`` that may fire a transition in ``base`` and surely fire none in
+    ``loaded``, because ``loaded`` removed what they rested on (``premise-gone``), located as
+    ``dipsim check`` locates its findings. ``base`` is any scenario: ``dipsim diff`` passes the
+    one it compares with."""
+    return premise_findings(loaded.scenario, base.scenario, _locator(loaded))
 
 
 def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
@@ -134,4 +142,4 @@ def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
     return locate
 
 
-__all__ = ["CLAIM_RUNS", "CheckReport", "check_scenario"]
+__all__ = ["CLAIM_RUNS", "CheckReport", "check_scenario", "premises_gone"]
