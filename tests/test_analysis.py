@@ -428,9 +428,38 @@ def test_jan2024_findings() -> None:
     which changes nothing at all: all notes, so `dipsim check --strict` passes the replay."""
     loaded = load_scenario_with_origin(JAN2024)
     found = analyse(loaded.scenario, loaded.document.locate)
-    assert [(f.severity, f.code) for f in found] == [("info", "unhandled-trigger")] * 11
-    assert found[1].key_path == ("events", 7, "type")
-    assert "'iran-confirms-dead-not-iranian'" in found[1].message
+    assert [(f.severity, f.code) for f in found] == [("info", "unhandled-trigger")] * 14
+    assert found[3].key_path == ("events", 12, "type")
+    assert "'iran-confirms-dead-not-iranian'" in found[3].message
+
+
+def test_a_whatif_that_removes_a_premise_is_warned(tmp_path: Path) -> None:
+    """Removing Iran's strike but keeping the return of ambassadors leaves a return to a
+    relation that never recalled anyone: a warning at the kept event, naming its removed causes.
+    The shipped what-ifs (which move or remove events with their consequences) get none."""
+    path = tmp_path / "w.yaml"
+    path.write_text(
+        f"dipsim: 1\nextends: {JAN2024}\nedits:\n  - remove: iran-strikes-pakistan\n"
+        "    keep: ambassadors-return\n",
+        encoding="utf-8",
+    )
+    loaded = load_scenario_with_origin(path)
+    assert loaded.base is not None
+    found = analyse(loaded.scenario, loaded.document.locate, loaded.base.scenario)
+    gone = [f for f in found if f.code == "premise-gone"]
+    assert [(f.severity, loaded.scenario.events[int(f.key_path[1])].id) for f in gone] == [
+        ("warning", "ambassadors-return")
+    ]
+    assert "'pakistan-recalls-ambassador'" in gone[0].message
+    assert "PAK-IRN can only be 'normal'" in gone[0].message
+    for whatif in sorted((SCENARIOS / "whatif").glob("*.yaml")):
+        shipped = load_scenario_with_origin(whatif)
+        assert shipped.base is not None
+        codes = {
+            f.code
+            for f in analyse(shipped.scenario, lambda _p: Location("x"), shipped.base.scenario)
+        }
+        assert "premise-gone" not in codes, whatif.name
 
 
 def test_escalation_machine_findings() -> None:

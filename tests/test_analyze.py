@@ -29,6 +29,9 @@ pytest.importorskip("SALib", reason="the analysis extra is not installed")
 pytest.importorskip("sklearn", reason="the analysis extra is not installed")
 
 WHATIF = SCENARIOS / "whatif" / "retaliation-kills-iranians.yaml"
+# Without a counter-strike (counter_strike_p 0) the return leaves tension at exactly 0.0 in this
+# what-if, so a return threshold below 0 keeps the envoys away and one from 0 up lets them back:
+# the outcome turns on return_at_most alone, and the analyses must say so.
 
 
 def spec_file(folder: Path, design: str, replications: int = 1) -> Path:
@@ -42,7 +45,7 @@ parameters:
     name: counter_strike_p
   - path: parameters.return_at_most
     name: return_at_most
-    low: 0.0
+    low: -0.1
     high: 0.1
   - path: event_types.make_statement.codes.goldstein
     name: dummy
@@ -191,11 +194,12 @@ parameters:
 
 
 def test_common_random_numbers_give_a_stochastic_dummy_exactly_zero(tmp_path: Path) -> None:
-    """With Iran's counter-strike at chance 0.5 every point is random; with `seeds: common`
-    replication r has one seed at every point, so the dummy's effects are exactly zero (with
-    independent seeds they are noise, not zero)."""
+    """With Iran's counter-strike certain every point is random (whether it comes before the
+    agreement of 19 January is drawn); with `seeds: common` replication r has one seed at every
+    point, so the dummy's effects are exactly zero (with independent seeds they are noise, not
+    zero)."""
     text = spec_file(tmp_path, "{kind: morris, points: 6}", replications=8).read_text()
-    text = text.replace("values: [0.0]", "values: [0.5]")
+    text = text.replace("values: [0.0]", "values: [1.0]")
     (tmp_path / "spec.yaml").write_text(text + "seeds: common\n", encoding="utf-8")
     spec = tmp_path / "spec.yaml"
     out = tmp_path / "common.csv"
@@ -242,7 +246,7 @@ def test_summarize_bins_a_design_of_one_run_per_point(tmp_path: Path) -> None:
 def test_a_grid_gives_feature_scores_only(tmp_path: Path) -> None:
     spec = spec_file(tmp_path, "{kind: grid}")
     text = spec.read_text().replace(
-        "    low: 0.0\n    high: 0.1\n", "    values: [0.0, 0.05, 0.1]\n"
+        "    low: -0.1\n    high: 0.1\n", "    values: [-0.05, 0.0, 0.05]\n"
     )
     text = text.replace("    low: -2.0\n    high: 2.0\n", "    values: [-1.0, 1.0]\n")
     spec.write_text(text, encoding="utf-8")

@@ -47,9 +47,34 @@ def test_the_replay_passes_even_strictly() -> None:
     """Its findings are all notes: an event that only records what happened is no mistake."""
     result = dipsim("check", JAN2024, "--strict")
     assert result.exit_code == 0, result.output
-    assert "  analysis: 0 error(s), 0 warning(s), 11 note(s) (--notes lists them)" in result.stdout
+    assert "  analysis: 0 error(s), 0 warning(s), 14 note(s) (--notes lists them)" in result.stdout
     noted = dipsim("check", JAN2024, "--notes").stdout
-    assert noted.count(": info: ") == 11
+    assert noted.count(": info: ") == 14
+
+
+def test_a_removed_premise_is_warned_by_check_and_diff(tmp_path: Path) -> None:
+    """A what-if that removes Iran's strike but keeps the return of ambassadors: `check` counts a
+    warning (and fails with --strict), `diff` warns on stderr and still reports, status 0."""
+    path = whatif(
+        tmp_path,
+        """
+        dipsim: 1
+        edits:
+          - remove: iran-strikes-pakistan
+            keep: ambassadors-return
+        """,
+        base=JAN2024,
+    )
+    checked = dipsim("check", path)
+    assert "1 warning(s)" in checked.stdout
+    assert "[premise-gone]" in checked.stdout
+    assert dipsim("check", path, "--strict").exit_code == 1
+    compared = dipsim("diff", JAN2024, path)
+    assert compared.exit_code == 0
+    assert "event 'ambassadors-return' (ambassadors_return) fires a transition" in compared.stderr
+    assert "[premise-gone]" not in compared.stdout
+    plain = dipsim("diff", JAN2024, SCENARIOS / "whatif" / "no-retaliation.yaml")
+    assert plain.stderr == ""
 
 
 def test_a_failed_expectation_exits_1_with_its_evidence(tmp_path: Path) -> None:

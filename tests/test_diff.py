@@ -196,29 +196,30 @@ def test_state_differences_end_where_the_relation_agrees_again(folder: Path, bas
     )
     assert {f.relation: f.whatif.state for f in d.final if f.whatif} == {
         "PAK-IRN": "normal",
-        "IRN-IRQ": "strained",
+        "IRN-IRQ": "envoys_recalled",
     }
 
 
 def test_a_change_to_variables_only_is_reported_as_such(folder: Path, base: Trace) -> None:
     """Faster decay changes tension but no state: no departure, and the first variable
-    difference is named (after the first event that follows a gap, on 17 January)."""
+    difference is named (after the first event that follows a gap: Iraq's summons of
+    16 January, a day after Iran's strike on Iraq)."""
     d = diff_with(folder, base, "fast-decay", faster_decay)
     assert d.departure is None
     assert d.states == ()
     var = d.variable_departure
     assert var is not None
     assert (var.date, var.event, var.relation) == (
-        dt.date(2024, 1, 17),
-        "pakistan-recalls-ambassador",
-        "PAK-IRN",
+        dt.date(2024, 1, 16),
+        "iraq-summons-iranian-envoy",
+        "IRN-IRQ",
     )
     assert set(var.base) == set(var.whatif) == {"tension"}
     assert var.base["tension"] != var.whatif["tension"]
     assert not d.identical
     table = " ".join(diff_table(d).split())
     assert "does not depart from the base" in table
-    assert "Only variables differ, from 2024-01-17, after pakistan-recalls-ambassador" in table
+    assert "Only variables differ, from 2024-01-16, after iraq-summons-iranian-envoy" in table
 
 
 def test_diff_reads_traces_only(folder: Path, base: Trace) -> None:

@@ -1,4 +1,4 @@
-"""The user documentation (``docs/*.md``) is kept true by these tests.
+r"""The user documentation (``docs/*.md``) is kept true by these tests.
 
 What the docs show must be what dipsim does: every YAML snippet is a real scenario or batch spec
 file (or a verbatim excerpt of one), every key of both formats is documented, every Python example
@@ -13,12 +13,18 @@ Conventions the tests rely on (see docs/design.md, "Documentation"):
 * a fenced ```python block in docs/python-api.md runs on its own from the repository root; a
   ```text block right after it (nothing but blank lines between) is its expected output;
 * a fenced ```console block holds ``$ dipsim ...`` commands, each followed by its output, as
-  click's test runner produces it with a 100-column terminal.
+  click's test runner produces it with a 100-column terminal; a line ``…`` stands for lines left
+  out (the rest must then appear in order, each stretch between two ``…`` together);
+* a figure in prose is followed by an HTML comment naming the command it comes from and a
+  regular expression whose first group must be that figure in the command's output:
+  ``10.8%<!-- dipsim run X.yaml --runs 1000 | envoys_recalled +([\d.]+%) -->`` (invisible on
+  the rendered page).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import re
@@ -37,6 +43,7 @@ from simulator.batch.spec import METRICS, BatchSpec, DesignSpec, load_batch_spec
 from simulator.cli import cli
 from simulator.scenario.loading import WHATIF_KEYS
 from simulator.scenario.model import EDIT_KINDS, Scenario
+from tests.test_exercises import ELLIPSIS, _chunks, _contains_in_order
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -392,6 +399,11 @@ def run_dipsim(command: str, files: Path | None = None) -> str:
 UPDATE = os.environ.get("DIPSIM_UPDATE_DOCS") == "1"
 
 
+def _elided(block: Block) -> bool:
+    """Whether the block leaves lines out (``…``): it is then checked, never rewritten."""
+    return any(line.strip() == ELLIPSIS for line in block.lines)
+
+
 def _update_console_block(block: Block, files: Path) -> None:
     fresh = []
     for command, _ in _commands(block):
@@ -414,13 +426,101 @@ def test_console_block_matches_dipsim(
     terminal; trailing whitespace is ignored.
     """
     monkeypatch.chdir(ROOT)
-    if UPDATE:
+    if UPDATE and not _elided(block):
         _update_console_block(block, tmp_path / "update")
     for command, expected in _commands(block):
-        assert _normalised(run_dipsim(command, tmp_path)) == _normalised("\n".join(expected)), (
+        printed = _normalised(run_dipsim(command, tmp_path))
+        if _elided(block):
+            assert _contains_in_order(printed, _chunks(tuple(expected))), (
+                f"{block.where}: `{command}` does not print these lines (in this order):\n"
+                + "\n".join(expected)
+                + "\n--- it prints:\n"
+                + "\n".join(printed)
+            )
+            continue
+        assert printed == _normalised("\n".join(expected)), (
             f"{block.where}: `{command}` prints something else than the page shows; "
             f"regenerate it with CliRunner().invoke(cli, ..., terminal_width={TERMINAL_WIDTH})"
         )
+
+
+# --- (e) figures in prose ----------------------------------------------------------------------
+
+#: A figure typed in prose, and where it comes from (see the module's docstring).
+_INLINE = re.compile(
+    r"(?P<value>[-+−]?\d[\d.,]*%?)<!-- (?P<command>dipsim [^|]+?) \| (?P<pattern>.+?) -->"
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure in a page's prose, with the command and pattern that produce it."""
+
+    doc: Path
+    line: int
+    value: str
+    command: str
+    pattern: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.doc.relative_to(ROOT).as_posix()}:{self.line}"
+
+
+def inline_figures() -> list[Figure]:
+    """Every figure of every page that names its source, outside code blocks."""
+    found: list[Figure] = []
+    for doc in sorted(DOCS.rglob("*.md")):
+        inside = {n for b in fenced_blocks(doc) for n in range(b.start, b.end + 1)}
+        for n, line in enumerate(doc.read_text(encoding="utf-8").split("\n"), start=1):
+            if n in inside:
+                continue
+            # A figure written as code (`…`) is an example of the syntax, not a figure.
+            for m in _INLINE.finditer(re.sub(r"`[^`]*`", "", line)):
+                found.append(Figure(doc, n, m["value"], m["command"].strip(), m["pattern"]))
+    return found
+
+
+FIGURES = inline_figures()
+
+
+@functools.cache
+def _printed(command: str) -> str:
+    """What a figure's command prints (once per command: several figures share one)."""
+    return run_dipsim(command)
+
+
+def _produced(figure: Figure) -> str:
+    match = re.search(figure.pattern, _printed(figure.command), re.MULTILINE)
+    assert match is not None, (
+        f"{figure.where}: /{figure.pattern}/ matches nothing `{figure.command}` prints"
+    )
+    return match[1]
+
+
+def test_pages_name_the_source_of_their_figures() -> None:
+    """The parser finds the figures (so the check below bites)."""
+    assert len(FIGURES) >= 5
+
+
+@pytest.mark.parametrize("figure", FIGURES, ids=[f.where for f in FIGURES])
+def test_figure_in_prose_is_what_dipsim_prints(
+    figure: Figure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A figure in prose is the one its command prints now (``DIPSIM_UPDATE_DOCS=1`` writes
+    the number printed into the page)."""
+    monkeypatch.chdir(ROOT)
+    now = _produced(figure)
+    if UPDATE and now != figure.value:
+        text = figure.doc.read_text(encoding="utf-8")
+        old = f"{figure.value}<!-- {figure.command} | {figure.pattern} -->"
+        new = f"{now}<!-- {figure.command} | {figure.pattern} -->"
+        assert text.count(old) == 1, f"{figure.where}: the figure is not found once"
+        figure.doc.write_text(text.replace(old, new), encoding="utf-8")
+        return
+    assert now == figure.value, (
+        f"{figure.where}: the page says {figure.value}, `{figure.command}` gives {now}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -175,7 +175,7 @@ def test_timeline_draws_the_run(jan2024: tuple[Scenario, Trace], figures: Path) 
     scale = day_scale(records, (trace.stop - trace.start).days + 1)
     ax, markers = events_axes(fig)
     offsets = points(markers)
-    assert len(offsets) == len(records) == 20
+    assert len(offsets) == len(records) == 24
 
     colours = [tuple(float(v) for v in c) for c in np.asarray(markers.get_facecolor())]
     for r, colour, (x, y) in zip(records, colours, offsets, strict=True):
@@ -214,7 +214,7 @@ def test_timeline_draws_the_run(jan2024: tuple[Scenario, Trace], figures: Path) 
     assert curve[-1][0] == scale.end
     assert curve[-1][1] == pytest.approx(final.variables["tension"], abs=1e-6)
     shown = set(texts(fig))
-    assert {str(i) for i in range(1, 21)} <= shown  # each marker numbered
+    assert {str(i) for i in range(1, 25)} <= shown  # each marker numbered
     assert any("ambassadors-return" in t for t in shown)  # ... and named in the key
 
 
@@ -282,7 +282,7 @@ def test_timeline_numbers_do_not_overlap(jan2024: tuple[Scenario, Trace]) -> Non
     # Text's own extent: an annotation's includes its leader line.
     numbers = [t for t in ax.texts if t.get_text().isdigit()]
     boxes = [matplotlib.text.Text.get_window_extent(t, renderer) for t in numbers]
-    assert len(boxes) == 20
+    assert len(boxes) == 24
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), "two event numbers overlap"
@@ -295,7 +295,7 @@ def test_timeline_of_other_relations_and_of_no_events(
     relation is an error that lists the known ones."""
     _, trace = jan2024
     fig = keep(plots.timeline_figure(trace, relation="IRN-IRQ"), figures, "timeline-irn-irq")
-    assert len(points(events_axes(fig)[1])) == 1
+    assert len(points(events_axes(fig)[1])) == 3  # Iran's strike, Iraq's summons and recall
     minimal = load_scenario(SCENARIOS / "examples" / "minimal.yaml")
     quiet = simulate(minimal)
     fig = keep(plots.timeline_figure(quiet), figures, "timeline-minimal")

@@ -84,10 +84,10 @@ def test_table_of_jan2024(jan2024_outcomes: Outcomes) -> None:
     """Each relation gets its state table and its one path; every line fits 100 columns."""
     text = outcomes_table(jan2024_outcomes)
     assert "\nPAK-IRN\nstate            ended in  95% CI" in text
-    assert "normal             100.0%  92.8–100.0%   100.0%  92.8–100.0%        4.0  0.0\n" in text
+    assert "normal             100.0%  92.8–100.0%   100.0%  92.8–100.0%        4.9  0.0\n" in text
     assert "restored             0.0%  0.0–7.2%      100.0%  92.8–100.0%        3.0  11.0\n" in text
     assert "  100.0%  50  normal → strained → envoys_recalled → restored → normal\n" in text
-    assert "records per run (mean), by cause: script 21.00\n" in text
+    assert "records per run (mean), by cause: script 27.00\n" in text
     assert max(len(line) for line in text.splitlines()) <= 100
 
 

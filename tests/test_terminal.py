@@ -201,9 +201,9 @@ def test_responses_keep_their_id_on_the_rule_line() -> None:
     """A response's id is on its ↳ line, not repeated before its summary."""
     text = plain_table(ROOT / "scenarios" / "whatif" / "reactions-as-rules.yaml")
     assert (
-        # Indented under the type: the date column is one wider for the inferred dates' mark.
-        "             Pakistan recalls its ambassador from Tehran in protest at the strikes.\n"
-        "             ↳ recall#1: rule recall, in response to iran-strikes-pakistan\n"
+        # Indented under the type: the date column holds a time of day and the inferred mark.
+        "                   Pakistan recalls its ambassador from Tehran in protest at the strikes.\n"
+        "                   ↳ recall#1: rule recall, in response to iran-strikes-pakistan\n"
     ) in text
     assert "recall#1: Pakistan" not in text
 
@@ -394,7 +394,7 @@ def test_step_q_stops_early(tty_stdin: None) -> None:
     result = dipsim("run", "scenarios/jan2024.yaml", "--step", keys="\r\rq")
     assert result.exit_code == 0
     assert result.stdout == (
-        head + "".join(events[:3]) + f"\nstopped at event 3/{len(events)} (2024-01-17)\n"
+        head + "".join(events[:3]) + f"\nstopped at event 3/{len(events)} (2024-01-16)\n"
     )
     assert "final:" not in result.output
 
@@ -412,9 +412,9 @@ def test_step_ignores_other_keys_and_stops_at_end_of_input(tty_stdin: None) -> N
 def test_step_with_until_seed_and_colour(tty_stdin: None) -> None:
     """--until shortens the walk, --seed is in the head, --color paints the events."""
     args = ["run", "scenarios/jan2024.yaml", "--until", "2024-01-16", "--seed", "4"]
-    result = dipsim(*args, "--step", "--color", keys="\r")
+    result = dipsim(*args, "--step", "--color", keys="\r" * 4)
     assert result.exit_code == 0
-    assert "event 1/2 · Enter" in result.stderr
+    assert "event 1/5 · Enter" in result.stderr
     assert "(seed 4, 2024-01-15 .. 2024-01-16)" in result.stdout
     assert red(CONFLICT) in result.stdout
     assert click.unstyle(result.stdout) == dipsim(*args).stdout

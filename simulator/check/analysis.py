@@ -8,6 +8,9 @@ are legal but probably not what the author meant. Their codes, by severity:
   and matches no rule either: it is only recorded), ``unsatisfiable-guard``,
   ``nondeterministic-transitions`` (same trigger, shared source, guards that can hold at once;
   or a transition shadowed by an earlier one), ``unbounded-cascade``, ``rule-never-matches``;
+- warning, for a what-if checked against its base: ``premise-gone`` (a scripted event that may
+  fire a transition in the base can fire none here: what it rested on was removed, so it is
+  only recorded, e.g. a return of ambassadors to a relation that never recalled them);
 - info: ``final-state-has-exits``, ``unhandled-trigger`` (the event still moves a variable or
   matches a rule — the replay's appeals and calls are written so), ``unfired-trigger`` (a
   transition no event or rule can fire), ``always-true-guard``, ``nondeterministic-transitions``
@@ -32,6 +35,13 @@ What is decided, and what is approximated (always in the direction of saying les
 - **Triggers and rules**: the event types a run can produce are the scripted events' types and,
   to a fixed point, the response types of rules whose ``when.type`` can match them. Actors,
   targets, relations and states of patterns are ignored there (over-approximated).
+- **Premises**: which states a relation may be in when a scripted event comes is followed event
+  by event in time order, from the relations' initial states: a transition whose guard may hold
+  may fire (a guarded one may also not), and rule responses, which can come at any time, may
+  fire their transitions anywhere in between (actors, relations, chances and delays ignored).
+  An event is said to fire nothing only when none of those states has a transition for it, so
+  ``premise-gone`` is reported only where the what-if surely took the premise away and the base
+  may have had it.
 - **Cascades**: rule R may set off rule R' when R's response can match R''s ``when`` by type,
   and by actor, target and relation as far as the patterns fix them (a role ``target`` is
   resolved to ``when.target`` only if no event with several targets can match ``when``; ``state``
@@ -48,7 +58,13 @@ from typing import Literal, NamedTuple
 from simulator.check.intervals import Approx, Guards, may_overlap, surely_overlap
 from simulator.core.errors import KeyPath, Location, format_key_path
 from simulator.core.expressions import Expression
-from simulator.scenario.model import Codes, EventPattern, RuleSpec, Scenario, TransitionSpec
+from simulator.scenario.model import (
+    Codes,
+    EventPattern,
+    RuleSpec,
+    Scenario,
+    TransitionSpec,
+)
 
 Severity = Literal["error", "warning", "info"]
 
@@ -78,12 +94,18 @@ class _Raw(NamedTuple):
     message: str
 
 
-def analyse(scenario: Scenario, locate: Callable[[KeyPath], Location]) -> list[Finding]:
+def analyse(
+    scenario: Scenario,
+    locate: Callable[[KeyPath], Location],
+    base: Scenario | None = None,
+) -> list[Finding]:
     """All findings, sorted by (location line, column), then code.
 
     Args:
         scenario: A validated scenario.
         locate: Turns a key path (``("machine", "states", 3)``) into where it is written.
+        base: For a what-if, the scenario it extends: events whose premise the what-if removed
+            are then reported (``premise-gone``).
     """
     ctx = _Context(scenario)
     raw = [
@@ -93,6 +115,7 @@ def analyse(scenario: Scenario, locate: Callable[[KeyPath], Location]) -> list[F
         *_overlap_findings(ctx),
         *_rule_findings(ctx),
         *_cascade_findings(ctx),
+        *(_premise_findings(ctx, _Context(base)) if base is not None else ()),
     ]
     found = [Finding(r.severity, r.code, locate(r.path), r.path, r.message) for r in raw]
     # A stable sort: findings at one place keep the order they were made in (file order).
@@ -226,6 +249,112 @@ def _reachable(ctx: _Context, starts: Sequence[str]) -> set[str]:
                 seen.add(nxt)
                 todo.append(nxt)
     return seen
+
+
+# --- Premises a what-if took away -------------------------------------------------------------
+
+
+class _Found(NamedTuple):
+    """What a relation may be in when a scripted event comes, and whether it may move it."""
+
+    relation: str
+    states: frozenset[str]
+    may_fire: bool
+
+
+def _may_fire(ctx: _Context) -> dict[str, _Found]:
+    """For each scripted event (by id): the states its relation may be in when it comes, and
+    whether one of them has a transition for it whose guard may hold. Over-approximated (see the
+    module's notes), so ``may_fire`` false means no run fires anything with the event."""
+    s = ctx.s
+    # A transition whose guard surely never holds fires in no run: left out.
+    live = [t for t in s.machine.transitions if not ctx.guards.never(ctx.approx(t.guard))]
+    by_rules = {r.respond.type for _, r in ctx.active}
+    initial = {frozenset(r.pair): r.initial or s.machine.initial for r in s.relations}
+    possible = {key: frozenset({state}) for key, state in initial.items()}
+    # Reported under the name the scenario declares (an event may name the pair either way).
+    names = {frozenset(r.pair): r.id for r in s.relations}
+    found: dict[str, _Found] = {}
+    # The engine plays scripted events in time order, ties in file order.
+    for _, e in sorted(enumerate(s.events), key=lambda ie: (ie[1].when, ie[0])):
+        pair = e.relation_pair
+        if pair is None or frozenset(pair) not in possible:
+            continue
+        key = frozenset(pair)
+        here = _closed(ctx, possible[key], live, by_rules)
+        after: set[str] = set()
+        fires = False
+        for state in here:
+            taking = [t for t in live if t.trigger == e.type and state in ctx.sources(t)]
+            fires = fires or bool(taking)
+            after.update(t.dest for t in taking)
+            # The state stays if every transition that could take it is guarded.
+            if all(t.guard is not None for t in taking):
+                after.add(state)
+        found[e.id] = _Found(names[key], here, fires)
+        possible[key] = frozenset(after)
+    return found
+
+
+def _closed(
+    ctx: _Context, states: frozenset[str], live: Sequence[TransitionSpec], triggers: set[str]
+) -> frozenset[str]:
+    """``states`` and what rule responses (``triggers``) may move them to, at any time."""
+    seen = set(states)
+    todo = list(states)
+    while todo:
+        here = todo.pop()
+        for t in live:
+            if t.trigger in triggers and here in ctx.sources(t) and t.dest not in seen:
+                seen.add(t.dest)
+                todo.append(t.dest)
+    return frozenset(seen)
+
+
+def premise_findings(
+    scenario: Scenario, base: Scenario, locate: Callable[[KeyPath], Location]
+) -> list[Finding]:
+    """The ``premise-gone`` warnings of ``scenario`` against ``base`` alone (for ``dipsim
+    diff``, which compares two files without checking them), in file order."""
+    raw = _premise_findings(_Context(scenario), _Context(base))
+    return [Finding(r.severity, r.code, locate(r.path), r.path, r.message) for r in raw]
+
+
+def _premise_findings(ctx: _Context, base: _Context) -> Iterator[_Raw]:
+    """Events the base may let fire a transition and this what-if surely does not.
+
+    A what-if that removes an event and keeps (or never removes) what rested on it leaves a
+    husk: the return of ambassadors nobody recalled is recorded and moves nothing. It is
+    legal, and sometimes meant; it is worth a warning, since the causes rule cannot see a
+    premise that no ``caused_by`` names."""
+    here, before = _may_fire(ctx), _may_fire(base)
+    present = {e.id for e in ctx.s.events}
+    removed = [e for e in base.s.events if e.id not in present]
+    causes = {e.id: e.caused_by for e in base.s.events}
+    for i, e in enumerate(ctx.s.events):
+        now, then = here.get(e.id), before.get(e.id)
+        # Only a removal takes a premise away: a what-if that moves events (return-delayed.yaml)
+        # means the new order, and its events meeting other states is its point.
+        earlier = [r.id for r in removed if r.when <= e.when]
+        if now is None or then is None or now.may_fire or not then.may_fire or not earlier:
+            continue
+        gone = [c for c in causes.get(e.id, ()) if c not in present]
+        why = (
+            f"its cause {_quote(gone)} was removed"
+            if len(gone) == 1
+            else f"its causes {_quote(gone)} were removed"
+            if gone
+            else f"{_quote(earlier)} {'was' if len(earlier) == 1 else 'were'} removed before it"
+        )
+        yield _Raw(
+            "warning",
+            "premise-gone",
+            ("events", i),
+            f"event {e.id!r} ({e.type}) fires a transition in the base but none here: "
+            f"{now.relation} can only be {_quote(sorted(now.states, key=ctx.states.index))} "
+            f"when it comes, and {why}; remove it too, keep what it rests on, or say why in a "
+            "note",
+        )
 
 
 # --- Triggers ---------------------------------------------------------------------------------

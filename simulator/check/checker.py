@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.check.analysis import Finding, analyse
+from simulator.check.analysis import Finding, analyse, premise_findings
 from simulator.check.expectations import ItemResult, Tally, is_stochastic
 from simulator.check.explore import ExploreResult, explore
 from simulator.core.errors import (
@@ -86,7 +86,7 @@ def check_scenario(
     # analysis sorts by line and column, which interleaves files).
     own = loaded.document.file
     findings = sorted(
-        analyse(scenario, _locator(loaded)),
+        analyse(scenario, _locator(loaded), loaded.base.scenario if loaded.base else None),
         key=lambda f: (f.location.file != own, f.location.file),
     )
     stochastic = is_stochastic(scenario)
@@ -124,6 +124,14 @@ def _run_failure(
 def located(err: SimulationError, loaded: LoadedScenario) -> ScenarioError:
     """A failed run's error placed where its key path is written (``file:line:col``)."""
     return ScenarioError([Problem(_locator(loaded)(err.key_path), err.key_path, str(err))])
+
+
+def premises_gone(loaded: LoadedScenario, base: LoadedScenario) -> list[Finding]:
+    """Events of ``loaded`` that may fire a transition in ``base`` and surely fire none in
+    ``loaded``, because ``loaded`` removed what they rested on (``premise-gone``), located as
+    ``dipsim check`` locates its findings. ``base`` is any scenario: ``dipsim diff`` passes the
+    one it compares with."""
+    return premise_findings(loaded.scenario, base.scenario, _locator(loaded))
 
 
 def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
@@ -165,4 +173,4 @@ def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
     return locate
 
 
-__all__ = ["CLAIM_RUNS", "SMOKE_RUNS", "CheckReport", "check_scenario", "located"]
+__all__ = ["CLAIM_RUNS", "SMOKE_RUNS", "CheckReport", "check_scenario", "located", "premises_gone"]

@@ -53,20 +53,23 @@ def diff(
     Both scenarios run with the same seed. The table gives the first point of departure, both
     traces from that point, the events found in one only or moved or changed, the states that
     differ day by day, and the final states. The exit status is 0 whether or not the traces
-    differ (this is a report, not a check); 2 if either scenario is invalid.
+    differ (this is a report, not a check); 2 if either scenario is invalid. Events of WHATIF
+    that fire a transition in BASE but surely none in WHATIF, because it removed what they
+    rested on, are warned about on stderr ([premise-gone], as `dipsim check` does).
     """
+    from simulator.check.checker import premises_gone
     from simulator.engine.simulation import simulate
     from simulator.report.diff import diff_json, diff_traces
     from simulator.report.diff_table import diff_table
-    from simulator.scenario.loading import load_scenario
+    from simulator.scenario.loading import load_scenario_with_origin
 
     traces = []
+    loaded = []
     errors: list[DipsimError] = []
     for path in (base, whatif):
         try:
-            traces.append(
-                simulate(load_scenario(path, limits_from(limits, allow_paths)), seed=seed)
-            )
+            loaded.append(load_scenario_with_origin(path, limits_from(limits, allow_paths)))
+            traces.append(simulate(loaded[-1].scenario, seed=seed))
         except DipsimError as err:
             errors.append(placed(err, path, limits_from(limits, allow_paths)))
     # Report the problems of both files at once, so a class fixes them in one go.
@@ -75,6 +78,9 @@ def diff(
         fail(ScenarioError([p for err in located for p in err.problems]))
     if errors:
         fail(errors[0])
+    # Before the report, so that a reader of the table has seen the warning.
+    for finding in premises_gone(loaded[1], loaded[0]):
+        click.echo(str(finding), err=True)
     found = diff_traces(traces[0], traces[1])
     write(
         diff_json(found) if fmt == "json" else diff_table(found, width=table_width(width, out)), out
