@@ -202,8 +202,10 @@ def test_responses_keep_their_id_on_the_rule_line() -> None:
     text = plain_table(ROOT / "scenarios" / "whatif" / "reactions-as-rules.yaml")
     assert (
         # Indented under the type: the date column holds a time of day and the inferred mark.
-        "                   Pakistan recalls its ambassador from Tehran in protest at the strikes.\n"
-        "                   ↳ recall#1: rule recall, in response to iran-strikes-pakistan\n"
+        " " * 19
+        + "Pakistan recalls its ambassador from Tehran in protest at the strikes.\n"
+        + " " * 19
+        + "↳ recall#1: rule recall, in response to iran-strikes-pakistan\n"
     ) in text
     assert "recall#1: Pakistan" not in text
 
