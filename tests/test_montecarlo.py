@@ -9,6 +9,7 @@ import math
 import multiprocessing
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -33,6 +34,7 @@ from simulator.engine.trace import Trace
 from simulator.report.outcomes import outcomes_json
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.model import Scenario
+from tests.conftest import SCENARIOS
 
 #: Two relations; AAA-BBB goes calm → tense (day 1) → calm (day 3.5) → tense (day 5) and is
 #: poked again on day 6 (no transition); AAA-CCC only chats (no transition). 10 days in all.
@@ -416,3 +418,63 @@ def test_to_dict_keys_and_seed(jan2024: Scenario) -> None:
 def test_zero_workers_chooses_and_changes_nothing(hand: Scenario) -> None:
     """workers=0 lets run_many choose (few runs: this process); the outcomes are the same."""
     assert run_many(hand, 40, 3, 0) == run_many(hand, 40, 3, 1)
+
+
+def test_many_runs_send_a_few_chunks_ahead_not_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks are made and sent as earlier ones come back: however many runs, at most
+    IN_FLIGHT per worker wait at once (pool.map used to submit them all, so memory grew with
+    --runs), and the outcomes are those of one process."""
+    from concurrent.futures import Future
+
+    from simulator.engine import montecarlo
+
+    waiting: list[int] = []
+    most = [0]
+
+    class Pool:
+        def __init__(self, max_workers: int, mp_context: object, initializer: Any, initargs: Any):
+            initializer(*initargs)
+
+        def submit(self, fn: Any, chunk: Any) -> Future[Any]:
+            done: Future[Any] = Future()
+            done.set_result(fn(chunk))
+            waiting.append(1)
+            most[0] = max(most[0], len(waiting))
+            original = done.result
+
+            def result(timeout: float | None = None) -> Any:
+                waiting.pop()
+                return original(timeout)
+
+            done.result = result  # type: ignore[method-assign]
+            return done
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            pass
+
+    monkeypatch.setattr(montecarlo, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr("simulator.engine.montecarlo.signal.signal", lambda *_args: None)
+    scenario = load_scenario(SCENARIOS / "whatif" / "retaliation-kills-iranians.yaml")
+    pooled = run_many(scenario, 6_000, seed=3, workers=2, chunk_size=200)
+    assert most[0] == montecarlo.IN_FLIGHT * 2  # 30 chunks, never more than this at once
+    assert pooled == run_many(scenario, 6_000, seed=3, workers=1, chunk_size=200)
+
+
+def test_run_refuses_more_runs_than_its_limit() -> None:
+    """--runs above max_runs is refused before anything is read (exit 2, the limit named);
+    --limit max_runs=N raises it."""
+    from click.testing import CliRunner
+
+    from simulator.cli import cli
+
+    runner = CliRunner()
+    found = runner.invoke(cli, ["run", str(SCENARIOS / "jan2024.yaml"), "--runs", "9" * 20])
+    assert found.exit_code == 2
+    assert "--runs 99999999999999999999 is more runs than one command makes" in found.output
+    assert "(limit max_runs=100000000; raise it with --limit max_runs=N)" in found.output
+    raised = runner.invoke(
+        cli,
+        ["run", str(SCENARIOS / "jan2024.yaml"), "--runs", "3", "--limit", "max_runs=2"],
+    )
+    assert raised.exit_code == 2
+    assert "limit max_runs=2" in raised.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -274,8 +275,9 @@ def test_a_limit_above_its_maximum_is_refused(tmp_path: Path, name: str) -> None
         assert_clean(result, 2)
         assert f"{name}: a limit is at most {MAXIMA[name]:,}" in result.output
     assert_clean(invoke("run", path, "--limit", f"{name}={MAXIMA[name]}"), 0)
+    too_many: dict[str, Any] = {name: 10**30}
     with pytest.raises(ValueError, match="at most"):
-        Limits(**{name: 10**30})
+        Limits(**too_many)
 
 
 def test_a_failure_in_a_whatifs_base_is_placed_in_the_base(tmp_path: Path) -> None:

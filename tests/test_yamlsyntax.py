@@ -98,7 +98,8 @@ HINTS: dict[str, tuple[str, list[str]]] = {
         [
             "s.yaml:1:12: invalid YAML: expected <block end>, but found '<scalar>'; a quoted "
             "value ends at its closing quote, so text after it is out of place: quote the whole "
-            "value (inside '...' write a ' as ''), or close a quote left open above"
+            "value (a quote inside single quotes is written twice), or close a quote left open "
+            "above"
         ],
     ),
     "a value starting with @": (

@@ -123,7 +123,17 @@ def run(
     width = table_width(width, out)
     try:
         check_plot(plot)
-        loaded = load_scenario(scenario, limits_from(limits, allow_paths))
+        chosen = limits_from(limits, allow_paths)
+        if runs > chosen.max_runs:
+            from simulator.scenario.limits import limit_hint
+
+            digits = str(runs)
+            shown = digits if len(digits) <= 20 else f"{digits[:12]}... ({len(digits)} digits)"
+            raise DipsimError(
+                f"--runs {shown} is more runs than one command makes "
+                f"{limit_hint('max_runs', chosen)}"
+            )
+        loaded = load_scenario(scenario, chosen)
         if until is not None and until < loaded.start:
             raise DipsimError(
                 f"--until {until.isoformat()} is before the scenario's start "

@@ -24,12 +24,13 @@ The result types and the statistics (Wilson intervals, quantiles) are in
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from simulator.core.errors import SimulationError
 from simulator.engine.outcomes import (
@@ -49,6 +50,8 @@ from simulator.scenario.model import Scenario
 
 #: Bounds of the default chunk size (runs per task sent to a worker); see default_chunk_size.
 MIN_CHUNK, MAX_CHUNK = 200, 500
+#: Chunks sent ahead per worker: enough that a worker never waits for the parent.
+IN_FLIGHT = 3
 
 Progress = Callable[[int, int], None]
 
@@ -110,11 +113,13 @@ def run_many(
         raise ValueError(f"workers must be at least 0, not {workers}")
     workers = workers or auto_workers(runs)
     size = chunk_size or default_chunk_size(runs, workers)
-    chunks = [(seed, lo, min(lo + size, runs), until) for lo in range(0, runs, size)]
+    # Made as they are sent, not listed: a count of chunks may be larger than memory.
+    chunks = ((seed, lo, min(lo + size, runs), until) for lo in range(0, runs, size))
+    count = -(-runs // size)
     sim = Simulator(scenario)  # in the pool's case, this fails early and in this process
     tally = OutcomeTally(scenario)
     done = 0
-    for chunk_tally in _results(sim, chunks, workers):
+    for chunk_tally in _results(sim, chunks, count, workers):
         tally.merge(chunk_tally)
         done += chunk_tally.runs
         if progress is not None:
@@ -125,22 +130,31 @@ def run_many(
 _Chunk = tuple[int, int, int, dt.date | None]  # master seed, first run, end (exclusive), until
 
 
-def _results(sim: Simulator, chunks: list[_Chunk], workers: int) -> Iterator[ChunkTally]:
-    """Each chunk's runs, folded, in chunk order."""
+def _results(
+    sim: Simulator, chunks: Iterator[_Chunk], count: int, workers: int
+) -> Iterator[ChunkTally]:
+    """Each of the ``count`` chunks' runs, folded, in chunk order."""
     if workers == 1:
         for chunk in chunks:
             yield _run_chunk_with(sim, chunk)
         return
     method = multiprocessing.get_start_method(allow_none=True)
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
+        max_workers=min(workers, count),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         initargs=(sim.scenario,),
     )
     try:
-        # map() yields in submission order: results are folded in run order.
-        yield from pool.map(_run_chunk, chunks)
+        # A few chunks per worker in flight, sent as earlier ones come back (pool.map would
+        # submit every chunk at once: memory growing with --runs); results come in run order.
+        pending: collections.deque[Future[ChunkTally]] = collections.deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_run_chunk, chunk))
+            if len(pending) >= IN_FLIGHT * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
     finally:
         # On an error or Ctrl-C, drop the chunks not started; wait for those running (short).
         pool.shutdown(wait=True, cancel_futures=True)

@@ -32,6 +32,9 @@ class Limits:
     #: Design points of a batch (computed from the spec before any is made, so that a grid of
     #: two parameters with a million steps each is refused at once, not after filling memory).
     max_points: int = 1_000_000
+    #: Runs of ``dipsim run --runs`` (their outcomes are folded as they come, so memory does not
+    #: grow with them; the bound stops a slip of the keyboard from running for days).
+    max_runs: int = 100_000_000
     #: Folders, besides the working folder and the named file's own, whose files the paths
     #: written inside files (``extends``, a source's ``file``, a batch spec's ``scenario``) may
     #: reach: the command line's ``--allow-path DIR``. Not a number, so not a ``--limit``.
@@ -57,6 +60,7 @@ MAXIMA: dict[str, int] = {
     "max_string": 1_000_000_000,
     "max_events": 100_000_000,
     "max_points": 1_000_000_000,
+    "max_runs": 1_000_000_000_000,
 }
 
 

@@ -219,7 +219,8 @@ def _hint(fault: Fault, lines: Sequence[str], line: int, column: int) -> str | N
     if problem == "expected <block end>, but found '<scalar>'" and after_quote:
         return (
             "a quoted value ends at its closing quote, so text after it is out of place: quote "
-            "the whole value (inside '...' write a ' as ''), or close a quote left open above"
+            "the whole value (a quote inside single quotes is written twice), or close a quote "
+            "left open above"
         )
     if problem == "expected <block end>, but found '-'":
         return (
