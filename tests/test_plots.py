@@ -37,6 +37,8 @@ from simulator.engine.outcomes import Outcomes
 from simulator.engine.simulation import dynamics, simulate
 from simulator.engine.trace import Trace
 from simulator.plots.days import day_scale
+from simulator.plots.key import INFERRED, INFERRED_NOTE
+from simulator.report import table
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.model import Scenario
 from tests.conftest import JAN2024, SCENARIOS
@@ -270,6 +272,30 @@ def test_timeline_key_cuts_no_event_id(jan2024: tuple[Scenario, Trace]) -> None:
         if r.relation == "PAK-IRN":
             assert r.event in shown, r.event
     assert not any("\u2026" in t for t in texts(fig))
+
+
+def test_timeline_key_marks_inferred_dates(jan2024: tuple[Scenario, Trace]) -> None:
+    """An inferred date has the terminal table's mark after it in the key, and a note under
+    the key says what the mark means; a key without such a date has no note."""
+    scenario, trace = jan2024
+    fig = plots.timeline_figure(trace, states=scenario.machine.state_names)
+    shown = list(texts(fig))
+    key = [t for t in shown if re.match(r"[\u2007\d]\d [A-Z][a-z]{2}[* ] ", t)]
+    records = [r for r in trace.records if r.relation == "PAK-IRN"]
+    assert len(key) == len(records)
+    for text, r in zip(key, records, strict=True):
+        date = f"{r.when.day:\u2007>2} {r.when:%b}"
+        mark = INFERRED if r.date_basis == "inferred" else " "
+        assert text.startswith(f"{date}{mark} {r.event[:10]}"), (text, r.date_basis)
+    assert {r.date_basis for r in records} >= {"inferred", "reported"}
+    assert INFERRED == table.INFERRED
+    assert f"{INFERRED} date inferred" == INFERRED_NOTE
+    assert shown.count(INFERRED_NOTE) == 1
+    reported = Trace.from_dict(
+        trace.to_dict()
+        | {"records": [r.to_dict() | {"date_basis": "reported"} for r in trace.records]}
+    )
+    assert INFERRED_NOTE not in texts(plots.timeline_figure(reported))
 
 
 def test_timeline_numbers_do_not_overlap(jan2024: tuple[Scenario, Trace]) -> None:

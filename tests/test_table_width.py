@@ -1,5 +1,6 @@
-"""The trace table fits the width it is given, or the terminal's (issue 13 item 7), and marks
-the dates a source does not report (item 6)."""
+"""The trace table and the outcomes table of ``run --runs`` fit the width they are given, or
+the terminal's (issue 13 item 7), and the trace table marks the dates a source does not report
+(item 6)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import cli
+from simulator.engine.montecarlo import run_many
+from simulator.engine.outcomes import Outcomes
 from simulator.engine.simulation import simulate
 from simulator.engine.trace import Trace
+from simulator.report.outcomes import outcomes_table
 from simulator.report.table import INFERRED, trace_table
 from simulator.report.table_layout import fit
 from simulator.scenario.loading import load_scenario
-from tests.conftest import JAN2024, scenario_files
+from tests.conftest import JAN2024, SCENARIOS, scenario_files
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +111,59 @@ def test_a_file_is_100_columns_whatever_the_terminal(jan2024: Trace, tmp_path: P
     out = tmp_path / "table.txt"
     run("--out", str(out), env={"COLUMNS": "80"})
     assert out.read_text(encoding="utf-8") == trace_table(jan2024, width=100)
+
+
+@pytest.fixture(scope="module")
+def retaliation() -> Outcomes:
+    return run_many(load_scenario(SCENARIOS / "whatif" / "retaliation-kills-iranians.yaml"), 300, 0)
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120])
+def test_no_line_of_the_outcomes_table_is_wider_than_asked(
+    retaliation: Outcomes, width: int
+) -> None:
+    """Every state keeps its row; each of its numbers is on the row or on the line under it."""
+    table = outcomes_table(retaliation, width=width)
+    assert widest(table) <= width
+    lines = table.splitlines()
+    for rel in retaliation.relations:
+        first = lines.index(rel.relation)
+        for s in rel.states:
+            at = next(i for i in range(first, len(lines)) if lines[i].startswith(s.state + " "))
+            numbers = " ".join(lines[at : at + 2]).replace(",", " ").split()
+            assert f"{s.mean_days:.1f}" in numbers
+            assert f"{s.ended.share:.1%}" in numbers
+            assert f"{s.reached.share:.1%}" in numbers
+            assert sum("–" in n and n.endswith("%") for n in numbers) >= 2  # the intervals
+
+
+def test_the_outcomes_tables_intervals_move_under_the_row(retaliation: Outcomes) -> None:
+    """Below its 86 columns the two intervals leave the row together, for the line under it
+    (headed under the heading row); at 100 the table is all on the row, as it always was."""
+    lines = outcomes_table(retaliation, width=80).splitlines()
+    head = lines.index("PAK-IRN") + 1
+    assert lines[head].split() == [
+        "state",
+        "ended",
+        "in",
+        "reached",
+        "mean",
+        "days",
+        "days",
+        "to",
+        "reach",
+    ]
+    assert lines[head + 1].strip() == "ended in 95% CI, reached 95% CI"
+    assert lines[head + 3].split() == ["normal", "89.3%", "100.0%", "4.6", "0.0"]
+    assert lines[head + 4].strip() == "85.3–92.4%, 98.7–100.0%"
+    wide = outcomes_table(retaliation, width=100).splitlines()
+    assert wide[head].split()[:4] == ["state", "ended", "in", "95%"]
+    assert wide[head + 2].split() == [
+        "normal",
+        "89.3%",
+        "85.3–92.4%",
+        "100.0%",
+        "98.7–100.0%",
+        "4.6",
+        "0.0",
+    ]

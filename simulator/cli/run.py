@@ -70,7 +70,7 @@ if TYPE_CHECKING:
     help="Processes for --runs: 0 means every core (under 5,000 runs, this process: starting "
     "workers would cost more than they save); 1 runs in this process.",
 )
-@width_option("the table (with --runs: its paths and notes)")
+@width_option("the table (with --runs: the outcomes)")
 @limit_option
 @allow_path_option
 @click.option(

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 
 #: Rows of the timeline's event key per column (two at most; more events are elided).
 KEY_ROWS = 30
+#: After a date no source reports, as in the terminal table (``report.table.INFERRED``): a
+#: student should not take it for a reported one.
+INFERRED = "*"
+#: Under the key when a date in it is marked.
+INFERRED_NOTE = f"{INFERRED} date inferred"
 
 
 def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bool]]:
@@ -21,10 +26,14 @@ def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bo
     lines = []
     for i, r in enumerate(records, start=1):
         day = str(r.when.day).rjust(2, "\u2007")  # a figure space is as wide as a digit
+        date = f"{day} {r.when:%b}"
+        # The mark takes the place of one of the two spaces after the date: the key is no
+        # wider, so the plots beside it are not narrowed (busy days' markers would touch).
+        mark = INFERRED if r.date_basis == "inferred" else " "
         # A long id is wrapped (at a hyphen if it has one), never cut: the key is where the
         # reader finds the id to look up.
-        name = _wrapped(r.event, width, " " * (len(f"{day} {r.when:%b}") + 2))
-        text = f"{day} {r.when:%b}  {name}  {_signed(r.goldstein)}"
+        name = _wrapped(r.event, width, " " * (len(date) + 2))
+        text = f"{date}{mark} {name}  {_signed(r.goldstein)}"
         lines.append((str(i), text, r.before != r.after))
     return lines
 
@@ -88,6 +97,11 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
     if lines:
         note = {"fontsize": size, "style": "italic", "color": "#555555"}
         parts.append(TextArea("bold: changed the state", textprops=note))
+        # Only the events shown count (zip stops before the elided ones).
+        if any(
+            r.date_basis == "inferred" for r, line in zip(records, lines, strict=False) if line[0]
+        ):
+            parts.append(TextArea(INFERRED_NOTE, textprops=note))
     else:
         parts.append(TextArea("none", textprops={"fontsize": size}))
     key = AnchoredOffsetbox(

@@ -11,7 +11,14 @@ import math
 import textwrap
 
 from simulator.core.text import csv_cell, json_text
-from simulator.engine.outcomes import QUANTILE_LEVELS, Outcomes, Proportion, StateOutcome
+from simulator.engine.outcomes import (
+    QUANTILE_LEVELS,
+    Outcomes,
+    Proportion,
+    RelationOutcomes,
+    StateOutcome,
+)
+from simulator.report.table_layout import GAP, fit
 
 ARROW = "→"
 
@@ -86,20 +93,42 @@ def _wrap_items(items: list[str], separator: str, indent: int, width: int) -> li
     return lines
 
 
+#: The state table's columns: key, heading on the row, heading on the details line.
+_COLUMNS = (
+    ("state", "state", "state"),
+    ("ended", "ended in", "ended in"),
+    ("ended_ci", "95% CI", "ended in 95% CI"),
+    ("reached", "reached", "reached"),
+    ("reached_ci", "95% CI", "reached 95% CI"),
+    ("mean", "mean days", "mean days"),
+    ("reach", "days to reach", "days to reach"),
+)
+#: Alignment of the state table's columns: the name and the intervals to the left.
+_LEFT = (True, False, True, False, True, False, True)
+#: The columns that leave the row for the line under it when the row is wider than the table
+#: may be (about 86 columns): first the two intervals together (one without the other would
+#: read as if it belonged to the share beside it), then the days to reach, the mean days and
+#: the share that reached the state. The state and the share that ended in it always stay.
+_DROP_ORDER = (("ended_ci", "reached_ci"), "reach", "mean", "reached")
+
+
 def outcomes_table(outcomes: Outcomes, width: int = 100) -> str:
     """Render ``outcomes`` as text: per relation, a table of its states, then its commonest paths.
 
     Args:
         outcomes: The outcomes.
-        width: Columns to fit; state paths and the legend are wrapped to it.
+        width: Columns to fit. The title, state paths and the legend are wrapped to it; the
+            state table's columns that do not fit on a state's row go, in the same order, on
+            a line under it (headed by a line under the heading row).
     """
     runs = outcomes.runs
-    lines = [
-        outcomes.title,
+    lines = textwrap.wrap(outcomes.title, width, subsequent_indent="  ")
+    lines += textwrap.wrap(
         f"{runs:,} runs from seed {outcomes.seed} (run k: derive_seed({outcomes.seed}, k)), "
         f"{outcomes.start.isoformat()} .. {outcomes.stop.isoformat()}",
-    ]
-    header = ["state", "ended in", "95% CI", "reached", "95% CI", "mean days", "days to reach"]
+        width,
+        subsequent_indent="  ",
+    )
     for rel in outcomes.relations:
         rows = [
             [
@@ -113,30 +142,15 @@ def outcomes_table(outcomes: Outcomes, width: int = 100) -> str:
             ]
             for s in rel.states
         ]
-        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
-        lines += ["", rel.relation, _join(header, widths), _join(["-" * w for w in widths], widths)]
-        lines += [_join(row, widths) for row in rows]
-        shown = len(rel.paths)
-        lines.append("")
-        if shown == rel.distinct_paths:
-            lines.append(f"paths ({rel.distinct_paths:,} distinct):")
-        else:
-            lines.append(f"paths ({rel.distinct_paths:,} distinct; the {shown} commonest):")
-        count_width = max(len(f"{p.count:,}") for p in rel.paths)
-        for p in rel.paths:
-            share = _share(Proportion(p.count, p.share, 0.0, 1.0), runs)
-            lead = f"  {share:>6}  {p.count:>{count_width},}  "
-            wrapped = _wrap_items(list(p.path), f" {ARROW} ", len(lead), width)
-            lines.append(lead + wrapped[0])
-            lines += [" " * len(lead) + rest for rest in wrapped[1:]]
-        others = runs - sum(p.count for p in rel.paths)
-        if others:
-            share = _share(Proportion(others, others / runs, 0.0, 1.0), runs)
-            lines.append(f"  {share:>6}  {others:>{count_width},}  (other paths)")
+        lines += ["", rel.relation, *_state_table(rows, width)]
+        lines += _paths(rel, runs, width)
     lead = "records per run (mean), by cause: "
     causes = [f"{name} {count / runs:.2f}" for name, count in outcomes.by_cause] or ["none"]
     wrapped = _wrap_items(causes, ", ", len(lead), width)
-    lines += ["", lead + wrapped[0]] + [" " * len(lead) + rest for rest in wrapped[1:]]
+    if len(lead) + len(wrapped[0]) > width:  # the lead alone, the causes under it
+        lines += ["", lead.rstrip()] + ["  " + c for c in _wrap_items(causes, ", ", 2, width)]
+    else:
+        lines += ["", lead + wrapped[0]] + [" " * len(lead) + rest for rest in wrapped[1:]]
     for kind, count in outcomes.log_runs:
         if kind == "cap":
             warning = (
@@ -149,15 +163,55 @@ def outcomes_table(outcomes: Outcomes, width: int = 100) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: Alignment of the state table's columns: the name and the intervals to the left.
-_LEFT = (True, False, True, False, True, False, True)
+def _state_table(rows: list[list[str]], width: int) -> list[str]:
+    """The heading, rule and rows of a relation's states, the columns that do not fit
+    ``width`` on a line under each row (and under the heading)."""
+    names = [key for key, _, _ in _COLUMNS]
+    header = [head for _, head, _ in _COLUMNS]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    layout = fit(names, widths, width, _DROP_ORDER)
+    kept = [widths[i] for i in layout.row]
+    left = [_LEFT[i] for i in layout.row]
+
+    def row_lines(cells: list[str], details: list[str]) -> list[str]:
+        shown = [_join([cells[i] for i in layout.row], kept, left)]
+        if layout.details:
+            indent = kept[0] + GAP
+            shown += [" " * indent + d for d in _wrap_items(details, ", ", indent, width)]
+        return shown
+
+    lines = row_lines(header, [_COLUMNS[i][2] for i in layout.details])
+    lines.append(_join(["-" * w for w in kept], kept, left))
+    for row in rows:
+        lines += row_lines(row, [row[i] for i in layout.details])
+    return lines
 
 
-def _join(cells: list[str], widths: list[int]) -> str:
-    parts = [
-        c.ljust(w) if left else c.rjust(w) for c, w, left in zip(cells, widths, _LEFT, strict=True)
-    ]
-    return "  ".join(parts).rstrip()
+def _paths(rel: RelationOutcomes, runs: int, width: int) -> list[str]:
+    """The lines of a relation's commonest paths, each with its share and count."""
+    shown = len(rel.paths)
+    lines = [""]
+    if shown == rel.distinct_paths:
+        lines.append(f"paths ({rel.distinct_paths:,} distinct):")
+    else:
+        lines.append(f"paths ({rel.distinct_paths:,} distinct; the {shown} commonest):")
+    count_width = max(len(f"{p.count:,}") for p in rel.paths)
+    for p in rel.paths:
+        share = _share(Proportion(p.count, p.share, 0.0, 1.0), runs)
+        lead = f"  {share:>6}  {p.count:>{count_width},}  "
+        wrapped = _wrap_items(list(p.path), f" {ARROW} ", len(lead), width)
+        lines.append(lead + wrapped[0])
+        lines += [" " * len(lead) + rest for rest in wrapped[1:]]
+    others = runs - sum(p.count for p in rel.paths)
+    if others:
+        share = _share(Proportion(others, others / runs, 0.0, 1.0), runs)
+        lines.append(f"  {share:>6}  {others:>{count_width},}  (other paths)")
+    return lines
+
+
+def _join(cells: list[str], widths: list[int], left: list[bool]) -> str:
+    parts = [c.ljust(w) if lf else c.rjust(w) for c, w, lf in zip(cells, widths, left, strict=True)]
+    return (" " * GAP).join(parts).rstrip()
 
 
 def outcomes_json(outcomes: Outcomes) -> str:

@@ -8,6 +8,8 @@ summary (whose lines are wrapped to the width anyway). The date and the conflict
 marker always stay; what leaves first is what the rest of the block says again or a reader
 needs least to follow the story: the relation and the parties (the summary names them), then
 the event type, then the variable, and last the state.
+
+The outcomes table of ``dipsim run --runs`` is laid out the same way, with its own order.
 """
 
 from __future__ import annotations
@@ -39,17 +41,24 @@ def row_width(widths: Sequence[int]) -> int:
     return sum(widths) + GAP * max(len(widths) - 1, 0)
 
 
-def fit(names: Sequence[str], widths: Sequence[int], width: int) -> Layout:
+def fit(
+    names: Sequence[str],
+    widths: Sequence[int],
+    width: int,
+    order: Sequence[str | tuple[str, ...]] = DROP_ORDER,
+) -> Layout:
     """The columns ``names`` (each ``widths`` wide) laid out to fit ``width`` columns.
 
-    Columns leave the row in :data:`DROP_ORDER` until it fits; if it still does not (with
-    nothing left but the date and the marker), it is as narrow as it can be.
+    Columns leave the row in ``order`` (:data:`DROP_ORDER` by default; a tuple of names leave
+    together) until it fits; if it still does not (with nothing left but the columns ``order``
+    does not name), it is as narrow as it can be.
     """
     row = list(range(len(names)))
-    for name in DROP_ORDER:
+    for group in order:
         if row_width([widths[i] for i in row]) <= width:
             break
-        if name in names:
-            row.remove(names.index(name))
+        for name in (group,) if isinstance(group, str) else group:
+            if name in names:
+                row.remove(names.index(name))
     details = tuple(i for i in range(len(names)) if i not in row)
     return Layout(tuple(row), details)
