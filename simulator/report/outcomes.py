@@ -122,7 +122,8 @@ def outcomes_table(outcomes: Outcomes, width: int = 100) -> str:
             a line under it (headed by a line under the heading row).
     """
     runs = outcomes.runs
-    lines = textwrap.wrap(outcomes.title, width, subsequent_indent="  ")
+    # An empty title keeps its (empty) line, as it always had.
+    lines = textwrap.wrap(outcomes.title, width, subsequent_indent="  ") or [""]
     lines += textwrap.wrap(
         f"{runs:,} runs from seed {outcomes.seed} (run k: derive_seed({outcomes.seed}, k)), "
         f"{outcomes.start.isoformat()} .. {outcomes.stop.isoformat()}",
