@@ -77,12 +77,6 @@ def trace_of(*records: Record, variables: tuple[str, ...] = ("tension",)) -> Tra
 # --- table ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 gave the replay times of day (Iran's strikes at 21:00, Pakistan's summons "
-    "at 23:00, the call of 19 January at 20:00): the date column is 16 wide, not 10, and the "
-    "table's fixed columns (simulator/report/table.py, not changed on this branch) come to 105",
-)
 def test_table_lines_fit_the_default_width(jan2024: Trace) -> None:
     """Every line of the January 2024 table fits in 100 columns."""
     lines = trace_table(jan2024, width=100).splitlines()

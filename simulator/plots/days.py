@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from simulator.engine.trace import Decay, Record
 
 #: Days with more events than this are drawn wider (each event gets ``EVENT_WIDTH`` of a day).
-#: Seven events on 18 January 2024 would otherwise sit a few pixels apart, their markers on top
-#: of one another.
-EVENT_WIDTH = 0.6
+#: The busy days of January 2024 (five events on 17 January, seven on 18) would otherwise sit a
+#: few pixels apart, their markers on top of one another (0.6 left two of them touching).
+EVENT_WIDTH = 0.8
 #: The share of its day's width over which a day's events are spread, centred.
 SPREAD = 0.9
 #: Points per day-width of a decaying curve: smooth at any size the figure is shown.
