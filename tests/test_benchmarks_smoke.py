@@ -22,6 +22,7 @@ from tests.conftest import ROOT
         ("bench_design.py", "× the grid"),
         ("bench_workers.py", "× 1 worker"),
         ("bench_sobol_rss.py", "× base tree"),
+        ("bench_load.py", "the Python parser's"),
     ],
 )
 def test_benchmark_quick_run(script: str, marker: str) -> None:
