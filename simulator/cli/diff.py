@@ -8,6 +8,7 @@ import click
 
 from simulator.cli.common import (
     allow_path_option,
+    echo,
     fail,
     limit_option,
     limits_from,
@@ -80,7 +81,7 @@ def diff(
         fail(errors[0])
     # Before the report, so that a reader of the table has seen the warning.
     for finding in premises_gone(loaded[1], loaded[0]):
-        click.echo(str(finding), err=True)
+        echo(str(finding), err=True)
     found = diff_traces(traces[0], traces[1])
     write(
         diff_json(found) if fmt == "json" else diff_table(found, width=table_width(width, out)), out
