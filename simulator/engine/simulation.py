@@ -338,19 +338,25 @@ class _Run:
         self.scheduled = 0
         self.suppressed = 0
         self.cap_hit_at: float | None = None
+        # What every event reads of the Simulator, looked up once per run rather than per event.
+        self._fire = sim.machine.fire
+        self._bounds = sim._bounds
+        self._decaying = sim._decaying
+        self._has_rules = bool(sim.rules)
 
     def script(self) -> Generator[simpy.Event, Any, None]:
-        env = self.env
+        env, apply = self.env, self.apply
         for step in self.sim._steps:
-            if step.t > env.now:
-                yield env.timeout(step.t - env.now)
-            self.apply(step)
+            now = env.now  # a property: read once a step
+            if step.t > now:
+                yield env.timeout(step.t - now)
+            apply(step)
 
     def advance(self, relation: int, now: float) -> dict[str, float]:
         values = self.values[relation]
         gap = now - self.last_t[relation]
         if gap > 0.0:
-            for name, rest, keep in self.sim._decaying:
+            for name, rest, keep in self._decaying:
                 values[name] = decayed(values[name], rest, keep, gap)
             self.last_t[relation] = now
         return values
@@ -361,14 +367,14 @@ class _Run:
 
     def apply(self, h: Happening) -> None:
         values = self.advance(h.relation, h.t)
-        bounds = self.sim._bounds
+        bounds = self._bounds
         for name, delta in h.effects:
             low, high = bounds[name]
             values[name] = min(high, max(low, values[name] + delta))
         model = self.models[h.relation]
         before = model.state
         try:
-            outcome = self.sim.machine.fire(model, h.type, values)
+            outcome = self._fire(model, h.type, values)
         except ExpressionError as err:
             raise SimulationError(
                 f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}", err.key_path
@@ -380,7 +386,7 @@ class _Run:
             self.kinds[h.type, h.cause] += 1
         else:
             self._record(h, before, model.state, outcome, values)
-        if self.sim.rules:
+        if self._has_rules:
             try:
                 if self.pending:
                     self.cancel(h, model.state, values)
