@@ -125,12 +125,10 @@ def run(
         check_plot(plot)
         chosen = limits_from(limits, allow_paths)
         if runs > chosen.max_runs:
-            from simulator.scenario.limits import limit_hint
+            from simulator.scenario.limits import limit_hint, shown_number
 
-            digits = str(runs)
-            shown = digits if len(digits) <= 20 else f"{digits[:12]}... ({len(digits)} digits)"
             raise DipsimError(
-                f"--runs {shown} is more runs than one command makes "
+                f"--runs {shown_number(runs)} is more runs than one command makes "
                 f"{limit_hint('max_runs', chosen)}"
             )
         loaded = load_scenario(scenario, chosen)

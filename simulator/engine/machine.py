@@ -107,12 +107,13 @@ class RelationMachine:
         # this one.
         bindings = dict(self._bindings)
         bound = dict(self._bound)
+        changed = []
         for key, written in self._written.items():
             binding = written.binding(constants)
             if binding != bindings[key]:
                 bindings[key] = binding
                 bound[key] = as_guard(written.bind(constants), self._paths[key])
-        changed = [key for key, binding in bindings.items() if binding != self._bindings[key]]
+                changed.append(key)
         if not changed:
             return self
         other = RelationMachine.__new__(RelationMachine)

@@ -72,10 +72,15 @@ def limit_problem(name: str, value: object) -> str | None:
     if value < 1:
         return f"{name}: a limit is at least 1, not {value}"
     if value > MAXIMA[name]:
-        digits = str(value)
-        shown = digits if len(digits) <= 20 else f"{digits[:12]}... ({len(digits)} digits)"
-        return f"{name}: a limit is at most {MAXIMA[name]:,} (got {shown})"
+        return f"{name}: a limit is at most {MAXIMA[name]:,} (got {shown_number(value)})"
     return None
+
+
+def shown_number(value: int) -> str:
+    """A whole number for a message: whole up to 20 digits, else its first 12 and its length
+    (a number typed by mistake may have thousands of digits)."""
+    digits = str(value)
+    return digits if len(digits) <= 20 else f"{digits[:12]}... ({len(digits)} digits)"
 
 
 DEFAULT_LIMITS = Limits()
@@ -87,4 +92,4 @@ def limit_hint(name: str, limits: Limits) -> str:
     return f"(limit {name}={getattr(limits, name)}; raise it with --limit {name}=N)"
 
 
-__all__ = ["DEFAULT_LIMITS", "MAXIMA", "Limits", "limit_hint", "limit_problem"]
+__all__ = ["DEFAULT_LIMITS", "MAXIMA", "Limits", "limit_hint", "limit_problem", "shown_number"]
