@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.limits": set(),
     "scenario.yamlread": {"core.errors", "core.files", "scenario.limits", "scenario.yamlsyntax"},
     "scenario.yamlsyntax": {"core.errors"},
-    "scenario.model": {"core.errors", "core.expressions"},
+    "scenario.model": {"core.dates", "core.errors", "core.expressions"},
     "scenario.references": {
         "core.errors",
         "core.expressions",
@@ -66,6 +66,7 @@ ALLOWED: dict[str, set[str]] = {
         "core.errors",
         "engine.machine",
         "engine.responses",
+        "engine.seeds",
         "engine.trace",
         "scenario.loading",
         "scenario.model",

@@ -42,6 +42,11 @@ class CheckReport:
     stochastic: bool
     seed: int
     explored: ExploreResult | None
+    #: The expectations and invariants that hold at the replay point (``results``) but fail on
+    #: some runs whose uncertain dates were drawn: they depend on when those events happened.
+    draw_dependent: tuple[ItemResult, ...] = ()
+    #: Runs made with the uncertain dates drawn (0: every date is a day, or nothing to judge).
+    draw_runs: int = 0
 
     def failures(self, strict: bool = False) -> int:
         """How many checks failed: expectations, invariants, counterexamples found, and
@@ -50,6 +55,7 @@ class CheckReport:
         return (
             sum(not r.passed for r in self.results)
             + sum(f.severity in failing for f in self.findings)
+            + (len(self.draw_dependent) if strict else 0)
             + (len(self.explored.counterexamples) if self.explored else 0)
         )
 
@@ -63,6 +69,11 @@ SMOKE_RUNS = 20
 #: (`dipsim check`, `dipsim report`): a share is then known to within about ±3 points (the
 #: half-width of a 95% Wilson interval at 50% is 3.1 points).
 CLAIM_RUNS = 1_000
+
+#: Runs with the uncertain dates drawn (seeds ``derive_seed(seed, k)``, as ``dipsim run --runs``
+#: draws them) on which ``check`` judges the claims again, to find those that hold at the replay
+#: point but not at every possible date.
+DATE_DRAWS = 200
 
 
 def check_scenario(
@@ -108,10 +119,29 @@ def check_scenario(
             progress(k + 1, n)
     else:
         results = tuple(tally.results()) if claims else ()
+    draws = DATE_DRAWS if results and any(e.uncertain for e in scenario.events) else 0
+    dependent = _draw_dependent(sim, results, draws, seed) if draws else ()
     explored = (
         explore(scenario, explore_sequences, seed, progress) if explore_sequences > 0 else None
     )
-    return CheckReport(loaded.path, tuple(findings), results, n, stochastic, seed, explored)
+    return CheckReport(
+        loaded.path, tuple(findings), results, n, stochastic, seed, explored, dependent, draws
+    )
+
+
+def _draw_dependent(
+    sim: Simulator, results: tuple[ItemResult, ...], draws: int, seed: int
+) -> tuple[ItemResult, ...]:
+    """The claims that passed at the replay point and fail on runs with the dates drawn (a
+    bound on a share is judged on the draws' share, as on any runs)."""
+    tally = Tally(sim.scenario, draws)
+    for k in range(draws):
+        try:
+            tally.add(sim.run(derive_seed(seed, k), draw_dates=True), k)
+        except SimulationError:
+            break  # the replay's runs report run errors; a draw's is left to dipsim run --runs
+    passed = {r.name for r in results if r.passed}
+    return tuple(r for r in tally.results() if r.name in passed and not r.passed)
 
 
 def _run_failure(
@@ -173,4 +203,12 @@ def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
     return locate
 
 
-__all__ = ["CLAIM_RUNS", "SMOKE_RUNS", "CheckReport", "check_scenario", "located", "premises_gone"]
+__all__ = [
+    "CLAIM_RUNS",
+    "DATE_DRAWS",
+    "SMOKE_RUNS",
+    "CheckReport",
+    "check_scenario",
+    "located",
+    "premises_gone",
+]

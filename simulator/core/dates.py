@@ -43,4 +43,27 @@ def parse_date(text: str) -> dt.date:
     raise ValueError(why_not_a_date(text))
 
 
-__all__ = ["parse_date", "why_not_a_date"]
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def looks_like_month(text: str) -> bool:
+    """Whether ``text`` is written as a month, ``YYYY-MM`` (right or wrong: ``2018-13`` too)."""
+    return _MONTH.match(text) is not None
+
+
+def parse_month(text: str) -> tuple[dt.date, dt.date]:
+    """``YYYY-MM`` as the first and last day of that month; ``ValueError`` saying why not."""
+    shown = repr(text) if len(text) <= _SHOWN else f"{text[: _SHOWN - 3]!r}..."
+    found = _MONTH.match(text)
+    if found is None or len(found[2]) != 2:
+        raise ValueError(f"{shown} is not a month written YYYY-MM (e.g. 2018-10)")
+    year, month = int(found[1]), int(found[2])
+    if not 1 <= month <= 12:
+        raise ValueError(f"{shown} is not a month: there is no month {month}")
+    if year < 1:
+        raise ValueError(f"{shown} is not a month: there is no year 0")
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, 1), dt.date(year, month, last)
+
+
+__all__ = ["looks_like_month", "parse_date", "parse_month", "why_not_a_date"]

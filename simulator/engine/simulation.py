@@ -21,6 +21,7 @@ below its probability, schedules its response after a delay drawn from its distr
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -41,6 +42,7 @@ from simulator.engine.responses import (
     effects_for,
     sample_delay,
 )
+from simulator.engine.seeds import derive_seed
 from simulator.engine.trace import (
     Decay,
     Dynamics,
@@ -51,9 +53,13 @@ from simulator.engine.trace import (
     Trace,
     decayed,
 )
-from simulator.scenario.model import EventSpec, Scenario, VariableSpec
+from simulator.scenario.model import EventSpec, Scenario, UncertainDate, VariableSpec
 
 _DAY_SECONDS = 86_400.0
+
+#: The key of the generator that draws uncertain dates: ``derive_seed(seed, DATES)``, apart from
+#: the run's own generator (``seed``). Part of what a seed means: never change it.
+DATES = 0x64617465  # "date"
 
 
 def days_since(start: dt.date, when: dt.datetime) -> float:
@@ -190,10 +196,23 @@ class Simulator:
             self._rules_for = like._rules_for
         if like is not None and moves and same(*_STEPS_FROM):
             self._steps: tuple[Happening, ...] = like._steps
+            self._uncertain: tuple[tuple[int, UncertainDate, dt.time], ...] = like._uncertain
+            self._in_file_order: tuple[Happening, ...] = like._in_file_order
         else:
-            steps = [self._scripted(e) for e in scenario.events]
-            # sorted() is stable: events at the same time keep their file order.
-            self._steps = tuple(sorted(steps, key=lambda h: h.t))
+            self._prepare_steps(scenario)
+
+    def _prepare_steps(self, scenario: Scenario) -> None:
+        steps = [self._scripted(e) for e in scenario.events]
+        # sorted() is stable: events at the same time keep their file order.
+        self._steps = tuple(sorted(steps, key=lambda h: h.t))
+        # Events whose date is uncertain, by file position: a run that draws dates replaces
+        # their steps and sorts again (see _drawn_steps).
+        self._uncertain = tuple(
+            (i, e.uncertain, e.time or dt.time())
+            for i, e in enumerate(scenario.events)
+            if e.uncertain is not None
+        )
+        self._in_file_order = tuple(steps) if self._uncertain else ()
 
     def _scripted(self, e: EventSpec) -> Happening:
         pair = e.relation_pair
@@ -218,7 +237,7 @@ class Simulator:
             cause="script",
             caused_by=e.caused_by,
             date_basis=e.date_basis,
-            date_note=e.date_note,
+            date_note=_date_note(e),
             note=e.note or None,
             citations=tuple((c.ref, c.quote, c.note) for c in e.source),
         )
@@ -235,14 +254,18 @@ class Simulator:
         never comes within a run (a run ends by ``end``); it stays pending and is logged so."""
         return due_text(self._origin, t)
 
-    def run(self, seed: int = 0, until: dt.date | None = None) -> Trace:
+    def run(self, seed: int = 0, until: dt.date | None = None, draw_dates: bool = False) -> Trace:
         """Run once.
 
         Args:
             seed: Seeds the run's own random generator; recorded in the trace.
             until: Stop at the end of this day (default: the scenario's ``end``).
+            draw_dates: Draw a day for each event whose date is uncertain (Monte Carlo runs,
+                batches), from a generator of its own seeded ``derive_seed(seed, DATES)``;
+                otherwise such an event is played at its replay point. A scenario whose dates
+                are all days runs the same either way.
         """
-        stop, horizon, run = self._play(seed, until, outline=False)
+        stop, horizon, run = self._play(seed, until, outline=False, draw_dates=draw_dates)
         return Trace(
             title=self.scenario.title,
             seed=seed,
@@ -254,11 +277,13 @@ class Simulator:
             log=run.closing_log(max(horizon, 0.0)),
         )
 
-    def outline(self, seed: int = 0, until: dt.date | None = None) -> Outline:
+    def outline(
+        self, seed: int = 0, until: dt.date | None = None, draw_dates: bool = False
+    ) -> Outline:
         """Run once, as :meth:`run` does, keeping only what a row of metrics needs: the state
         changes, the counts of records by type and cause, the final states and the log. No
         record is made (nor its variables rounded): about a third of a run's cost."""
-        stop, horizon, run = self._play(seed, until, outline=True)
+        stop, horizon, run = self._play(seed, until, outline=True, draw_dates=draw_dates)
         return Outline(
             seed=seed,
             start=self.scenario.start,
@@ -270,16 +295,33 @@ class Simulator:
             log=run.closing_log(max(horizon, 0.0)),
         )
 
-    def _play(self, seed: int, until: dt.date | None, outline: bool) -> tuple[dt.date, float, _Run]:
+    def _play(
+        self, seed: int, until: dt.date | None, outline: bool, draw_dates: bool = False
+    ) -> tuple[dt.date, float, _Run]:
         stop = self.scenario.end if until is None else min(until, self.scenario.end)
         horizon = float((stop - self.scenario.start).days + 1)
         env = simpy.Environment()
         run = _Run(self, env, random.Random(seed), outline)
+        if draw_dates and self._uncertain:
+            run.steps = self._drawn_steps(seed)
         env.process(run.script())
         if horizon > 0:
             env.run(until=horizon)
         run.decay_all(max(horizon, 0.0))
         return stop, horizon, run
+
+    def _drawn_steps(self, seed: int) -> tuple[Happening, ...]:
+        """The scripted steps with a day drawn for each uncertain date, in time order (file
+        order at equal times). The draws come from a generator of their own, so that the
+        rules' draws (from the run's generator) are the same whichever days come up."""
+        rng = random.Random(derive_seed(seed, DATES))
+        steps = list(self._in_file_order)
+        for i, date, time in self._uncertain:
+            when = dt.datetime.combine(date.draw(rng), time)
+            steps[i] = dataclasses.replace(
+                steps[i], when=when, t=days_since(self.scenario.start, when)
+            )
+        return tuple(sorted(steps, key=lambda h: h.t))
 
     def _final(self, run: _Run) -> tuple[RelationEnd, ...]:
         return tuple(
@@ -343,10 +385,11 @@ class _Run:
         self._bounds = sim._bounds
         self._decaying = sim._decaying
         self._has_rules = bool(sim.rules)
+        self.steps = sim._steps  # a run that draws its dates replaces them (Simulator._play)
 
     def script(self) -> Generator[simpy.Event, Any, None]:
         env, apply = self.env, self.apply
-        for step in self.sim._steps:
+        for step in self.steps:
             now = env.now  # a property: read once a step
             if step.t > now:
                 yield env.timeout(step.t - now)
@@ -533,6 +576,14 @@ class _Run:
                 )
             )
         return tuple(sorted(log, key=lambda e: e.t))
+
+
+def _date_note(e: EventSpec) -> str | None:
+    """An event's date note; for an uncertain date, the possible days said after it."""
+    if e.uncertain is None:
+        return e.date_note
+    said = f"date uncertain: {e.uncertain.describe()}; a replay plays it on {e.day.isoformat()}"
+    return f"{e.date_note} ({said})" if e.date_note else said
 
 
 def variable_decay(scenario: Scenario) -> dict[str, Decay]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
+from simulator.core.dates import looks_like_month
 from simulator.core.errors import did_you_mean
 from simulator.scenario.model.base import (
     PLOVER_TYPES,
@@ -22,6 +24,7 @@ from simulator.scenario.model.base import (
     invalid,
     one_or_many,
 )
+from simulator.scenario.model.dates import DayOrMonth, Month, event_date_form, span_of
 
 
 class Source(Frozen):
@@ -113,6 +116,117 @@ def citations(value: Any) -> Any:
     return (value,) if isinstance(value, dict) else value
 
 
+class DateClaim(Frozen):
+    """One alternative of a disputed date: the day or month, and the sources that give it."""
+
+    date: DayOrMonth
+    source: Annotated[
+        tuple[Citation, ...],
+        Field(min_length=1),
+        BeforeValidator(citations, json_schema_input_type=one_or_many(Citation)),
+    ]
+    note: Text | None = None
+
+
+class UncertainDate(Frozen):
+    """A date known only as a month, a range of days, or alternatives in dispute (see
+    :mod:`simulator.scenario.model.dates`)."""
+
+    month: Month | None = None
+    between: tuple[Date, Date] | None = None
+    disputed: Annotated[tuple[DateClaim, ...], Field(min_length=2)] | None = None
+    replay: Date | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> UncertainDate:
+        given = [k for k in ("month", "between", "disputed") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise invalid(
+                "an uncertain date is one of 'month: YYYY-MM', 'between: [FIRST, LAST]' or "
+                f"'disputed: [...]' (got {' and '.join(given) or 'none of them'})"
+            )
+        if self.between is not None and self.between[1] < self.between[0]:
+            first, last = (d.isoformat() for d in self.between)
+            raise invalid(f"between [{first}, {last}] ends before it starts")
+        if self.replay is not None and not any(a <= self.replay <= b for a, b in self.spans):
+            raise invalid(
+                f"replay {self.replay.isoformat()} is not one of the possible dates "
+                f"({self.describe()})"
+            )
+        return self
+
+    @property
+    def spans(self) -> tuple[tuple[dt.date, dt.date], ...]:
+        """The possible days, as inclusive spans (one, or one per disputed alternative)."""
+        if self.between is not None:
+            return (self.between,)
+        if self.month is not None:
+            return (span_of(self.month),)
+        return tuple(span_of(c.date) for c in self.disputed or ())
+
+    @property
+    def earliest(self) -> dt.date:
+        return min(a for a, _ in self.spans)
+
+    @property
+    def latest(self) -> dt.date:
+        return max(b for _, b in self.spans)
+
+    @property
+    def point(self) -> dt.date:
+        """The day a replay uses: ``replay`` if given, else the earliest possible day."""
+        return self.replay if self.replay is not None else self.earliest
+
+    def draw(self, rng: random.Random) -> dt.date:
+        """A possible day, drawn: an alternative with equal chances (one draw from ``rng``,
+        only when the sources dispute), then a day of it with equal chances (one draw)."""
+        spans = self.spans
+        first, last = spans[rng.randrange(len(spans))] if len(spans) > 1 else spans[0]
+        return first + dt.timedelta(days=rng.randrange((last - first).days + 1))
+
+    def shifted(self, days: int) -> UncertainDate:
+        """The same uncertainty moved by whole ``days`` (a what-if's ``shift``). A month moved
+        is a range of days; a disputed month cannot be moved (``ValueError``)."""
+        step = dt.timedelta(days=days)
+        replay = None if self.replay is None else self.replay + step
+        if self.disputed is None:
+            first, last = self.spans[0]
+            return UncertainDate(between=(first + step, last + step), replay=replay)
+        if any(looks_like_month(c.date) for c in self.disputed):
+            raise ValueError("a disputed date with a month among its alternatives")
+        claims = tuple(
+            c.model_copy(update={"date": (span_of(c.date)[0] + step).isoformat()})
+            for c in self.disputed
+        )
+        return UncertainDate(disputed=claims, replay=replay)
+
+    def describe(self) -> str:
+        """The possible dates in words: ``any day of 2018-10``, ``2024-01-16..2024-01-17``,
+        ``2018-08-05 or 2018-08-06``."""
+        if self.month is not None:
+            return f"any day of {self.month}"
+        if self.between is not None:
+            return f"{self.between[0].isoformat()}..{self.between[1].isoformat()}"
+        return " or ".join(c.date for c in self.disputed or ())
+
+
+def _which_date(value: Any) -> str:
+    return "uncertain" if isinstance(value, dict | UncertainDate) else "day"
+
+
+#: An event's date: a day, a month (text, read as ``{month: ...}``), or an uncertain date.
+EventDate = Annotated[
+    Annotated[Date, Tag("day")] | Annotated[UncertainDate, Tag("uncertain")],
+    Discriminator(_which_date),
+    BeforeValidator(
+        event_date_form,
+        json_schema_input_type=Date
+        | Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}$", description="a month YYYY-MM")]
+        | UncertainDate,
+    ),
+]
+
+
 DateBasis = Literal["reported", "inferred"]
 
 
@@ -120,7 +234,7 @@ class EventSpec(Frozen):
     """A dated happening that fires its ``type`` as a trigger on its relation."""
 
     id: EventId
-    date: Date
+    date: EventDate
     time: TimeOfDay | None = None
     type: Name
     actor: ActorCode
@@ -153,8 +267,18 @@ class EventSpec(Frozen):
         return self
 
     @property
+    def day(self) -> dt.date:
+        """The event's day in a replay: its date, or an uncertain date's replay point."""
+        return self.date.point if isinstance(self.date, UncertainDate) else self.date
+
+    @property
+    def uncertain(self) -> UncertainDate | None:
+        """The event's uncertain date, or ``None`` for a day."""
+        return self.date if isinstance(self.date, UncertainDate) else None
+
+    @property
     def when(self) -> dt.datetime:
-        return dt.datetime.combine(self.date, self.time or dt.time())
+        return dt.datetime.combine(self.day, self.time or dt.time())
 
     @property
     def relation_pair(self) -> tuple[str, str] | None:
