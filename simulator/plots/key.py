@@ -21,6 +21,11 @@ INFERRED = "*"
 INFERRED_NOTE = f"{INFERRED} date inferred"
 
 
+def keyed(events: int) -> int:
+    """How many of ``events`` events the key lists (the rest are elided): the ones numbered."""
+    return events if events <= 2 * KEY_ROWS else 2 * KEY_ROWS - 1
+
+
 def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bool]]:
     """The key's lines: number, text (ids cut to ``width``) and whether the state changed."""
     lines = []

@@ -1,0 +1,141 @@
+"""``dipsim run --plot`` and ``dipsim report`` of one relation with 10,000 events, beside 100.
+
+The scenario is January 2024's machine, actors, types and variables with N events of its own
+types on its one relation PAK-IRN, over ten years (2015-2024), clustered as news is: most
+events fall in a few busy weeks a year, the rest scattered. Each command runs in a fresh
+process (``python -m simulator ...``, output to a temporary folder), timed by wall clock; the
+figure is the median over rounds, and the baseline is the same command on 100 events measured
+in the same rounds, so the ratio says how the cost grows (100x the events: a linear cost would
+be 100x, the label placement before issue 14 was quadratic).
+
+Also timed, in this process: the label placement alone (``plots.labels.place``) on N markers
+spread as the timeline spreads them, against 100, to show it near linear on its own.
+
+The floor (issue 14): both commands under 10 s at 10,000 events.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_plot.py              # 3 rounds, ~1 min
+    .venv/bin/python benchmarks/bench_plot.py --quick      # 1 round, 1,000 events
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPES = ("phone_call", "summon_diplomat", "make_statement", "military_strike", "make_visit")
+FLOOR_SECONDS = 10.0
+BASELINE_EVENTS = 100
+
+
+def big_scenario(folder: Path, events: int) -> Path:
+    """A ten-year scenario with ``events`` events on PAK-IRN, most in busy weeks (seeded)."""
+    base = yaml.safe_load((ROOT / "scenarios" / "jan2024.yaml").read_text(encoding="utf-8"))
+    keep = ("dipsim", "actors", "event_types", "machine", "variables", "relations")
+    doc = {key: base[key] for key in keep if key in base}
+    doc["title"] = f"{events:,} events (bench_plot)"
+    doc["sources"] = {"bench": {"publisher": "bench_plot", "title": "Events made up"}}
+    first, last = dt.date(2015, 1, 1), dt.date(2024, 12, 31)
+    doc["start"], doc["end"] = first.isoformat(), last.isoformat()
+    days = (last - first).days
+    rng = random.Random(events)
+    busy = sorted(rng.randrange(days - 14) for _ in range(20))  # two busy fortnights a year
+    dates = sorted(
+        first
+        + dt.timedelta(
+            days=rng.choice(busy) + rng.randrange(14) if rng.random() < 0.8 else rng.randrange(days)
+        )
+        for _ in range(events)
+    )
+    head = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    lines = [
+        f"- {{id: e{k:06d},date: {day.isoformat()},type: {TYPES[k % len(TYPES)]},"
+        f"actor: {'PAK' if k % 2 else 'IRN'},target: {'IRN' if k % 2 else 'PAK'},"
+        f"summary: Event {k}.,source: {{ref: bench}}}}"
+        for k, day in enumerate(dates)
+    ]
+    path = folder / f"big-{events}.yaml"
+    path.write_text(head + "events:\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def timed(args: list[str]) -> float:
+    """Wall seconds of ``python -m simulator ARGS`` in a fresh process (it must succeed)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    return seconds
+
+
+def placement_seconds(n: int) -> float:
+    """CPU seconds of placing ``n`` labels on markers spread over a 1,500-pixel-wide axis."""
+    from simulator.plots.labels import place
+
+    rng = random.Random(n)
+    xs = sorted(rng.uniform(0, 1500) for _ in range(n))
+    markers = [(x, 200 + rng.uniform(-150, 150), 8.0) for x in xs]
+    start = time.process_time()
+    place(markers, [str(i + 1) for i in range(n)], 10.0, 1.0, (0.0, 0.0, 1500.0, 400.0))
+    return time.process_time() - start
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="1 round of 1,000 events")
+    opts = parser.parse_args(argv)
+    rounds, events = (1, 1_000) if opts.quick else (opts.rounds, opts.events)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = {n: big_scenario(folder, n) for n in (BASELINE_EVENTS, events)}
+        commands: dict[str, Callable[[Path], list[str]]] = {
+            "run --plot": lambda p: [
+                "run",
+                str(p),
+                "-o",
+                str(folder / "t.txt"),
+                "--plot",
+                str(folder / "t.png"),
+            ],
+            "report": lambda p: ["report", str(p), "-o", str(folder / "r.html")],
+        }
+        figures: dict[tuple[str, int], list[float]] = {}
+        for _ in range(rounds):
+            for name, args in commands.items():
+                for n, path in paths.items():
+                    figures.setdefault((name, n), []).append(timed(args(path)))
+        print(f"{rounds} round(s), median wall seconds per command, fresh process each")
+        print(f"{'command':<12} {BASELINE_EVENTS:>8,} ev {events:>8,} ev   ratio  floor < 10 s")
+        for name in commands:
+            small = statistics.median(figures[name, BASELINE_EVENTS])
+            big = statistics.median(figures[name, events])
+            verdict = "met" if big < FLOOR_SECONDS else "MISSED"
+            print(f"{name:<12} {small:>10.2f} {big:>10.2f}  {big / small:>6.1f}x  {verdict}")
+    small_p = min(placement_seconds(BASELINE_EVENTS) for _ in range(3))
+    big_p = min(placement_seconds(events) for _ in range(max(rounds, 1)))
+    print(
+        f"label placement alone: {BASELINE_EVENTS:,} labels {small_p * 1000:.1f} ms, "
+        f"{events:,} labels {big_p * 1000:.1f} ms, ratio {big_p / small_p:.0f}x for "
+        f"{events / BASELINE_EVENTS:.0f}x the labels"
+    )
+
+
+if __name__ == "__main__":
+    main()
