@@ -226,6 +226,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "report.html.build": {
         "check.checker",
+        "core.dates",
         "core.errors",
         "engine.simulation",
         "engine.trace",
@@ -253,6 +254,7 @@ ALLOWED: dict[str, set[str]] = {
         "core.text",
         "engine.montecarlo",
         "engine.simulation",
+        "engine.trace",
         "graph",
         "plots",
         "report.check",

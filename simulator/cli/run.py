@@ -16,8 +16,10 @@ from simulator.cli.common import (
     OutputPath,
     allow_path_option,
     check_plot,
+    check_window,
     echo,
     fail,
+    from_option,
     limit_option,
     limits_from,
     located,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 )
 @out_option
 @click.option("--until", type=DateType(), help="Stop at the end of this day (YYYY-MM-DD).")
+@from_option("the trace (and the timeline of --plot)")
 @click.option(
     "--seed",
     type=click.IntRange(min=0),
@@ -95,6 +98,7 @@ def run(
     fmt: str,
     out: Path | None,
     until: dt.date | None,
+    since: dt.date | None,
     seed: int,
     runs: int,
     workers: int,
@@ -132,10 +136,11 @@ def run(
                 f"{limit_hint('max_runs', chosen)}"
             )
         loaded = load_scenario(scenario, chosen)
-        if until is not None and until < loaded.start:
+        check_window(since, until, loaded.start, loaded.end)
+        if since is not None and (runs > 1 or step):
             raise DipsimError(
-                f"--until {until.isoformat()} is before the scenario's start "
-                f"{loaded.start.isoformat()}"
+                "--from shows part of one run's trace: it does not go with "
+                + ("--runs" if runs > 1 else "--step")
             )
         if runs > 1:
             text = _many_runs(loaded, runs, seed, workers, until, fmt, width, plot)
@@ -144,7 +149,7 @@ def run(
             if step:
                 step_run(loaded, seed, until, width, plot, style, colored)
                 return
-            text = _one_run(loaded, seed, until, fmt, width, plot, style)
+            text = _one_run(loaded, seed, until, fmt, width, plot, style, since)
     except DipsimError as err:
         fail(located(err, scenario, limits_from(limits, allow_paths)))
     if colored and runs == 1:  # the table painted a printable copy of the trace
@@ -161,18 +166,22 @@ def _one_run(
     width: int,
     plot: Path | None = None,
     style: TableStyle | None = None,
+    since: dt.date | None = None,
 ) -> str:
-    """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``)."""
+    """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``); with
+    ``since``, the part of it from that day on."""
     from simulator.engine.simulation import dynamics, simulate
+    from simulator.engine.trace import window
 
     trace = simulate(scenario, seed=seed, until=until)
+    moves = dynamics(scenario)
+    if since is not None:
+        trace, moves = window(trace, since, moves)
     if plot is not None:
         from simulator.plots import save, timeline_figure
 
         # With the scenario's decay, the tension curve is drawn as the engine moved it.
-        figure = timeline_figure(
-            trace, states=scenario.machine.state_names, dynamics=dynamics(scenario)
-        )
+        figure = timeline_figure(trace, states=scenario.machine.state_names, dynamics=moves)
         save(figure, plot)
     if fmt == "json":
         from simulator.report.formats import trace_to_json

@@ -66,4 +66,21 @@ def parse_month(text: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, last)
 
 
-__all__ = ["looks_like_month", "parse_date", "parse_month", "why_not_a_date"]
+def window_problem(
+    since: dt.date | None, until: dt.date | None, start: dt.date, end: dt.date
+) -> str | None:
+    """What is wrong with ``--from since``/``--until until`` for a scenario spanning
+    ``start``..``end`` (outside it, or out of order), or ``None``."""
+    if until is not None and until < start:
+        return f"--until {until.isoformat()} is before the scenario's start {start.isoformat()}"
+    if since is not None and not start <= since <= end:
+        return (
+            f"--from {since.isoformat()} is outside the scenario's span "
+            f"{start.isoformat()}..{end.isoformat()}"
+        )
+    if since is not None and until is not None and until < since:
+        return f"--until {until.isoformat()} is before --from {since.isoformat()}"
+    return None
+
+
+__all__ = ["looks_like_month", "parse_date", "parse_month", "why_not_a_date", "window_problem"]

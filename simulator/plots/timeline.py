@@ -67,7 +67,8 @@ def timeline_figure(
         # x is days since the start, busy days wider: no dependence on matplotlib's date units.
         scale = day_scale(records, (trace.stop - trace.start).days + 1)
         xs = event_positions(records, scale)
-        _draw_states(ax_state, records, xs, order, 0.0, scale.end)
+        final = next((e.state for e in trace.final if e.relation == rel), None)
+        _draw_states(ax_state, records, xs, order, 0.0, scale.end, final)
         _draw_variables(ax_state, trace, rel, records, xs, names, scale, dynamics or Dynamics())
         _draw_events(ax_events, records, xs)
         date_axis(ax_events, trace.start, scale)
@@ -124,10 +125,12 @@ def _draw_states(
     order: Sequence[str],
     start: float,
     stop: float,
+    final: str | None = None,
 ) -> None:
     levels = {s: i for i, s in enumerate(order)}
     colours = state_colours(order)
-    first = records[0].before if records else order[0]
+    # Without records, the state all along: the final one (a window after the last event).
+    first = records[0].before if records else order[0] if final is None else final
     steps_x = [start, *xs, stop]
     states = [first, *(r.after for r in records)]
     steps_y = [levels[s] for s in states]
