@@ -44,6 +44,7 @@ from simulator.engine.responses import (
 )
 from simulator.engine.seeds import derive_seed
 from simulator.engine.trace import (
+    UNCERTAIN_NOTE,
     Decay,
     Dynamics,
     LogEntry,
@@ -582,7 +583,7 @@ def _date_note(e: EventSpec) -> str | None:
     """An event's date note; for an uncertain date, the possible days said after it."""
     if e.uncertain is None:
         return e.date_note
-    said = f"date uncertain: {e.uncertain.describe()}; a replay plays it on {e.day.isoformat()}"
+    said = f"{UNCERTAIN_NOTE}: {e.uncertain.describe()}; a replay plays it on {e.day.isoformat()}"
     return f"{e.date_note} ({said})" if e.date_note else said
 
 

@@ -15,6 +15,10 @@ from typing import Any, NamedTuple
 #: ``from_dict`` reads format 1 too.
 TRACE_FORMAT = 2
 
+#: How the engine starts the date note of an event whose date is uncertain (a month, a range, a
+#: disputed date): outputs find it there and say so even when the date is reported.
+UNCERTAIN_NOTE = "date uncertain"
+
 #: A citation as a trace carries it: ``(source id, quote or None, note or None)``.
 Cited = tuple[str, str | None, str | None]
 

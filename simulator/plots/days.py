@@ -26,6 +26,9 @@ LONG_SPAN = 180
 #: width beside the events around it) is compressed, in a long run.
 QUIET_DAYS = 45
 MARGIN = 7
+#: In a run with breaks, a day with events is drawn this many times wider than otherwise: a
+#: busy week years from the next one gets room for its markers.
+LONG_EVENT_DAY = 3.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def day_scale(records: Sequence[Record], days: int) -> DayScale:
     for lo, hi in breaks:
         for d in range(lo, hi):
             widths[d] = math.sqrt(hi - lo) / (hi - lo)
+    if breaks:  # the room the breaks leave goes to the days with events, in the clusters
+        widths = [w * LONG_EVENT_DAY if n else w for w, n in zip(widths, counts, strict=True)]
     edges = [0.0]
     for w in widths:
         edges.append(edges[-1] + w)

@@ -29,9 +29,12 @@ def keyed(events: int) -> int:
 def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bool]]:
     """The key's lines: number, text (ids cut to ``width``) and whether the state changed."""
     lines = []
+    # Events of more than one year: each date says its year (the axis shows it only here and
+    # there).
+    years = len({r.when.year for r in records}) > 1
     for i, r in enumerate(records, start=1):
         day = str(r.when.day).rjust(2, "\u2007")  # a figure space is as wide as a digit
-        date = f"{day} {r.when:%b}"
+        date = f"{day} {r.when:%b}" + (f" {r.when.year}" if years else "")
         # The mark takes the place of one of the two spaces after the date: the key is no
         # wider, so the plots beside it are not narrowed (busy days' markers would touch).
         mark = INFERRED if r.date_basis == "inferred" else " "
