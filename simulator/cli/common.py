@@ -145,7 +145,7 @@ def from_option(what: str) -> Callable[[F], F]:
         "--from",
         "since",
         type=DateType(),
-        help=f"Show {what} from this day on (YYYY-MM-DD); the run still starts at the "
+        help=f"Show {what} from the start of this day; the run still starts at the "
         "scenario's start.",
     )
 
