@@ -137,6 +137,16 @@ class UncertainDate(Frozen):
     disputed: Annotated[tuple[DateClaim, ...], Field(min_length=2)] | None = None
     replay: Date | None = None
 
+    @field_validator("disputed", mode="before")
+    @classmethod
+    def _alternatives(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) < 2:
+            raise invalid(
+                f"a disputed date needs at least two alternatives (got {len(value)}); a date "
+                "known from one source is written 'date: YYYY-MM-DD' (or a month, or between)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _one_form(self) -> UncertainDate:
         given = [k for k in ("month", "between", "disputed") if getattr(self, k) is not None]
