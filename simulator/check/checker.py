@@ -72,7 +72,8 @@ CLAIM_RUNS = 1_000
 
 #: Runs with the uncertain dates drawn (seeds ``derive_seed(seed, k)``, as ``dipsim run --runs``
 #: draws them) on which ``check`` judges the claims again, to find those that hold at the replay
-#: point but not at every possible date.
+#: point but not at every possible date; a scenario with random rules uses as many as judged its
+#: claims, if more.
 DATE_DRAWS = 200
 
 
@@ -119,7 +120,10 @@ def check_scenario(
             progress(k + 1, n)
     else:
         results = tuple(tally.results()) if claims else ()
-    draws = DATE_DRAWS if results and any(e.uncertain for e in scenario.events) else 0
+    # As many runs as judged the claims, at least DATE_DRAWS, with the same seeds: a share on
+    # random rules then differs from the replay's by the dates alone (the rules draw the same).
+    uncertain = results and any(e.uncertain for e in scenario.events)
+    draws = max(n, DATE_DRAWS) if uncertain else 0
     dependent = _draw_dependent(sim, results, draws, seed) if draws else ()
     explored = (
         explore(scenario, explore_sequences, seed, progress) if explore_sequences > 0 else None
