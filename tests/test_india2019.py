@@ -116,3 +116,27 @@ def test_the_upgrade_comment_names_every_feature_and_event(scenario: Scenario) -
     named = {i for i in ids if i in header}
     third_party = {e.id for e in scenario.events if e.actor in {"USA", "SAU", "CHN"}}
     assert third_party <= named
+
+
+def test_without_balakot_the_states_are_the_same_and_the_exchange_is_gone(trace: Trace) -> None:
+    """no-balakot: the causes rule takes the whole exchange; the states and their days stay."""
+    whatif = simulate(load_scenario(SCENARIOS / "whatif" / "india-no-balakot.yaml"))
+    events = {r.event for r in whatif.records}
+    assert {"aerial-clash", "pilot-captured", "pilot-returned", "china-urges-restraint"}.isdisjoint(
+        events
+    )
+    assert "saudi-vows-to-deescalate" in events
+    days = [dt.date(2019, 2, 13) + dt.timedelta(days=k) for k in range(26)]
+    assert [whatif.states_on(d) for d in days] == [trace.states_on(d) for d in days]
+    assert max(r.variables["tension"] for r in whatif.records) < max(
+        r.variables["tension"] for r in trace.records
+    )
+
+
+def test_a_pilot_still_held_keeps_the_envoys_away() -> None:
+    """pilot-not-returned: the envoys' return meets its guard unmet; the relation stays recalled."""
+    whatif = simulate(load_scenario(SCENARIOS / "whatif" / "india-pilot-not-returned.yaml"))
+    r = _record(whatif, "high-commissioners-return")
+    assert (r.before, r.after, r.outcome) == ("envoys_recalled", "envoys_recalled", "guard_failed")
+    assert r.variables["captives"] == 1
+    assert [(e.relation, e.state) for e in whatif.final] == [(IND_PAK, "envoys_recalled")]
