@@ -294,6 +294,22 @@ def test_a_shift_that_breaks_the_order_of_causes_says_how_to_move_both(tmp_path:
     assert dates["ambassadors-return"] == dt.date(2024, 1, 31)
 
 
+def test_a_whatifs_claims_are_judged_after_its_edits(tmp_path: Path) -> None:
+    """A what-if's expect may name an event its edits add, and may not name one they remove."""
+    added = (
+        "edits:\n  - add: {id: extra-call, date: 2024-01-20, type: phone_call, actor: PAK,"
+        " target: IRN, summary: A call., source: {ref: pak-mofa-call}}\n"
+        "expect:\n  - {event: extra-call, outcome: no_transition}\n"
+    )
+    assert load_scenario(whatif(tmp_path, added)).expect[0].event == "extra-call"
+    removed = (
+        "edits:\n  - remove: saravan-killings\n"
+        "expect:\n  - {event: saravan-killings, outcome: rejected}\n"
+    )
+    [problem] = problems(whatif(tmp_path, removed))
+    assert problem.startswith("w.yaml:5:13: expect[0].event: unknown event 'saravan-killings'")
+
+
 # --- replay equivalence --------------------------------------------------------------------
 
 

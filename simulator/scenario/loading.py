@@ -149,7 +149,19 @@ def _load_whatif(
                 problems = _shift_hints(problems, edit, scenario, changed)
             raise ScenarioError(_after_edit(problems, i))
         scenario = changed
+    if "expect" in doc.data:
+        scenario = _claims_after_edits(scenario, doc, all_texts)
     return LoadedScenario(scenario, doc, path, all_texts, base)
+
+
+def _claims_after_edits(
+    scenario: Scenario, doc: Document, texts: dict[str, str | None]
+) -> Scenario:
+    """The edited scenario with the what-if's own ``expect``, checked against it: a claim may
+    name an event an edit added, and not one an edit removed."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    data["expect"] = doc.data["expect"]
+    return validate_document(Document(doc.file, data, doc.positions, doc.key_positions), texts)
 
 
 def _base_path(path: Path, doc: Document, chain: tuple[Path, ...], roots: tuple[Path, ...]) -> Path:
@@ -297,7 +309,9 @@ def _unknown_override_keys(doc: Document) -> list[Problem]:
 
 def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Scenario:
     """The base with the what-if's own top-level keys on top (merged or replaced)."""
-    overrides = {k: v for k, v in doc.data.items() if k not in WHATIF_KEYS}
+    # Its own expectations may name events its edits add: they are judged after the edits
+    # (_claims_after_edits), not against the base.
+    overrides = {k: v for k, v in doc.data.items() if k not in (*WHATIF_KEYS, "expect")}
     data = base.model_dump(mode="json", by_alias=True)
     # The base's expectations are claims about the base's runs, which a what-if sets out to
     # change: they are not inherited (its invariants, rules of the model, are).
