@@ -478,6 +478,23 @@ def test_unquoted_leading_zero_code_is_refused_beside_other_problems(tmp_path: P
     assert [f.split(": ", 2)[1] for f in found] == ["title", "event_types.strike.codes.cameo"]
 
 
+def test_keys_written_where_another_belongs_say_what_to_write(tmp_path: Path) -> None:
+    """A Goldstein value on an event type, a relation's ``actors``: the message names the key
+    to write instead of a misleading or missing 'did you mean'."""
+    text = edit('{codes: {cameo: "195", goldstein: -10.0}}', '{cameo: "195", goldstein: -10.0}')
+    found = problems(tmp_path, text)
+    assert [f.split(" (")[0].split("; allowed")[0] for f in found] == [
+        "s.yaml:13:12: event_types.strike.cameo: unknown key 'cameo': write it as codes: "
+        "{cameo: ...}",
+        "s.yaml:13:26: event_types.strike.goldstein: unknown key 'goldstein': write it as "
+        "codes: {goldstein: ...}",
+    ]
+    pair = problems(tmp_path, edit("- pair: [AAA, BBB]", "- actors: [AAA, BBB]"))
+    assert any(
+        "relations[0].actors: unknown key 'actors': write it as pair: [A, B]" in f for f in pair
+    )
+
+
 def test_unknown_plover_type(tmp_path: Path) -> None:
     """An unknown PLOVER event type is refused, quoting it and listing the sixteen types."""
     text = edit("goldstein: -10.0}", "goldstein: -10.0, plover: BOMB/air}")

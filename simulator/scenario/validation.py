@@ -69,6 +69,15 @@ _MISPLACED = {
     "ref": ("source", "a citation, source: {ref: ...}"),
     "date_inferred": ("date_basis", "date_basis: inferred, with a date_note saying why"),
     "inferred": ("date_basis", "date_basis: inferred, with a date_note saying why"),
+    # A relation's two actors; a shift's amount and day; a removal's consequences.
+    "actors": ("pair", "pair: [A, B]"),
+    "days": ("by", "by: N (days; negative moves earlier)"),
+    "date": ("to", "to: YYYY-MM-DD (the day the first event named moves to)"),
+    "with_consequences": (
+        "keep",
+        "keep: [EVENT-ID, ...] (a removal always takes the events that name it as a cause, "
+        "except those listed in keep)",
+    ),
 }
 
 
