@@ -18,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from simulator.core.dates import why_not_a_date
 from simulator.core.errors import QUOTED_MOST, KeyPath, Problem, ScenarioError, did_you_mean
-from simulator.scenario.model import Scenario, unquoted_cameo
+from simulator.scenario.model import Scenario
+from simulator.scenario.model.events import unquoted_cameo
 from simulator.scenario.references import check_references, in_file_order
 from simulator.scenario.yamlread import Document
 

@@ -19,15 +19,7 @@ from simulator.scenario.model.edits import (
     ShiftEvents,
     parse_edit,
 )
-from simulator.scenario.model.events import (
-    Actor,
-    Citation,
-    Codes,
-    EventSpec,
-    EventType,
-    Source,
-    unquoted_cameo,
-)
+from simulator.scenario.model.events import Actor, Citation, Codes, EventSpec, EventType, Source
 from simulator.scenario.model.expect import EXPECT_KINDS, INVARIANT_KINDS, ExpectSpec, InvariantSpec
 from simulator.scenario.model.machine import (
     MachineSpec,
@@ -75,5 +67,4 @@ __all__ = [
     "VariableSpec",
     "parse_edit",
     "relation_id",
-    "unquoted_cameo",
 ]
