@@ -140,3 +140,20 @@ def test_a_pilot_still_held_keeps_the_envoys_away() -> None:
     assert (r.before, r.after, r.outcome) == ("envoys_recalled", "envoys_recalled", "guard_failed")
     assert r.variables["captives"] == 1
     assert [(e.relation, e.state) for e in whatif.final] == [(IND_PAK, "envoys_recalled")]
+
+
+def test_every_stored_page_has_its_provenance_in_the_readme(scenario: Scenario) -> None:
+    """sources/README.md gives each saved page's file, publisher and address."""
+    readme = (SCENARIOS / "sources" / "README.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip(" `"): line for line in readme.splitlines() if "india2019-" in line
+    }
+    files = {p.name for p in (SCENARIOS / "sources").glob("india2019-*.txt")}
+    assert set(rows) == files
+    for s in scenario.sources.values():
+        assert s.file is not None
+        assert s.url is not None
+        row = rows[s.file.removeprefix("sources/")]
+        assert s.url in row
+        assert s.publisher is not None
+        assert s.publisher.split(" (")[0] in row
