@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -63,6 +64,8 @@ def big_scenario(folder: Path, events: int) -> Path:
         for _ in range(events)
     )
     head = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    # PyYAML writes a code such as 039 unquoted (it is no YAML number); dipsim wants it quoted.
+    head = re.sub(r"(cameo: )'?(\d+)'?", r'\1"\2"', head)
     lines = [
         f"- {{id: e{k:06d},date: {day.isoformat()},type: {TYPES[k % len(TYPES)]},"
         f"actor: {'PAK' if k % 2 else 'IRN'},target: {'IRN' if k % 2 else 'PAK'},"
