@@ -280,3 +280,13 @@ def test_report_from_until_shows_the_window(tmp_path: Path) -> None:
     code, out = invoke("report", str(EXAMPLE), "--from", "2024-01-01", "-o", str(page))
     assert code == 2
     assert "outside the scenario's span" in out
+
+
+def test_the_report_lists_the_claims_that_depend_on_the_draw(tmp_path: Path) -> None:
+    page = tmp_path / "r.html"
+    code, _ = invoke("report", str(EXAMPLE), "-o", str(page))
+    assert code == 0
+    html = page.read_text(encoding="utf-8")
+    assert f"On {DATE_DRAWS:,} runs with the uncertain dates drawn, these claims depend" in html
+    assert '<li data-item="expect[0]"><strong>expect[0]</strong> ruptured-on-5-august' in html
+    assert "Date uncertain: 2018-08-05 or 2018-08-06; a replay plays it on 2018-08-05" in html
