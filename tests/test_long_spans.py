@@ -59,6 +59,8 @@ def test_a_five_year_timeline_shows_years_and_its_quiet_stretches(tmp_path: Path
     assert "6 months without events" in words
     key = " ".join(str(t.get_text()) for t in fig.findobj(matplotlib.text.Text))
     assert "18 Nov 2022" in key  # the key's dates carry their year
+    assert "5 Aug 2018~ saudi-expels-ambassador" in key  # a disputed date, marked
+    assert "~ date uncertain (one of several days)" in key
 
 
 def test_the_busy_week_gets_room_in_a_long_run() -> None:

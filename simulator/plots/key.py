@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from simulator.engine.trace import Record
+from simulator.engine.trace import UNCERTAIN_NOTE, Record
 from simulator.plots.style import goldstein_colour
 
 if TYPE_CHECKING:
@@ -19,6 +19,10 @@ KEY_ROWS = 30
 INFERRED = "*"
 #: Under the key when a date in it is marked.
 INFERRED_NOTE = f"{INFERRED} date inferred"
+#: After a date that is one of several possible (a month, a range, a disputed date): the day
+#: this run played it on.
+UNCERTAIN = "~"
+UNCERTAIN_NOTE_TEXT = f"{UNCERTAIN} date uncertain (one of several days)"
 
 
 def keyed(events: int) -> int:
@@ -37,13 +41,17 @@ def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bo
         date = f"{day} {r.when:%b}" + (f" {r.when.year}" if years else "")
         # The mark takes the place of one of the two spaces after the date: the key is no
         # wider, so the plots beside it are not narrowed (busy days' markers would touch).
-        mark = INFERRED if r.date_basis == "inferred" else " "
+        mark = INFERRED if r.date_basis == "inferred" else UNCERTAIN if _uncertain(r) else " "
         # A long id is wrapped (at a hyphen if it has one), never cut: the key is where the
         # reader finds the id to look up.
         name = _wrapped(r.event, width, " " * (len(date) + 2))
         text = f"{date}{mark} {name}  {_signed(r.goldstein)}"
         lines.append((str(i), text, r.before != r.after))
     return lines
+
+
+def _uncertain(r: Record) -> bool:
+    return bool(r.date_note) and UNCERTAIN_NOTE in (r.date_note or "")
 
 
 def _wrapped(name: str, width: int, indent: str) -> str:
@@ -110,6 +118,12 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
             r.date_basis == "inferred" for r, line in zip(records, lines, strict=False) if line[0]
         ):
             parts.append(TextArea(INFERRED_NOTE, textprops=note))
+        if any(
+            _uncertain(r) and r.date_basis != "inferred"
+            for r, line in zip(records, lines, strict=False)
+            if line[0]
+        ):
+            parts.append(TextArea(UNCERTAIN_NOTE_TEXT, textprops=note))
     else:
         parts.append(TextArea("none", textprops={"fontsize": size}))
     key = AnchoredOffsetbox(
