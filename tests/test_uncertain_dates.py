@@ -4,6 +4,7 @@ point and the per-run draws in the engine, the claims that depend on the draw in
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,21 @@ def test_the_report_lists_the_claims_that_depend_on_the_draw(tmp_path: Path) -> 
     assert f"On {DATE_DRAWS:,} runs with the uncertain dates drawn, these claims depend" in html
     assert '<li data-item="expect[0]"><strong>expect[0]</strong> ruptured-on-5-august' in html
     assert "Date uncertain: 2018-08-05 or 2018-08-06; a replay plays it on 2018-08-05" in html
+
+
+def test_run_draw_dates_shows_run_k_of_many_runs() -> None:
+    """--draw-dates with --seed derive_seed(S, k) prints the trace run k of --runs drew."""
+    from simulator.engine.seeds import derive_seed
+
+    seed = derive_seed(0, 6)  # run 6 of seed 0: the expulsion drawn on 6 August
+    code, out = invoke("run", str(EXAMPLE), "--seed", str(seed), "--draw-dates", "--format", "json")
+    assert code == 0, out
+    drawn = Simulator(EXAMPLE).run(seed, draw_dates=True)
+    assert f'"seed": {seed}' in out
+    assert _days(drawn.records, "saudi-expels-ambassador") == dt.date(2018, 8, 6)
+    printed = {r["event_id"]: r["date"] for r in json.loads(out)["records"]}
+    assert printed["saudi-expels-ambassador"] == "2018-08-06"
+    assert printed == {r.event: r.when.date().isoformat() for r in drawn.records}
+    code, replay = invoke("run", str(EXAMPLE), "--seed", str(seed), "--format", "json")
+    replayed = {r["event_id"]: r["date"] for r in json.loads(replay)["records"]}
+    assert replayed["saudi-expels-ambassador"] == "2018-08-05"  # the replay point

@@ -89,6 +89,12 @@ if TYPE_CHECKING:
     "[default: when standard output is a terminal and NO_COLOR is not set].",
 )
 @click.option(
+    "--draw-dates",
+    is_flag=True,
+    help="Draw a day for each event whose date is uncertain, from --seed, as each run of --runs "
+    "does (run k's trace: --seed derive_seed(S, k)); without it, the replay point.",
+)
+@click.option(
     "--step",
     is_flag=True,
     help="On a terminal, show one event per key: Enter or space for the next, q to stop.",
@@ -107,6 +113,7 @@ def run(
     allow_paths: tuple[Path, ...],
     plot: Path | None,
     color: bool | None,
+    draw_dates: bool,
     step: bool,
 ) -> None:
     """Replay SCENARIO and print its trace, event by event.
@@ -137,6 +144,8 @@ def run(
             )
         loaded = load_scenario(scenario, chosen)
         check_window(since, until, loaded.start, loaded.end)
+        if draw_dates and step:
+            raise DipsimError("--draw-dates does not go with --step (a step shows the replay)")
         if since is not None and (runs > 1 or step):
             raise DipsimError(
                 "--from shows part of one run's trace: it does not go with "
@@ -149,7 +158,7 @@ def run(
             if step:
                 step_run(loaded, seed, until, width, plot, style, colored)
                 return
-            text = _one_run(loaded, seed, until, fmt, width, plot, style, since)
+            text = _one_run(loaded, seed, until, fmt, width, plot, style, since, draw_dates)
     except DipsimError as err:
         fail(located(err, scenario, limits_from(limits, allow_paths)))
     if colored and runs == 1:  # the table painted a printable copy of the trace
@@ -167,13 +176,15 @@ def _one_run(
     plot: Path | None = None,
     style: TableStyle | None = None,
     since: dt.date | None = None,
+    draw_dates: bool = False,
 ) -> str:
     """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``); with
-    ``since``, the part of it from that day on."""
+    ``since``, the part of it from that day on; with ``draw_dates``, its uncertain dates drawn
+    from ``seed``."""
     from simulator.engine.simulation import dynamics, simulate
     from simulator.engine.trace import window
 
-    trace = simulate(scenario, seed=seed, until=until)
+    trace = simulate(scenario, seed=seed, until=until, draw_dates=draw_dates)
     moves = dynamics(scenario)
     if since is not None:
         trace, moves = window(trace, since, moves)

@@ -605,7 +605,10 @@ def dynamics(scenario: Scenario) -> Dynamics:
 
 
 def simulate(
-    scenario: Scenario | str | os.PathLike[str], seed: int = 0, until: dt.date | None = None
+    scenario: Scenario | str | os.PathLike[str],
+    seed: int = 0,
+    until: dt.date | None = None,
+    draw_dates: bool = False,
 ) -> Trace:
     """Run a scenario (or the scenario file at a path) once and return its trace.
 
@@ -616,7 +619,7 @@ def simulate(
         ScenarioError: The file at the path is not a valid scenario.
         SimulationError: The run could not go on.
     """
-    return Simulator(scenario).run(seed=seed, until=until)
+    return Simulator(scenario).run(seed=seed, until=until, draw_dates=draw_dates)
 
 
 __all__ = [
