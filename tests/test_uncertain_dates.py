@@ -309,3 +309,33 @@ def test_run_draw_dates_shows_run_k_of_many_runs() -> None:
     code, replay = invoke("run", str(EXAMPLE), "--seed", str(seed), "--format", "json")
     replayed = {r["event_id"]: r["date"] for r in json.loads(replay)["records"]}
     assert replayed["saudi-expels-ambassador"] == "2018-08-05"  # the replay point
+
+
+@pytest.mark.parametrize(
+    ("date", "valid"),
+    [
+        ("2024-01-02", True),
+        ("2024-01", True),
+        ("{month: 2024-01}", True),
+        ("{between: [2024-01-02, 2024-01-04], replay: 2024-01-03}", True),
+        (
+            "{disputed: [{date: 2024-01-02, source: {ref: wire}},"
+            " {date: 2024-01, source: [{ref: wire}]}]}",
+            True,
+        ),
+        ("{between: [2024-01-02]}", False),
+        ("{end: 2024-01-04}", False),
+        ("{disputed: [{date: 2024-01-02}, {date: 2024-01-03}]}", False),  # no sources
+    ],
+)
+def test_dipsim_schema_accepts_the_forms_of_a_date(date: str, valid: bool) -> None:
+    """`dipsim schema`'s JSON Schema takes every form the loader takes (an editor checks as you
+    type), and refuses a range of one day or an alternative without its source."""
+    jsonschema = pytest.importorskip("jsonschema", reason="the test extra is not installed")
+    from simulator.scenario.yamlread import read_yaml
+
+    code, out = invoke("schema")
+    assert code == 0
+    validator = jsonschema.Draft202012Validator(json.loads(out))
+    data = read_yaml(with_date(date), "s.yaml").data
+    assert validator.is_valid(data) is valid
