@@ -62,11 +62,12 @@ ALLOWED: dict[str, set[str]] = {
     "engine.machine": {"core.errors", "core.expressions", "scenario.model"},
     "engine.trace": set(),
     "engine.responses": {"core.errors", "core.expressions", "scenario.model"},
+    "engine.dates": {"engine.responses", "engine.seeds", "engine.trace", "scenario.model"},
     "engine.simulation": {
         "core.errors",
+        "engine.dates",
         "engine.machine",
         "engine.responses",
-        "engine.seeds",
         "engine.trace",
         "scenario.loading",
         "scenario.model",

@@ -21,7 +21,6 @@ below its probability, schedules its response after a delay drawn from its distr
 from __future__ import annotations
 
 import collections
-import dataclasses
 import datetime as dt
 import os
 import random
@@ -32,6 +31,7 @@ from typing import Any
 import simpy
 
 from simulator.core.errors import ExpressionError, SimulationError
+from simulator.engine.dates import Uncertain, date_note, drawn_steps, uncertain_of
 from simulator.engine.machine import Outcome, RelationMachine, RelationModel
 from simulator.engine.responses import (
     LAST_SECOND,
@@ -42,9 +42,7 @@ from simulator.engine.responses import (
     effects_for,
     sample_delay,
 )
-from simulator.engine.seeds import derive_seed
 from simulator.engine.trace import (
-    UNCERTAIN_NOTE,
     Decay,
     Dynamics,
     LogEntry,
@@ -54,13 +52,9 @@ from simulator.engine.trace import (
     Trace,
     decayed,
 )
-from simulator.scenario.model import EventSpec, Scenario, UncertainDate, VariableSpec
+from simulator.scenario.model import EventSpec, Scenario, VariableSpec
 
 _DAY_SECONDS = 86_400.0
-
-#: The key of the generator that draws uncertain dates: ``derive_seed(seed, DATES)``, apart from
-#: the run's own generator (``seed``). Part of what a seed means: never change it.
-DATES = 0x64617465  # "date"
 
 
 def days_since(start: dt.date, when: dt.datetime) -> float:
@@ -197,7 +191,7 @@ class Simulator:
             self._rules_for = like._rules_for
         if like is not None and moves and same(*_STEPS_FROM):
             self._steps: tuple[Happening, ...] = like._steps
-            self._uncertain: tuple[tuple[int, UncertainDate, dt.time], ...] = like._uncertain
+            self._uncertain: Uncertain = like._uncertain
             self._in_file_order: tuple[Happening, ...] = like._in_file_order
         else:
             self._prepare_steps(scenario)
@@ -206,13 +200,7 @@ class Simulator:
         steps = [self._scripted(e) for e in scenario.events]
         # sorted() is stable: events at the same time keep their file order.
         self._steps = tuple(sorted(steps, key=lambda h: h.t))
-        # Events whose date is uncertain, by file position: a run that draws dates replaces
-        # their steps and sorts again (see _drawn_steps).
-        self._uncertain = tuple(
-            (i, e.uncertain, e.time or dt.time())
-            for i, e in enumerate(scenario.events)
-            if e.uncertain is not None
-        )
+        self._uncertain = uncertain_of(scenario.events)  # their steps, drawn (engine.dates)
         self._in_file_order = tuple(steps) if self._uncertain else ()
 
     def _scripted(self, e: EventSpec) -> Happening:
@@ -238,7 +226,7 @@ class Simulator:
             cause="script",
             caused_by=e.caused_by,
             date_basis=e.date_basis,
-            date_note=_date_note(e),
+            date_note=date_note(e),
             note=e.note or None,
             citations=tuple((c.ref, c.quote, c.note) for c in e.source),
         )
@@ -261,10 +249,8 @@ class Simulator:
         Args:
             seed: Seeds the run's own random generator; recorded in the trace.
             until: Stop at the end of this day (default: the scenario's ``end``).
-            draw_dates: Draw a day for each event whose date is uncertain (Monte Carlo runs,
-                batches), from a generator of its own seeded ``derive_seed(seed, DATES)``;
-                otherwise such an event is played at its replay point. A scenario whose dates
-                are all days runs the same either way.
+            draw_dates: Draw a day for each uncertain date (:mod:`simulator.engine.dates`);
+                otherwise each is played at its replay point.
         """
         stop, horizon, run = self._play(seed, until, outline=False, draw_dates=draw_dates)
         return Trace(
@@ -304,25 +290,12 @@ class Simulator:
         env = simpy.Environment()
         run = _Run(self, env, random.Random(seed), outline)
         if draw_dates and self._uncertain:
-            run.steps = self._drawn_steps(seed)
+            run.steps = drawn_steps(self._in_file_order, self._uncertain, self.scenario.start, seed)
         env.process(run.script())
         if horizon > 0:
             env.run(until=horizon)
         run.decay_all(max(horizon, 0.0))
         return stop, horizon, run
-
-    def _drawn_steps(self, seed: int) -> tuple[Happening, ...]:
-        """The scripted steps with a day drawn for each uncertain date, in time order (file
-        order at equal times). The draws come from a generator of their own, so that the
-        rules' draws (from the run's generator) are the same whichever days come up."""
-        rng = random.Random(derive_seed(seed, DATES))
-        steps = list(self._in_file_order)
-        for i, date, time in self._uncertain:
-            when = dt.datetime.combine(date.draw(rng), time)
-            steps[i] = dataclasses.replace(
-                steps[i], when=when, t=days_since(self.scenario.start, when)
-            )
-        return tuple(sorted(steps, key=lambda h: h.t))
 
     def _final(self, run: _Run) -> tuple[RelationEnd, ...]:
         return tuple(
@@ -577,14 +550,6 @@ class _Run:
                 )
             )
         return tuple(sorted(log, key=lambda e: e.t))
-
-
-def _date_note(e: EventSpec) -> str | None:
-    """An event's date note; for an uncertain date, the possible days said after it."""
-    if e.uncertain is None:
-        return e.date_note
-    said = f"{UNCERTAIN_NOTE}: {e.uncertain.describe()}; a replay plays it on {e.day.isoformat()}"
-    return f"{e.date_note} ({said})" if e.date_note else said
 
 
 def variable_decay(scenario: Scenario) -> dict[str, Decay]:
