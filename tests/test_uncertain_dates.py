@@ -339,3 +339,30 @@ def test_dipsim_schema_accepts_the_forms_of_a_date(date: str, valid: bool) -> No
     validator = jsonschema.Draft202012Validator(json.loads(out))
     data = read_yaml(with_date(date), "s.yaml").data
     assert validator.is_valid(data) is valid
+
+
+def test_a_batch_draws_the_dates_per_run(tmp_path: Path) -> None:
+    """Each run of a batch draws its uncertain dates from its own seed: the day the relation
+    is first ruptured (4 or 5 days after the start: 5 or 6 August) varies between
+    replications of one design point, and is the day that run's seed draws."""
+    from simulator.batch.runner import run_batch
+    from simulator.batch.sinks import read_rows
+
+    (tmp_path / "case.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "dipsim_batch: 1\ntitle: draws\nscenario: case.yaml\nparameters:\n"
+        "  - {path: variables.tension.decay_per_day, name: decay, values: [0.01]}\n"
+        "design: {kind: grid}\nreplications: 40\nseed: 3\nmetrics: [first_entered]\n",
+        encoding="utf-8",
+    )
+    result = run_batch(spec, "sequential", out=tmp_path / "rows.csv")
+    assert result.errors == 0
+    rows = list(read_rows(result.path))
+    days = [float(r["SAU-CAN.first.ruptured"]) for r in rows]
+    assert set(days) == {4.0, 5.0}
+    sim = Simulator(EXAMPLE)
+    for row in rows[:5]:
+        trace = sim.run(int(row["seed"]), draw_dates=True)
+        expelled = _days(trace.records, "saudi-expels-ambassador")
+        assert float(row["SAU-CAN.first.ruptured"]) == (expelled - dt.date(2018, 8, 1)).days
