@@ -348,8 +348,8 @@ def test_yaml11_boolean_words_stay_names() -> None:
     assert list(scenario.event_types) == ["yes", "off"]
     assert [r.pair for r in scenario.relations] == [("NO", "ON"), ("Y", "NO")]
     assert [(e.type, e.actor, e.target) for e in scenario.events] == [
-        ("yes", "NO", ("ON",)),
-        ("off", "Y", ("NO",)),
+        ("yes", ("NO",), ("ON",)),
+        ("off", ("Y",), ("NO",)),
     ]
     trace = simulate(scenario, seed=0)
     assert [(r.relation, r.before, r.after) for r in trace.records] == [
