@@ -323,7 +323,7 @@ def _check_members(s: Scenario, doc: Document) -> Iterator[Problem]:
             path = at if at in doc.positions else at[:-1]
             if member not in s.actors:
                 yield doc.problem(
-                    path, f"group {code}: member " + unknown_name("actor", member, s.actors)
+                    path, f"member of group {code}: " + unknown_name("actor", member, s.actors)
                 )
             elif member == code:
                 yield doc.problem(path, f"group {code} cannot be a member of itself")
@@ -353,6 +353,8 @@ def _check_event_relation(s: Scenario, doc: Document, i: int) -> Iterator[Proble
         return
     if any(code not in s.actors for code in pair):
         return  # already reported as an unknown actor
+    if e.relation is None and s.reach(e):
+        return  # a bloc's act, on its members' relations
     where = (*at, "relation") if e.relation is not None else (*at, "target")
     yield from _check_pair(
         s, doc, where, pair, " (declare it under relations, or give the event a 'relation')"
