@@ -89,7 +89,7 @@ def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
 _RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
-_STEPS_FROM = ("events", "event_types", "relations", "start")
+_STEPS_FROM = ("events", "event_types", "relations", "start", "actors")  # actors: blocs
 _FIELDS = frozenset(_MACHINE_FROM + _RULES_FROM + _STEPS_FROM)
 
 

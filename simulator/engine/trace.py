@@ -179,12 +179,13 @@ class Record(NamedTuple):
 _STANCE_WORDS = {"supports": "for", "opposes": "against", "mediates": "between"}
 
 
-def parties_text(r: Record, arrow: str = "→") -> str:
+def parties_text(r: Record, arrow: str = " → ") -> str:
     """Every party of an act in one short text, for every output alike: ``CAN → SAU``,
-    ``BHR+ARE → CAN``, ``PAK+IRN (joint)``, ``GULF for SAU``, ``GBR between SAU,CAN``."""
+    ``BHR+ARE → CAN``, ``PAK+IRN (joint)``, ``GULF for SAU``, ``GBR between SAU,CAN``
+    (``arrow``, spaces included, goes between the actors and the targets)."""
     text = "+".join(r.parties)
     if r.target:
-        text += f" {arrow} {','.join(r.target)}"
+        text += f"{arrow}{','.join(r.target)}"
     if r.stance == "joint":
         return text + " (joint)"
     if r.stance in _STANCE_WORDS:

@@ -33,7 +33,9 @@ def _state_cell(r: Record) -> str:
 
 
 def _describe(r: Record) -> str:
-    return f"{r.event} ({r.type}, {parties_text(r, ARROW)}): {r.relation} " + (_state_cell(r))
+    return f"{r.event} ({r.type}, {parties_text(r, f' {ARROW} ')}): {r.relation} " + (
+        _state_cell(r)
+    )
 
 
 def _pair(a: float | None, b: float | None) -> tuple[str, str]:
@@ -162,7 +164,7 @@ def _events(d: TraceDiff, width: int) -> list[str]:
 
     def state(c: EventChange, r: Record) -> str:
         kind = {"type", "parties"} & set(c.changed)
-        return (f"{r.type} {parties_text(r, ARROW)}, " if kind else "") + (_state_cell(r))
+        return (f"{r.type} {parties_text(r, f' {ARROW} ')}, " if kind else "") + (_state_cell(r))
 
     groups = {
         "only in the base:": [f"{r.date_text}  {r.event}" for r in d.only_in_base],

@@ -147,7 +147,7 @@ def _state_cell(r: Record, style: TableStyle) -> _Cell:
 
 
 def _parties(r: Record) -> str:
-    return parties_text(r, ARROW)
+    return parties_text(r, f" {ARROW} ")
 
 
 def trace_table(

@@ -60,7 +60,7 @@ def date_cell(r: Record) -> str:
 
 def parties(r: Record) -> str:
     """Every party of the act, as the table shows them (``GULF for SAU``), escaped."""
-    return esc(parties_text(r, ARROW))
+    return esc(parties_text(r, f" {ARROW} "))
 
 
 def main_variable(trace: Trace) -> str | None:
