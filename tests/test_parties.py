@@ -358,3 +358,18 @@ def test_diff_sees_a_change_of_stance() -> None:
     assert [c.changed for c in diff.changed] == [("parties",)]
     shown = json.loads(diff_json(diff))
     assert "supports" in json.dumps(shown)
+
+
+def test_a_response_with_several_actors_is_told_what_to_write() -> None:
+    text = scenario("  - pair: [AAA, BBB]\n", "type: back, actor: AAA, target: BBB").replace(
+        "relations:",
+        "rules:\n  - id: answer\n    when: {type: back}\n    respond: {type: strike, "
+        "actor: [AAA, BBB], summary: Answer.}\n    delay: {fixed: 1}\nrelations:",
+    )
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_text(text, "s.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "s.yaml:27:36: rules[0].respond.actor: a response has one actor: write one code, or "
+        "'actor' or 'target' (the trigger's); an act of several parties is an event with "
+        "'actor: [A, B]'"
+    ]
