@@ -25,13 +25,21 @@ DATES = 0x64617465  # "date"
 
 _DAY_SECONDS = 86_400.0
 
-#: The events whose date is uncertain: their position in the file, their date, their time of day.
-Uncertain = tuple[tuple[int, UncertainDate, dt.time], ...]
+#: The events whose date is uncertain: the positions of their steps among the steps in file
+#: order (an act that reaches several relations is one step on each), their date, their time.
+Uncertain = tuple[tuple[tuple[int, ...], UncertainDate, dt.time], ...]
 
 
-def uncertain_of(events: Sequence[EventSpec]) -> Uncertain:
-    """The events of ``events`` whose date is uncertain (see :data:`Uncertain`)."""
-    return tuple((i, e.uncertain, e.time or dt.time()) for i, e in enumerate(events) if e.uncertain)
+def uncertain_of(events: Sequence[EventSpec], steps: Sequence[int]) -> Uncertain:
+    """The events of ``events`` whose date is uncertain (see :data:`Uncertain`); ``steps[i]``
+    is how many steps event ``i`` makes."""
+    out = []
+    first = 0
+    for e, n in zip(events, steps, strict=True):
+        if e.uncertain is not None:
+            out.append((tuple(range(first, first + n)), e.uncertain, e.time or dt.time()))
+        first += n
+    return tuple(out)
 
 
 def date_note(e: EventSpec) -> str | None:
@@ -48,15 +56,17 @@ def drawn_steps(
     start: dt.date,
     seed: int,
 ) -> tuple[Happening, ...]:
-    """The scripted steps (``in_file_order``) with a day drawn for each uncertain date (its
-    position, its date, its time of day), in time order, file order at equal times."""
+    """The scripted steps (``in_file_order``) with a day drawn for each uncertain date (see
+    :data:`Uncertain`), in time order, file order at equal times."""
     rng = random.Random(derive_seed(seed, DATES))
     origin = dt.datetime.combine(start, dt.time())
     steps = list(in_file_order)
-    for i, date, time in uncertain:
+    for positions, date, time in uncertain:
+        # One day per event: an act that reaches several relations happens once.
         when = dt.datetime.combine(date.draw(rng), time)
         t = (when - origin).total_seconds() / _DAY_SECONDS
-        steps[i] = dataclasses.replace(steps[i], when=when, t=t)
+        for i in positions:
+            steps[i] = dataclasses.replace(steps[i], when=when, t=t)
     return tuple(sorted(steps, key=lambda h: h.t))
 
 

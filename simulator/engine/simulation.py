@@ -52,7 +52,7 @@ from simulator.engine.trace import (
     Trace,
     decayed,
 )
-from simulator.scenario.model import EventSpec, Scenario, VariableSpec
+from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
 
 _DAY_SECONDS = 86_400.0
 
@@ -90,7 +90,7 @@ def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
 _RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
-_STEPS_FROM = ("events", "event_types", "relations", "start")
+_STEPS_FROM = ("events", "event_types", "relations", "start", "actors")  # actors: blocs
 _FIELDS = frozenset(_MACHINE_FROM + _RULES_FROM + _STEPS_FROM)
 
 
@@ -197,27 +197,37 @@ class Simulator:
             self._prepare_steps(scenario)
 
     def _prepare_steps(self, scenario: Scenario) -> None:
-        steps = [self._scripted(e) for e in scenario.events]
+        per_event = [self._scripted(e) for e in scenario.events]
+        steps = [h for hs in per_event for h in hs]
         # sorted() is stable: events at the same time keep their file order.
         self._steps = tuple(sorted(steps, key=lambda h: h.t))
-        self._uncertain = uncertain_of(scenario.events)  # their steps, drawn (engine.dates)
+        # The steps of events with uncertain dates, drawn by a run that draws (engine.dates).
+        self._uncertain = uncertain_of(scenario.events, [len(hs) for hs in per_event])
         self._in_file_order = tuple(steps) if self._uncertain else ()
 
-    def _scripted(self, e: EventSpec) -> Happening:
-        pair = e.relation_pair
-        if pair is None or frozenset(pair) not in self._index:
+    def _scripted(self, e: EventSpec) -> list[Happening]:
+        """An event as the engine applies it: once on each relation it reaches, one after
+        the other at its moment, with the Goldstein value it has on each (its tone)."""
+        reached = self.scenario.reach(e)
+        if not reached or any(frozenset(r.pair) not in self._index for r in reached):
             raise ValueError(f"event {e.id!r} has no declared relation; validate first")
+        return [self._on(e, r) for r in reached]
+
+    def _on(self, e: EventSpec, reach: Reach) -> Happening:
         codes = self.scenario.codes_of(e)
+        applied = reach.goldstein(codes.goldstein)
+        tone = None if applied == codes.goldstein else applied
+        moving = codes if tone is None else codes.model_copy(update={"goldstein": applied})
         citation = e.source[0]
         return Happening(
             id=e.id,
             type=e.type,
-            actor=e.actor,
+            actor=e.actor[0],
             target=e.target,
-            relation=self._index[frozenset(pair)],
+            relation=self._index[frozenset(reach.pair)],
             when=e.when,
             t=days_since(self.scenario.start, e.when),
-            effects=effects_for(self.scenario, codes, e.effects),
+            effects=effects_for(self.scenario, moving, e.effects),
             cameo=codes.cameo,
             goldstein=codes.goldstein,
             source=citation.ref,
@@ -229,6 +239,10 @@ class Simulator:
             date_note=date_note(e),
             note=e.note or None,
             citations=tuple((c.ref, c.quote, c.note) for c in e.source),
+            actors=e.actor if len(e.actor) > 1 else (),
+            stance=e.stance,
+            sides=e.sides,
+            tone=tone,
         )
 
     def when(self, t: float) -> dt.datetime:
@@ -442,6 +456,10 @@ class _Run:
                 h.date_note,
                 h.note,
                 h.citations,
+                h.actors,
+                h.stance,
+                h.sides,
+                h.tone,
             )
         )
 

@@ -66,7 +66,7 @@ def label_events(
         engine.execute(fig)
     else:
         fig.draw_without_rendering()
-    values = [0.0 if r.goldstein is None else r.goldstein for r in records]
+    values = [0.0 if r.bearing is None else r.bearing for r in records]
     centres = ax.transData.transform(list(zip(xs, values, strict=True)))
     px = fig.dpi / 72.0
     radii = [math.sqrt(marker_area(v)) / 2 * px for v in values]

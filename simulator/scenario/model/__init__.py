@@ -37,6 +37,7 @@ from simulator.scenario.model.machine import (
     TransitionSpec,
     VariableSpec,
 )
+from simulator.scenario.model.parties import Reach
 from simulator.scenario.model.rules import Delay, EventPattern, LogNormal, Response, RuleSpec
 from simulator.scenario.model.scenario import MAX_RESPONSES, Scenario
 
@@ -62,6 +63,7 @@ __all__ = [
     "InvariantSpec",
     "LogNormal",
     "MachineSpec",
+    "Reach",
     "RelationSpec",
     "RemoveEvents",
     "RemoveRule",
