@@ -366,3 +366,21 @@ def test_a_batch_draws_the_dates_per_run(tmp_path: Path) -> None:
         trace = sim.run(int(str(row["seed"])), draw_dates=True)
         expelled = _days(trace.records, "saudi-expels-ambassador")
         assert day == (expelled - dt.date(2018, 8, 1)).days
+
+
+def test_an_act_on_two_relations_is_drawn_one_day_for_both() -> None:
+    """An appeal that reaches A-B and A-C (a step on each) happens on one drawn day."""
+    text = with_date("{between: [2024-01-02, 2024-01-20]}").replace(
+        "  - pair: [AAA, BBB]", "  - pair: [AAA, BBB]\n  - pair: [AAA, CCC]"
+    )
+    text = text.replace(
+        "    target: BBB\n", "    target: [BBB, CCC]\n    relations: [AAA-BBB, AAA-CCC]\n"
+    )
+    sim = Simulator(scenario_from_text(text, "s.yaml"))
+    days = set()
+    for seed in range(30):
+        records = sim.run(seed, draw_dates=True).records
+        assert len(records) == 2
+        assert records[0].when == records[1].when
+        days.add(records[0].when.date())
+    assert len(days) > 5
