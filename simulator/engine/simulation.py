@@ -31,6 +31,7 @@ from typing import Any
 import simpy
 
 from simulator.core.errors import ExpressionError, SimulationError
+from simulator.engine.decays import decaying_by_state, dynamics, variable_decay
 from simulator.engine.machine import Outcome, RelationMachine, RelationModel
 from simulator.engine.responses import (
     LAST_SECOND,
@@ -42,15 +43,15 @@ from simulator.engine.responses import (
     sample_delay,
 )
 from simulator.engine.trace import (
-    Decay,
-    Dynamics,
     LogEntry,
     Outline,
     Record,
     RelationEnd,
     Trace,
+    TrackStep,
     decayed,
 )
+from simulator.engine.tracks import fire_tracks, moved, on_tracks, track_machines
 from simulator.scenario.model import EventSpec, Scenario, VariableSpec
 
 _DAY_SECONDS = 86_400.0
@@ -90,7 +91,7 @@ def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
 _MACHINE_FROM = ("machine", "parameters")
 _RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
 _STEPS_FROM = ("events", "event_types", "relations", "start")
-_FIELDS = frozenset(_MACHINE_FROM + _RULES_FROM + _STEPS_FROM)
+_FIELDS = frozenset((*_MACHINE_FROM, *_RULES_FROM, *_STEPS_FROM, "tracks"))
 
 
 def _moves(scenario: Scenario) -> tuple[tuple[str, float | None], ...]:
@@ -145,6 +146,10 @@ class Simulator:
             self.machine = like.machine.rebound(scenario.parameters)
         else:
             self.machine = RelationMachine(scenario.machine, scenario.parameters)
+        # The parallel tracks, one machine each (none: the diplomatic machine's path alone).
+        self.tracks: tuple[tuple[str, RelationMachine], ...] = track_machines(
+            scenario, like.tracks if like is not None and same("tracks") else None
+        )
         # Each part below is built anew unless the scenario's fields it is made from are the
         # very objects ``like`` made it from (mypy reads a type from the first assignment).
         if like is None or not same("relations"):
@@ -166,6 +171,8 @@ class Simulator:
         else:
             self._variables = like._variables
             self._bounds, self._decaying = like._bounds, like._decaying
+        # Per diplomatic state, when some variable decays by state; else None (``_decaying``).
+        self._decaying_in = decaying_by_state(scenario)
         if like is None or not same("relations", "variables", "machine"):
             self._initial_states = tuple(scenario.initial_state(r) for r in scenario.relations)
             self._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
@@ -252,6 +259,7 @@ class Simulator:
             final=self._final(run),
             variables=tuple(name for name, _ in self._variables),
             log=run.closing_log(max(horizon, 0.0)),
+            tracks=tuple(name for name, _ in self.tracks),
         )
 
     def outline(self, seed: int = 0, until: dt.date | None = None) -> Outline:
@@ -268,6 +276,7 @@ class Simulator:
             by_type=_totals(run.kinds, 0),
             by_cause=_totals(run.kinds, 1),
             log=run.closing_log(max(horizon, 0.0)),
+            track_moves=tuple(run.track_moves),
         )
 
     def _play(self, seed: int, until: dt.date | None, outline: bool) -> tuple[dt.date, float, _Run]:
@@ -283,8 +292,10 @@ class Simulator:
 
     def _final(self, run: _Run) -> tuple[RelationEnd, ...]:
         return tuple(
-            RelationEnd(rid, model.state, _rounded(values))
-            for rid, model, values in zip(self.relation_ids, run.models, run.values, strict=True)
+            RelationEnd(rid, model.state, _rounded(values), {m.track: m.model.state for m in on})
+            for rid, model, values, on in zip(
+                self.relation_ids, run.models, run.values, run.track_models, strict=True
+            )
         )
 
 
@@ -327,6 +338,9 @@ class _Run:
         self.models: list[RelationModel] = [sim.machine.new_model(s) for s in sim._initial_states]
         self.values: list[dict[str, float]] = [dict(v) for v in sim._initial_values]
         self.last_t: list[float] = [0.0] * len(self.models)
+        # Per relation, its place on each parallel track (none without tracks).
+        self.track_models = [on_tracks(sim.tracks) for _ in self.models]
+        self.track_moves: list[tuple[str, str, float, str, str]] = []
         self.records: list[Record] = []
         # An outline keeps, instead of records, the state changes and the counts (see outline).
         self.outline = outline
@@ -342,6 +356,8 @@ class _Run:
         self._fire = sim.machine.fire
         self._bounds = sim._bounds
         self._decaying = sim._decaying
+        self._decaying_in = sim._decaying_in
+        self._has_tracks = bool(sim.tracks)
         self._has_rules = bool(sim.rules)
 
     def script(self) -> Generator[simpy.Event, Any, None]:
@@ -356,7 +372,11 @@ class _Run:
         values = self.values[relation]
         gap = now - self.last_t[relation]
         if gap > 0.0:
-            for name, rest, keep in self._decaying:
+            decaying = self._decaying
+            if self._decaying_in is not None:
+                # The relation has been in its present state since its last event.
+                decaying = self._decaying_in.get(self.models[relation].state, decaying)
+            for name, rest, keep in decaying:
                 values[name] = decayed(values[name], rest, keep, gap)
             self.last_t[relation] = now
         return values
@@ -373,8 +393,11 @@ class _Run:
             values[name] = min(high, max(low, values[name] + delta))
         model = self.models[h.relation]
         before = model.state
+        steps: tuple[TrackStep, ...] = ()
         try:
             outcome = self._fire(model, h.type, values)
+            if self._has_tracks:
+                steps = fire_tracks(self.track_models[h.relation], h.type, values)
         except ExpressionError as err:
             raise SimulationError(
                 f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}", err.key_path
@@ -384,8 +407,10 @@ class _Run:
             if after != before:
                 self.moves.append((self.sim.relation_ids[h.relation], h.t, before, after))
             self.kinds[h.type, h.cause] += 1
+            rid = self.sim.relation_ids[h.relation]
+            self.track_moves.extend((rid, x.track, h.t, x.before, x.after) for x in moved(steps))
         else:
-            self._record(h, before, model.state, outcome, values)
+            self._record(h, before, model.state, outcome, values, steps)
         if self._has_rules:
             try:
                 if self.pending:
@@ -397,7 +422,13 @@ class _Run:
                 ) from None
 
     def _record(
-        self, h: Happening, before: str, after: str, outcome: Outcome, values: dict[str, float]
+        self,
+        h: Happening,
+        before: str,
+        after: str,
+        outcome: Outcome,
+        values: dict[str, float],
+        steps: tuple[TrackStep, ...],
     ) -> None:
         # Positional, in Record's field order: a named tuple is made faster so, once per event
         # of every run.
@@ -425,6 +456,7 @@ class _Run:
                 h.date_note,
                 h.note,
                 h.citations,
+                steps,
             )
         )
 
@@ -533,23 +565,6 @@ class _Run:
                 )
             )
         return tuple(sorted(log, key=lambda e: e.t))
-
-
-def variable_decay(scenario: Scenario) -> dict[str, Decay]:
-    """The scenario's variables that decay between a relation's events, with how they decay:
-    what the engine applies, and what a timeline needs to draw the curves between records."""
-    return {
-        name: Decay(spec.rest_value, 1.0 - spec.decay_per_day)
-        for name, spec in scenario.variables.items()
-        if spec.decay_per_day != 0.0
-    }
-
-
-def dynamics(scenario: Scenario) -> Dynamics:
-    """How ``scenario``'s variables move between a trace's records (for a timeline)."""
-    return Dynamics(
-        variable_decay(scenario), {r.id: scenario.initial_values(r) for r in scenario.relations}
-    )
 
 
 def simulate(

@@ -19,6 +19,25 @@ TRACE_FORMAT = 2
 Cited = tuple[str, str | None, str | None]
 
 
+class TrackStep(NamedTuple):
+    """What an event did on one parallel track of its relation (``tracks:``): the track's
+    name, its state before and after, and the outcome, as the record's own fields say them for
+    the diplomatic machine."""
+
+    track: str
+    before: str
+    after: str
+    outcome: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "track": self.track,
+            "before": self.before,
+            "after": self.after,
+            "outcome": self.outcome,
+        }
+
+
 class Record(NamedTuple):
     """One event applied to one relation.
 
@@ -51,6 +70,8 @@ class Record(NamedTuple):
         date_note: Why an inferred date is what it is (the event's ``date_note``), if any.
         note: The event's ``note``, if any.
         citations: Every citation of the event (``source`` and ``quote`` are the first's).
+        tracks: What the event did on each parallel track of its relation, in the scenario's
+            order of ``tracks`` (empty for a scenario without tracks).
     """
 
     t: float
@@ -75,13 +96,24 @@ class Record(NamedTuple):
     date_note: str | None = None
     note: str | None = None
     citations: tuple[Cited, ...] = ()
+    tracks: tuple[TrackStep, ...] = ()
 
     @property
     def date_text(self) -> str:
         """The date, with the time of day when it is not midnight."""
         return date_text(self.when)
 
+    def track_step(self, track: str) -> TrackStep | None:
+        """What this event did on ``track`` (None for a track its relation does not carry)."""
+        return next((step for step in self.tracks if step.track == track), None)
+
     def to_dict(self) -> dict[str, Any]:
+        d = self._plain()
+        if self.tracks:  # absent without tracks: such traces read as they always have
+            d["tracks"] = [step.to_dict() for step in self.tracks]
+        return d
+
+    def _plain(self) -> dict[str, Any]:
         return {
             "t": self.t,
             "date": self.date_text,
@@ -132,6 +164,10 @@ class Record(NamedTuple):
             date_note=d.get("date_note"),
             note=d.get("note"),
             citations=tuple((c["ref"], c["quote"], c["note"]) for c in d.get("citations", ())),
+            tracks=tuple(
+                TrackStep(x["track"], x["before"], x["after"], x["outcome"])
+                for x in d.get("tracks", ())
+            ),
         )
 
 
@@ -155,10 +191,20 @@ class Decay(NamedTuple):
 @dataclass(frozen=True)
 class Dynamics:
     """What a trace does not say about its variables between records: how each decays, and
-    each relation's values at the start (``initial[relation][variable]``)."""
+    each relation's values at the start (``initial[relation][variable]``); ``in_state``: how a
+    variable with a decay of its own in some states (``decay_in``, ``rest_in``) decays in
+    each of them (``in_state[state][variable]``, None when it does not decay there)."""
 
     decay: dict[str, Decay] = field(default_factory=dict)
     initial: dict[str, dict[str, float]] = field(default_factory=dict)
+    in_state: dict[str, dict[str, Decay | None]] = field(default_factory=dict)
+
+    def decay_of(self, variable: str, state: str | None) -> Decay | None:
+        """How ``variable`` decays while its relation is in ``state``."""
+        by_state = self.in_state.get(state) if state is not None else None
+        if by_state is not None and variable in by_state:
+            return by_state[variable]
+        return self.decay.get(variable)
 
 
 def decayed(value: float, rest: float, keep: float, days: float) -> float:
@@ -228,9 +274,22 @@ class RelationEnd:
     relation: str
     state: str
     variables: dict[str, float]
+    #: Each parallel track's state (``tracks:``), in the scenario's order; empty without tracks.
+    tracks: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"relation": self.relation, "state": self.state, "variables": dict(self.variables)}
+        d: dict[str, Any] = {
+            "relation": self.relation,
+            "state": self.state,
+            "variables": dict(self.variables),
+        }
+        if self.tracks:
+            d["tracks"] = dict(self.tracks)
+        return d
+
+    def state_of(self, track: str | None) -> str:
+        """The state of ``track`` (None: the diplomatic machine's)."""
+        return self.state if track is None else self.tracks[track]
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +302,8 @@ class Outline:
         seed, start, stop, final, log: As in :class:`Trace`.
         moves: ``(relation, t, before, after)`` of each record that changed a state, in order.
         by_type: Records per event type; by_cause: records per cause (unsorted counts).
+        track_moves: ``(relation, track, t, before, after)`` of each change of a parallel
+            track's state, in order.
     """
 
     seed: int
@@ -253,6 +314,7 @@ class Outline:
     by_type: dict[str, int]
     by_cause: dict[str, int]
     log: tuple[LogEntry, ...] = ()
+    track_moves: tuple[tuple[str, str, float, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,9 +329,14 @@ class Trace:
     final: tuple[RelationEnd, ...]
     variables: tuple[str, ...] = field(default=())
     log: tuple[LogEntry, ...] = ()
+    #: The parallel tracks every relation carries, in the scenario's order (``tracks:``).
+    tracks: tuple[str, ...] = ()
 
-    def states_on(self, day: dt.date) -> dict[str, str]:
-        """Each relation's state at the end of ``day`` (its initial state before any record)."""
+    def states_on(self, day: dt.date, track: str | None = None) -> dict[str, str]:
+        """Each relation's state at the end of ``day`` (its initial state before any record);
+        of ``track``, if named, else of the diplomatic machine."""
+        if track is not None:
+            return self._track_states_on(day, track)
         states = {r.relation: r.before for r in reversed(self.records)}
         for end in self.final:
             states.setdefault(end.relation, end.state)
@@ -278,8 +345,18 @@ class Trace:
                 states[r.relation] = r.after
         return states
 
+    def _track_states_on(self, day: dt.date, track: str) -> dict[str, str]:
+        steps = [(r, step) for r in self.records if (step := r.track_step(track)) is not None]
+        states = {r.relation: step.before for r, step in reversed(steps)}
+        for end in self.final:
+            states.setdefault(end.relation, end.tracks[track])
+        for r, step in steps:
+            if r.when.date() <= day:
+                states[r.relation] = step.after
+        return states
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "trace_format": TRACE_FORMAT,
             "title": self.title,
             "seed": self.seed,
@@ -290,6 +367,9 @@ class Trace:
             "final": [f.to_dict() for f in self.final],
             "log": [e.to_dict() for e in self.log],
         }
+        if self.tracks:
+            d["tracks"] = list(self.tracks)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Trace:
@@ -300,8 +380,12 @@ class Trace:
             stop=dt.date.fromisoformat(d["stop"]),
             records=tuple(Record.from_dict(r) for r in d["records"]),
             final=tuple(
-                RelationEnd(f["relation"], f["state"], dict(f["variables"])) for f in d["final"]
+                RelationEnd(
+                    f["relation"], f["state"], dict(f["variables"]), dict(f.get("tracks", {}))
+                )
+                for f in d["final"]
             ),
             variables=tuple(d.get("variables", ())),
             log=tuple(LogEntry.from_dict(e) for e in d.get("log", ())),
+            tracks=tuple(d.get("tracks", ())),
         )
