@@ -92,6 +92,7 @@ ALLOWED: dict[str, set[str]] = {
     "check": set(),
     "check.intervals": {"core.errors", "core.expressions"},
     "check.analysis": {"check.intervals", "core.errors", "core.expressions", "scenario.model"},
+    "check.tracks": {"check.analysis", "core.errors", "scenario.model"},
     "check.expectations": {"engine.outcomes", "engine.trace", "scenario.model"},
     "check.explore": {
         "check.expectations",
@@ -105,6 +106,7 @@ ALLOWED: dict[str, set[str]] = {
         "check.analysis",
         "check.expectations",
         "check.explore",
+        "check.tracks",
         "core.errors",
         "engine.seeds",
         "engine.simulation",

@@ -133,7 +133,10 @@ class _Context:
         self.states = scenario.machine.state_names
         bounds = {name: (v.min, v.max) for name, v in scenario.variables.items()}
         self.guards = Guards(bounds, scenario.parameters)
-        self.handled = {t.trigger for t in scenario.machine.transitions}
+        # A trigger some track's transitions take is handled too (the event moves that track).
+        self.handled = {
+            t.trigger for m in (scenario.machine, *scenario.tracks.values()) for t in m.transitions
+        }
         # Rules that may fire at all: enabled, a chance above 0, fires left, a possible guard.
         self.live = [
             (i, r)

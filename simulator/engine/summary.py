@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from operator import attrgetter
 
-from simulator.engine.trace import Outline, Trace
+from simulator.engine.trace import Outline, Trace, track_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,8 @@ class RunSummary:
     Attributes:
         seed: The run's seed.
         horizon: Days simulated (from the start to the end of the stop day).
-        relations: One entry per relation, in the scenario's order.
+        relations: One entry per relation, in the scenario's order; then one per relation and
+            parallel track, named ``relation:track``.
         by_type: ``(event type, records)`` pairs, sorted by type.
         by_cause: ``(cause, records)`` pairs (``"script"``, ``"rule:<id>"``), sorted by cause.
         log_kinds: The kinds of the trace's log entries (e.g. ``"cap"``), sorted, each once.
@@ -93,6 +94,12 @@ def summarize(trace: Trace, horizon: float | None = None) -> RunSummary:
             by_cause=Counter(map(_cause_of, records)),
             # A trace read from an older file has no log.
             log=getattr(trace, "log", ()),
+            track_moves=tuple(
+                (r.relation, x.track, r.t, x.before, x.after)
+                for r in records
+                for x in r.tracks
+                if x.after != x.before
+            ),
         ),
         horizon,
     )
@@ -109,12 +116,21 @@ def _summary(outline: Outline, horizon: float) -> RunSummary:
     moves: dict[str, list[tuple[float, str, str]]] = {}
     for relation, t, before, after in outline.moves:
         moves.setdefault(relation, []).append((t, before, after))
+    # Each relation's place on each parallel track is summarised as a relation of its own,
+    # named ``relation:track`` (track_key), after the relations themselves.
+    for relation, track, t, before, after in outline.track_moves:
+        moves.setdefault(track_key(relation, track), []).append((t, before, after))
+    on_tracks = [
+        (track_key(end.relation, track), state)
+        for end in outline.final
+        for track, state in end.tracks.items()
+    ]
     return RunSummary(
         seed=outline.seed,
         horizon=horizon,
         relations=tuple(
-            _relation_run(end.relation, end.state, moves.get(end.relation, []), horizon)
-            for end in outline.final
+            _relation_run(key, state, moves.get(key, []), horizon)
+            for key, state in [*((end.relation, end.state) for end in outline.final), *on_tracks]
         ),
         by_type=tuple(sorted(outline.by_type.items())),
         by_cause=tuple(sorted(outline.by_cause.items())),
@@ -148,4 +164,4 @@ def _relation_run(
     return RelationRun(relation, final, tuple(path), tuple(days.items()), tuple(entered.items()))
 
 
-__all__ = ["RelationRun", "RunSummary", "summarize", "summarize_outline"]
+__all__ = ["RelationRun", "RunSummary", "summarize", "summarize_outline", "track_key"]

@@ -19,6 +19,12 @@ TRACE_FORMAT = 2
 Cited = tuple[str, str | None, str | None]
 
 
+def track_key(relation: str, track: str) -> str:
+    """How outcomes and batch columns name one relation's place on one track: ``SAU-CAN:economic``
+    (beside ``SAU-CAN``, the relation's diplomatic machine)."""
+    return f"{relation}:{track}"
+
+
 class TrackStep(NamedTuple):
     """What an event did on one parallel track of its relation (``tracks:``): the track's
     name, its state before and after, and the outcome, as the record's own fields say them for
@@ -344,6 +350,25 @@ class Trace:
             if r.when.date() <= day:
                 states[r.relation] = r.after
         return states
+
+    def on_track(self, track: str) -> Trace:
+        """This run as seen on one parallel track: each record's ``before``, ``after`` and
+        ``outcome`` (and each relation's final state) are the track's, so that whatever reads a
+        trace's states (expectations, a diff, a timeline band, batch metrics) reads the track's
+        the same way. Records of relations that do not carry the track are left out."""
+        records = tuple(
+            r._replace(before=step.before, after=step.after, outcome=step.outcome, tracks=())
+            for r in self.records
+            if (step := r.track_step(track)) is not None
+        )
+        final = tuple(
+            RelationEnd(f.relation, f.tracks[track], f.variables)
+            for f in self.final
+            if track in f.tracks
+        )
+        return Trace(
+            self.title, self.seed, self.start, self.stop, records, final, self.variables, self.log
+        )
 
     def _track_states_on(self, day: dt.date, track: str) -> dict[str, str]:
         steps = [(r, step) for r in self.records if (step := r.track_step(track)) is not None]
