@@ -25,9 +25,7 @@ def track_findings(scenario: Scenario, locate: Callable[[KeyPath], Location]) ->
 def _of_track(
     scenario: Scenario, name: str, locate: Callable[[KeyPath], Location]
 ) -> Iterator[Finding]:
-    track = scenario.tracks[name]
-    relations = tuple(r.model_copy(update={"initial": None}) for r in scenario.relations)
-    alone = scenario.model_copy(update={"machine": track, "relations": relations})
+    alone = scenario.as_track(name)
 
     def moved(path: KeyPath) -> KeyPath:
         return ("tracks", name, *path[1:]) if path[:1] == ("machine",) else path

@@ -109,6 +109,11 @@ class Record(NamedTuple):
         """The date, with the time of day when it is not midnight."""
         return date_text(self.when)
 
+    @property
+    def moved(self) -> bool:
+        """Whether the event changed a state: its relation's, or one of its tracks'."""
+        return self.before != self.after or any(x.before != x.after for x in self.tracks)
+
     def track_step(self, track: str) -> TrackStep | None:
         """What this event did on ``track`` (None for a track its relation does not carry)."""
         return next((step for step in self.tracks if step.track == track), None)

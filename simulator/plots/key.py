@@ -34,7 +34,7 @@ def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bo
         # reader finds the id to look up.
         name = _wrapped(r.event, width, " " * (len(date) + 2))
         text = f"{date}{mark} {name}  {_signed(r.goldstein)}"
-        lines.append((str(i), text, r.before != r.after))
+        lines.append((str(i), text, r.moved))
     return lines
 
 
@@ -96,7 +96,8 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
     parts: list[Any] = [TextArea("events", textprops={"fontweight": "bold"}), body]
     if lines:
         note = {"fontsize": size, "style": "italic", "color": "#555555"}
-        parts.append(TextArea("bold: changed the state", textprops=note))
+        changed = "a state" if any(r.tracks for r in records) else "the state"
+        parts.append(TextArea(f"bold: changed {changed}", textprops=note))
         # Only the events shown count (zip stops before the elided ones).
         if any(
             r.date_basis == "inferred" for r, line in zip(records, lines, strict=False) if line[0]

@@ -141,6 +141,7 @@ def _timeline_svg(
         relation=relation,
         states=scenario.machine.state_names,
         dynamics=dynamics(scenario),
+        track_states=scenario.track_orders,
     )
     return svg_element(figure, salt=f"dipsim-{role}"), ""
 

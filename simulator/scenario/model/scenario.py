@@ -60,6 +60,20 @@ class Scenario(Frozen):
         spec = self.tracks.get(track)
         return spec.state_names if spec is not None else ()
 
+    @property
+    def track_orders(self) -> dict[str, tuple[str, ...]]:
+        """Each parallel track's states, calm to crisis (as outputs order and colour them)."""
+        return {name: track.state_names for name, track in self.tracks.items()}
+
+    def as_track(self, track: str) -> Scenario:
+        """This scenario with the parallel track ``track`` in the machine's place, every
+        relation starting in the track's initial state: how outputs and the analysis made for
+        the machine read a track (``diplomatic``: the scenario itself)."""
+        if track == DIPLOMATIC:
+            return self
+        relations = tuple(r.model_copy(update={"initial": None}) for r in self.relations)
+        return self.model_copy(update={"machine": self.tracks[track], "relations": relations})
+
     def initial_values(self, relation: RelationSpec) -> dict[str, float]:
         """A relation's variables at the start: its own values, else each variable's initial."""
         return {
