@@ -81,7 +81,8 @@ def _check_track(at: KeyPath, e: ExpectSpec, s: Scenario, doc: Document) -> Iter
     states = s.track_states(e.track)
     if not states:
         yield doc.problem(
-            (*at, "track"), unknown_name("track", str(e.track), [DIPLOMATIC, *s.tracks])
+            (*at, "track"),
+            unknown_name("track", str(e.track), dict.fromkeys([DIPLOMATIC, *s.tracks])),
         )
         return
     for key in ("state", "reaches", "never", "final"):

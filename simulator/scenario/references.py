@@ -95,7 +95,8 @@ def _check_tracks(s: Scenario, doc: Document) -> Iterator[Problem]:
                 if state not in states:
                     yield doc.problem(
                         ("variables", name, key, state),
-                        unknown_name("state", state, states) + " (of the machine)",
+                        unknown_name("machine state", state, states)
+                        + f" (decay by state reads the {DIPLOMATIC} machine's states)",
                     )
 
 
