@@ -278,7 +278,7 @@ class LogEntry:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RelationEnd:
     """A relation's state and variables when the run stopped."""
 
@@ -298,9 +298,14 @@ class RelationEnd:
             d["tracks"] = dict(self.tracks)
         return d
 
-    def state_of(self, track: str | None) -> str:
-        """The state of ``track`` (None: the diplomatic machine's)."""
-        return self.state if track is None else self.tracks[track]
+    def __repr__(self) -> str:
+        # The tracks are shown only when there are some: a scenario without tracks reads as
+        # it always has.
+        tracks = f", tracks={self.tracks!r}" if self.tracks else ""
+        return (
+            f"RelationEnd(relation={self.relation!r}, state={self.state!r}, "
+            f"variables={self.variables!r}{tracks})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
