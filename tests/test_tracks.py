@@ -272,8 +272,10 @@ def test_table_json_and_csv_show_every_track() -> None:
     trace = simulate(_load())
     table = trace_table(trace)
     header = table.splitlines()[2]
-    assert "economic" in header and "military" in header
-    assert "normal → sanctions" in table and "peacetime → alert" in table
+    assert "economic" in header
+    assert "military" in header
+    assert "normal → sanctions" in table
+    assert "peacetime → alert" in table
     assert "final: AAA-BBB recalled, economic sanctions, military alert" in table
     rows = trace_to_csv(trace).splitlines()
     assert rows[0].startswith(
@@ -314,7 +316,7 @@ def test_diff_sees_a_track_that_differs() -> None:
     assert not d.identical
     gaps = [(g.relation, g.base, g.whatif) for g in d.states]
     assert ("AAA-BBB:economic", "sanctions", "normal") in gaps
-    assert [c.changed for c in d.changed][0] == ("tracks",)
+    assert next(c.changed for c in d.changed) == ("tracks",)
 
 
 def test_check_analyses_each_track(tmp_path: Path) -> None:
@@ -340,7 +342,8 @@ def test_timeline_has_a_band_per_track() -> None:
         simulate(scenario), dynamics=dynamics(scenario), track_states=scenario.track_orders
     )
     labels = [ax.get_ylabel() for ax in figure.axes]
-    assert "economic" in labels and "military" in labels
+    assert "economic" in labels
+    assert "military" in labels
     # The band of the economic track lists its states in the scenario's order.
     band = figure.axes[labels.index("economic")]
     assert [t.get_text() for t in band.get_yticklabels()] == ["normal", "sanctions"]
