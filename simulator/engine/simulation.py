@@ -291,11 +291,12 @@ class Simulator:
         return stop, horizon, run
 
     def _final(self, run: _Run) -> tuple[RelationEnd, ...]:
+        ends = zip(self.relation_ids, run.models, run.values, strict=True)
+        if not self.tracks:  # the usual case, kept to what it costs without tracks
+            return tuple(RelationEnd(rid, m.state, _rounded(values)) for rid, m, values in ends)
         return tuple(
-            RelationEnd(rid, model.state, _rounded(values), {m.track: m.model.state for m in on})
-            for rid, model, values, on in zip(
-                self.relation_ids, run.models, run.values, run.track_models, strict=True
-            )
+            RelationEnd(rid, m.state, _rounded(values), {on.track: on.model.state for on in at})
+            for (rid, m, values), at in zip(ends, run.track_models, strict=True)
         )
 
 
@@ -339,7 +340,7 @@ class _Run:
         self.values: list[dict[str, float]] = [dict(v) for v in sim._initial_values]
         self.last_t: list[float] = [0.0] * len(self.models)
         # Per relation, its place on each parallel track (none without tracks).
-        self.track_models = [on_tracks(sim.tracks) for _ in self.models]
+        self.track_models = [on_tracks(sim.tracks) for _ in self.models] if sim.tracks else []
         self.track_moves: list[tuple[str, str, float, str, str]] = []
         self.records: list[Record] = []
         # An outline keeps, instead of records, the state changes and the counts (see outline).
@@ -407,8 +408,9 @@ class _Run:
             if after != before:
                 self.moves.append((self.sim.relation_ids[h.relation], h.t, before, after))
             self.kinds[h.type, h.cause] += 1
-            rid = self.sim.relation_ids[h.relation]
-            self.track_moves.extend((rid, x.track, h.t, x.before, x.after) for x in moved(steps))
+            if steps:
+                rid = self.sim.relation_ids[h.relation]
+                self.track_moves += [(rid, x.track, h.t, x.before, x.after) for x in moved(steps)]
         else:
             self._record(h, before, model.state, outcome, values, steps)
         if self._has_rules:

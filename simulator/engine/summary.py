@@ -99,7 +99,9 @@ def summarize(trace: Trace, horizon: float | None = None) -> RunSummary:
                 for r in records
                 for x in r.tracks
                 if x.after != x.before
-            ),
+            )
+            if trace.tracks
+            else (),
         ),
         horizon,
     )
@@ -116,25 +118,33 @@ def _summary(outline: Outline, horizon: float) -> RunSummary:
     moves: dict[str, list[tuple[float, str, str]]] = {}
     for relation, t, before, after in outline.moves:
         moves.setdefault(relation, []).append((t, before, after))
-    # Each relation's place on each parallel track is summarised as a relation of its own,
-    # named ``relation:track`` (track_key), after the relations themselves.
-    for relation, track, t, before, after in outline.track_moves:
-        moves.setdefault(track_key(relation, track), []).append((t, before, after))
-    on_tracks = [
-        (track_key(end.relation, track), state)
+    relations = tuple(
+        _relation_run(end.relation, end.state, moves.get(end.relation, []), horizon)
         for end in outline.final
-        for track, state in end.tracks.items()
-    ]
+    )
+    if outline.final and outline.final[0].tracks:
+        relations += _track_runs(outline, horizon)
     return RunSummary(
         seed=outline.seed,
         horizon=horizon,
-        relations=tuple(
-            _relation_run(key, state, moves.get(key, []), horizon)
-            for key, state in [*((end.relation, end.state) for end in outline.final), *on_tracks]
-        ),
+        relations=relations,
         by_type=tuple(sorted(outline.by_type.items())),
         by_cause=tuple(sorted(outline.by_cause.items())),
         log_kinds=tuple(sorted({e.kind for e in outline.log})),
+    )
+
+
+def _track_runs(outline: Outline, horizon: float) -> tuple[RelationRun, ...]:
+    """Each relation's place on each parallel track, summarised as a relation of its own named
+    ``relation:track`` (track_key), in the order of the relations, then of the tracks."""
+    moves: dict[str, list[tuple[float, str, str]]] = {}
+    for relation, track, t, before, after in outline.track_moves:
+        moves.setdefault(track_key(relation, track), []).append((t, before, after))
+    return tuple(
+        _relation_run(key, state, moves.get(key, []), horizon)
+        for end in outline.final
+        for track, state in end.tracks.items()
+        if (key := track_key(end.relation, track))
     )
 
 
