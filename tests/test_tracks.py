@@ -348,3 +348,15 @@ def test_timeline_has_a_band_per_track() -> None:
     band = figure.axes[labels.index("economic")]
     assert [t.get_text() for t in band.get_yticklabels()] == ["normal", "sanctions"]
     assert not math.isnan(band.get_xlim()[1])
+
+
+def test_the_report_shows_every_track() -> None:
+    pytest.importorskip("matplotlib")
+    from simulator.report.html.build import build_report
+
+    page = build_report(EXAMPLE).html
+    assert "Track economic and the run's path" in page
+    # The glance's row of the track, and the events' steps on it.
+    assert 'data-track="economic"><th scope="row">SAU-CAN<br><small>track economic' in page
+    assert "on the machine; 2 moved a track's state." in page
+    assert page.count('<small class="track" data-track="economic">') == 9
