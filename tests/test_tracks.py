@@ -360,3 +360,19 @@ def test_the_report_shows_every_track() -> None:
     assert 'data-track="economic"><th scope="row">SAU-CAN<br><small>track economic' in page
     assert "on the machine; 2 moved a track's state." in page
     assert page.count('<small class="track" data-track="economic">') == 9
+
+
+def test_a_whatif_changes_a_track_keeping_its_other_keys(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text(TEXT, encoding="utf-8")
+    whatif = tmp_path / "whatif.yaml"
+    whatif.write_text(
+        "dipsim: 1\nextends: base.yaml\ntitle: What if\n"
+        "tracks:\n  economic:\n    transitions:\n"
+        "      - {trigger: recall, source: normal, dest: sanctions}\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(whatif)
+    assert scenario.tracks["economic"].state_names == ("normal", "sanctions")
+    assert list(scenario.tracks) == ["economic", "military"]
+    assert _steps(simulate(scenario), "economic")[1] == ("e2", "normal", "sanctions", "transition")
