@@ -356,8 +356,10 @@ class _Run:
         # What every event reads of the Simulator, looked up once per run rather than per event.
         self._fire = sim.machine.fire
         self._bounds = sim._bounds
-        self._decaying = sim._decaying
-        self._decaying_in = sim._decaying_in
+        self._decaying = self._usual = sim._decaying
+        self._decaying_in = sim._decaying_in or {}
+        if sim._decaying_in is not None:  # else advance stays the plain one
+            self.advance = self._advance_in_state  # type: ignore[method-assign]
         self._has_tracks = bool(sim.tracks)
         self._has_rules = bool(sim.rules)
 
@@ -373,14 +375,16 @@ class _Run:
         values = self.values[relation]
         gap = now - self.last_t[relation]
         if gap > 0.0:
-            decaying = self._decaying
-            if self._decaying_in is not None:
-                # The relation has been in its present state since its last event.
-                decaying = self._decaying_in.get(self.models[relation].state, decaying)
-            for name, rest, keep in decaying:
+            for name, rest, keep in self._decaying:
                 values[name] = decayed(values[name], rest, keep, gap)
             self.last_t[relation] = now
         return values
+
+    def _advance_in_state(self, relation: int, now: float) -> dict[str, float]:
+        """:meth:`advance` when some variable decays by state: the relation has been in its
+        present state since its last event, and decays as in it."""
+        self._decaying = self._decaying_in.get(self.models[relation].state, self._usual)
+        return _Run.advance(self, relation, now)
 
     def decay_all(self, now: float) -> None:
         for i in range(len(self.models)):
