@@ -42,6 +42,7 @@ from simulator.engine.responses import (
     effects_for,
     sample_delay,
 )
+from simulator.engine.scenarios import DAY_SECONDS, as_scenario, days_since, event_effects
 from simulator.engine.trace import (
     LogEntry,
     Outline,
@@ -52,45 +53,12 @@ from simulator.engine.trace import (
     decayed,
 )
 from simulator.engine.tracks import fire_tracks, moved, on_tracks, track_machines
-from simulator.scenario.model import EventSpec, Scenario, VariableSpec
-
-_DAY_SECONDS = 86_400.0
-
-
-def days_since(start: dt.date, when: dt.datetime) -> float:
-    """Simulated time of ``when``: days (a float) since midnight of ``start``."""
-    return (when - dt.datetime.combine(start, dt.time())).total_seconds() / _DAY_SECONDS
-
-
-def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
-    """A :class:`Scenario` as it is, or the one loaded from a scenario file's path.
-
-    Raises:
-        TypeError: Neither a Scenario nor a path (the message says what to pass).
-        ScenarioError: The file is not a valid scenario.
-    """
-    if isinstance(scenario, Scenario):
-        return scenario
-    if isinstance(scenario, str | os.PathLike):
-        from simulator.scenario.loading import load_scenario
-
-        return load_scenario(os.fspath(scenario))
-    raise TypeError(
-        "expected a Scenario (simulator.load_scenario(path) returns one) or the path of a "
-        f"scenario file, not {type(scenario).__name__}"
-    )
-
-
-def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
-    """The change a scripted event makes to each variable (see
-    :func:`simulator.engine.responses.effects_for`)."""
-    return dict(effects_for(scenario, scenario.codes_of(event), event.effects))
-
+from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
 
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
 _RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
-_STEPS_FROM = ("events", "event_types", "relations", "start")
+_STEPS_FROM = ("events", "event_types", "relations", "start", "actors")  # actors: blocs
 _FIELDS = frozenset((*_MACHINE_FROM, *_RULES_FROM, *_STEPS_FROM, "tracks"))
 
 
@@ -198,25 +166,33 @@ class Simulator:
         if like is not None and moves and same(*_STEPS_FROM):
             self._steps: tuple[Happening, ...] = like._steps
         else:
-            steps = [self._scripted(e) for e in scenario.events]
+            steps = [h for e in scenario.events for h in self._scripted(e)]
             # sorted() is stable: events at the same time keep their file order.
             self._steps = tuple(sorted(steps, key=lambda h: h.t))
 
-    def _scripted(self, e: EventSpec) -> Happening:
-        pair = e.relation_pair
-        if pair is None or frozenset(pair) not in self._index:
+    def _scripted(self, e: EventSpec) -> list[Happening]:
+        """An event as the engine applies it: once on each relation it reaches, one after
+        the other at its moment, with the Goldstein value it has on each (its tone)."""
+        reached = self.scenario.reach(e)
+        if not reached or any(frozenset(r.pair) not in self._index for r in reached):
             raise ValueError(f"event {e.id!r} has no declared relation; validate first")
+        return [self._on(e, r) for r in reached]
+
+    def _on(self, e: EventSpec, reach: Reach) -> Happening:
         codes = self.scenario.codes_of(e)
+        applied = reach.goldstein(codes.goldstein)
+        tone = None if applied == codes.goldstein else applied
+        moving = codes if tone is None else codes.model_copy(update={"goldstein": applied})
         citation = e.source[0]
         return Happening(
             id=e.id,
             type=e.type,
-            actor=e.actor,
+            actor=e.actor[0],
             target=e.target,
-            relation=self._index[frozenset(pair)],
+            relation=self._index[frozenset(reach.pair)],
             when=e.when,
             t=days_since(self.scenario.start, e.when),
-            effects=effects_for(self.scenario, codes, e.effects),
+            effects=effects_for(self.scenario, moving, e.effects),
             cameo=codes.cameo,
             goldstein=codes.goldstein,
             source=citation.ref,
@@ -228,12 +204,16 @@ class Simulator:
             date_note=e.date_note,
             note=e.note or None,
             citations=tuple((c.ref, c.quote, c.note) for c in e.source),
+            actors=e.actor if len(e.actor) > 1 else (),
+            stance=e.stance,
+            sides=e.sides,
+            tone=tone,
         )
 
     def when(self, t: float) -> dt.datetime:
         """The calendar moment of simulated time ``t``, to the second; at most the calendar's
         last second (only the stop of a run ending on 9999-12-31 lies past it)."""
-        seconds = round(min(t, self._last_t) * _DAY_SECONDS)
+        seconds = round(min(t, self._last_t) * DAY_SECONDS)
         return min(self._origin + dt.timedelta(seconds=seconds), LAST_SECOND)
 
     def due_text(self, t: float) -> str:
@@ -462,6 +442,10 @@ class _Run:
                 h.date_note,
                 h.note,
                 h.citations,
+                h.actors,
+                h.stance,
+                h.sides,
+                h.tone,
                 steps,
             )
         )

@@ -33,6 +33,11 @@ CSV_TAIL = (
     "citations",
 )
 
+#: The columns after ``CSV_TAIL`` of a trace with a joint or third-party act (see
+#: ``trace_to_csv``): its stance, the sides it names, and ``bearing``, the Goldstein value the
+#: engine applied to the row's relation (the coded one but for a third party taking sides).
+CSV_PARTIES = ("stance", "sides", "bearing")
+
 
 _TRACK_FIELDS = ("before", "after", "outcome")
 
@@ -44,7 +49,8 @@ def trace_to_json(trace: Trace) -> str:
 
 
 def trace_to_csv(trace: Trace) -> str:
-    """One CSV row per record; each variable is a column; targets are joined with ``;``; each
+    """One CSV row per record; each variable is a column; actors and targets are joined with
+    ``;``. A trace with a joint or third-party act has the columns ``CSV_PARTIES`` too; each
     parallel track has three columns after ``outcome``: ``TRACK.before``, ``.after``, ``.outcome``.
 
     ``source`` and ``quote`` are the event's first citation, the one it rests on; ``citations``
@@ -54,21 +60,26 @@ def trace_to_csv(trace: Trace) -> str:
     A text cell a spreadsheet would take for a formula (``=1+1``, ``-x``, ``@x``) has a ``'``
     before it (:func:`~simulator.core.text.csv_cell`); numbers are never guarded.
     """
+    parties = any(r.actors or r.stance or r.tone is not None for r in trace.records)
+    tail = (*CSV_TAIL, *CSV_PARTIES) if parties else CSV_TAIL
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     # Each parallel track's state before and after, and the outcome there: TRACK.before, ...
     on_tracks = [f"{t}.{k}" for t in trace.tracks for k in _TRACK_FIELDS]
-    header = (*CSV_FIELDS, *on_tracks, *trace.variables, *CSV_TAIL)
+    header = (*CSV_FIELDS, *on_tracks, *trace.variables, *tail)
     writer.writerow([csv_cell(name) for name in header])
     for r in trace.records:
         d = r.to_dict()
+        d["actor"] = ";".join(r.parties)
         d["target"] = ";".join(r.target)
         d["citations"] = json_text(d["citations"], indent=None) if r.citations else None
+        d["sides"] = ";".join(r.sides)
+        d["bearing"] = r.bearing
         row = [d[k] for k in CSV_FIELDS]
         for track in trace.tracks:
             step = r.track_step(track)
             row += [getattr(step, k) if step is not None else "" for k in _TRACK_FIELDS]
         row += [r.variables.get(v, "") for v in trace.variables]
-        row += ["" if d[k] is None else d[k] for k in CSV_TAIL]
+        row += ["" if d.get(k) is None else d[k] for k in tail]
         writer.writerow([csv_cell(v) if isinstance(v, str) else v for v in row])
     return out.getvalue()
