@@ -282,7 +282,7 @@ def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Sc
         else:
             data[key] = value
     # The merged data, located by the what-if's own positions (where its keys are written).
-    return validate_document(Document(doc.file, data, doc.positions, doc.key_positions), texts)
+    return validate_document(doc.moved_to(data), texts)
 
 
 def _source_texts(

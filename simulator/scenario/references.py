@@ -65,9 +65,7 @@ def _check_machine(s: Scenario, doc: Document) -> Iterator[Problem]:
             )
         for j, src in enumerate(t.source):
             if src != "*" and src not in seen:
-                path = (
-                    (*at, "source", j) if (*at, "source", j) in doc.positions else (*at, "source")
-                )
+                path = (*at, "source", j) if doc.has((*at, "source", j)) else (*at, "source")
                 yield doc.problem(path, unknown_name("state", src, states))
         if t.dest not in seen:
             yield doc.problem((*at, "dest"), unknown_name("state", t.dest, states))
@@ -130,7 +128,7 @@ def _check_citations(
     normalised: Mapping[str, str],
 ) -> Iterator[Problem]:
     for j, c in enumerate(cited):
-        cpath: KeyPath = (*at, j) if (*at, j) in doc.positions else at
+        cpath: KeyPath = (*at, j) if doc.has((*at, j)) else at
         src = s.sources.get(c.ref)
         if src is None:
             yield doc.problem((*cpath, "ref"), unknown_name("source", c.ref, s.sources))
@@ -169,7 +167,7 @@ def _check_pattern(
         ("state", p.state, "state", s.machine.state_names),
     ):
         for j, name in enumerate(names or ()):
-            path = (*at, key, j) if (*at, key, j) in doc.positions else (*at, key)
+            path = (*at, key, j) if doc.has((*at, key, j)) else (*at, key)
             if name not in known:
                 yield doc.problem(path, unknown_name(kind, name, known))
     if p.relation is not None:
@@ -266,7 +264,7 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 f"span {s.start.isoformat()}..{s.end.isoformat()}",
             )
         for code, path in [(e.actor, (*at, "actor"))] + [
-            (t, (*at, "target", j) if (*at, "target", j) in doc.positions else (*at, "target"))
+            (t, (*at, "target", j) if doc.has((*at, "target", j)) else (*at, "target"))
             for j, t in enumerate(e.target)
         ]:
             if code not in s.actors:
@@ -279,11 +277,7 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 )
         yield from _check_citations(s, doc, (*at, "source"), e.source, normalised)
         for j, cause in enumerate(e.caused_by):
-            path = (
-                (*at, "caused_by", j)
-                if (*at, "caused_by", j) in doc.positions
-                else ((*at, "caused_by"))
-            )
+            path = (*at, "caused_by", j) if doc.has((*at, "caused_by", j)) else ((*at, "caused_by"))
             if cause not in first_index and cause not in {x.id for x in s.events}:
                 yield doc.problem(path, unknown_name("event", cause, [x.id for x in s.events]))
             elif cause == e.id:

@@ -15,17 +15,23 @@ loader and converts it to plain Python data itself, so that it can
   text and the number of a scenario's events.
 
 Every limit's message names the limit and how to raise it (:func:`limit_hint`).
+
+A text is first read the fast way (:mod:`simulator.scenario.yamlplain`: libyaml's events
+straight to plain data, the same rules, no positions), which gives up wherever this reading
+would report a problem; the node graph is then built (:func:`_read_located`). A fast
+document's positions are the node graph's too, built from its text the first time one is
+asked for (:class:`~simulator.scenario.document.Written`): most files never need them.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
 import sys
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +39,9 @@ import yaml
 
 from simulator.core.errors import DipsimError, KeyPath, Location, Problem, ScenarioError
 from simulator.core.files import NotRegularFileError, open_regular
+from simulator.scenario.document import Document, Positions, Written
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
+from simulator.scenario.yamlplain import Grammar, plain_data
 from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
 # Re-exported: the limits are read with the YAML, and callers have always found them here.
@@ -93,6 +101,7 @@ class _Composing(yaml.composer.Composer):
 
     # Provided by the parser mixed in (libyaml's or PyYAML's).
     peek_event: typing.Callable[[], Any]
+    get_event: typing.Callable[[], Any]
 
     def _start_composing(self, limits: Limits) -> None:
         self.limits = limits
@@ -197,6 +206,37 @@ def _c_loader() -> typing.Callable[[str, Limits], _Composing] | None:
 _CLoader = _c_loader()
 
 
+def _grammar() -> Grammar:
+    """PyYAML's events, dipsim's resolver and the safe constructor's numbers, for
+    :func:`plain_data` (which reads ``_CLoader``'s events without composing nodes)."""
+    resolve: typing.Callable[[Any, str, tuple[bool, bool]], str] = _Resolver().resolve
+    constructor = yaml.constructor.SafeConstructor()
+    firsts = _Resolver.yaml_implicit_resolvers
+    # A resolver for any first character (None) would make every plain scalar worth resolving.
+    assert None not in firsts, "yamlplain skips the resolver by a plain scalar's first character"
+
+    def construct(tag: str, text: str) -> Any:
+        return constructor.yaml_constructors[tag](constructor, yaml.ScalarNode(tag, text))
+
+    return Grammar(
+        scalar=yaml.ScalarEvent,
+        sequence_start=yaml.SequenceStartEvent,
+        sequence_end=yaml.SequenceEndEvent,
+        mapping_start=yaml.MappingStartEvent,
+        mapping_end=yaml.MappingEndEvent,
+        document_start=yaml.DocumentStartEvent,
+        stream_end=yaml.StreamEndEvent,
+        skipped=(yaml.StreamStartEvent, yaml.DocumentEndEvent),
+        resolved_firsts=frozenset(firsts),
+        resolve=lambda text: resolve(yaml.ScalarNode, text, (True, False)),
+        construct=construct,
+        errors=(yaml.YAMLError, ValueError, OverflowError),
+    )
+
+
+_GRAMMAR = _grammar()
+
+
 #: Indicators of YAML features the two parsers were found to read apart: an explicit key
 #: (``? key``: libyaml places an empty value after it at the start of the next line, PyYAML
 #: right after the ``?``) and a tag (``!``: libyaml resolves an empty ``!`` value as text,
@@ -258,39 +298,6 @@ _PLAIN_TAGS = {
 }
 
 
-@dataclass
-class Document:
-    """Plain data read from a YAML file, with the position of every key path.
-
-    ``positions`` maps a key path (``("events", 3, "date")``) to the 1-based line and column
-    of its value; :meth:`locate` falls back to the nearest enclosing path.
-    """
-
-    file: str
-    data: Any
-    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
-
-    def locate(self, path: KeyPath, *, key: bool = False) -> Location:
-        """Where the value (or, with ``key=True``, the key) at ``path`` is written."""
-        table = self.key_positions if key else self.positions
-        probe = tuple(path)
-        while True:
-            if probe in table:
-                line, col = table[probe]
-                return Location(self.file, line, col)
-            if key and probe in self.positions:
-                line, col = self.positions[probe]
-                return Location(self.file, line, col)
-            if not probe:
-                return Location(self.file, 1, 1)
-            probe = probe[:-1]
-
-    def problem(self, path: KeyPath, message: str, *, key: bool = False) -> Problem:
-        """A :class:`Problem` located at ``path``."""
-        return Problem(self.locate(path, key=key), path, message)
-
-
 def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse YAML text into a :class:`Document`.
 
@@ -306,6 +313,24 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
         size = len(text.encode("utf-8", errors="surrogatepass"))
     if size is not None and size > limits.max_bytes:
         raise ScenarioError([Problem(Location(file, 1, 1), (), _too_big(size, limits))])
+    if _CLoader is not None and _for_libyaml(text):
+        # The fast way first: libyaml's events straight to data, positions only if asked for.
+        read = plain_data(_CLoader(text, limits).get_event, _GRAMMAR, limits)
+        if read is not None:
+            locate_all = functools.partial(_positions_of, text, file, limits)
+            return Document(file, read[0], written=Written(read[0], locate_all))
+    return _read_located(text, file, limits)
+
+
+def _positions_of(text: str, file: str, limits: Limits) -> tuple[Positions, Positions]:
+    """The positions of values and keys of a text read the fast way (read again, located)."""
+    doc = _read_located(text, file, limits)
+    return doc.positions, doc.key_positions
+
+
+def _read_located(text: str, file: str, limits: Limits) -> Document:
+    """``text`` read through the node graph, every value's position kept: the reading whose
+    refusals and positions every message gives."""
     try:
         node = _compose(text, limits)
     except _RefusedError as err:
@@ -323,7 +348,7 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
         # Only reachable when max_depth is raised past what Python's stack allows.
         message = f"nested too deeply for Python to read {limit_hint('max_depth', limits)}"
         raise ScenarioError([Problem(Location(file, 1, 1), (), message)]) from None
-    doc = Document(file=file, data=None)
+    doc = Document(file, None)
     if node is None:
         raise ScenarioError([Problem(Location(file, 1, 1), (), "the file is empty")])
     converter = _Converter(doc, limits)

@@ -1,0 +1,181 @@
+"""Plain data straight from a YAML parser's events: the fast way to read a file that is fine.
+
+:mod:`simulator.scenario.yamlread` reads YAML by composing a node graph and converting it,
+which keeps the line and column of every value and lets every refusal name its place. For a
+big file, most of the time and memory went into that graph: a Python node and two marks per
+value, the resolver called on each, then a table of positions that a file without problems
+never consults. This module builds the same lists, dicts and scalars directly from the
+parser's events, in one loop, keeping no position at all.
+
+It never refuses anything itself. It applies every rule ``yamlread`` applies (the limits,
+duplicate keys, null and merge keys, tags, aliases, unreadable numbers, ``.nan``), but where
+``yamlread`` would report a problem, it gives up (returns ``None``) and the file is read again
+the located way, whose words and positions every message keeps; where a rule is costly to
+mirror exactly (anchors and aliases, tags) it gives up at the first sign of one. So it says
+either "this is the data the located reading gives" or "read it the located way".
+
+It does not import ``yaml``: the events, the resolver and the constructor are ``yamlread``'s,
+passed in as a :class:`Grammar`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.scenario.limits import Limits
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What the YAML library provides: its event classes, how it resolves a plain scalar and
+    how it reads a number."""
+
+    scalar: type
+    sequence_start: type
+    sequence_end: type
+    mapping_start: type
+    mapping_end: type
+    document_start: type
+    stream_end: type
+    #: Events that carry nothing to build (the stream's start, a document's end).
+    skipped: tuple[type, ...]
+    #: The first characters with which a plain scalar may resolve to anything but text.
+    resolved_firsts: frozenset[str]
+    #: The tag of a plain scalar (the resolver ``yamlread`` installs).
+    resolve: Callable[[str], str]
+    #: An int or a float from its tag and text, as the constructor reads it (or an error).
+    construct: Callable[[str, str], Any]
+    #: The errors that mean "the located reading will say what is wrong".
+    errors: tuple[type[BaseException], ...]
+
+
+class _GiveUpError(Exception):
+    """The located reading must decide (it will refuse, or it must place what it reads)."""
+
+
+_NO_KEY = object()
+
+
+def plain_data(
+    next_event: Callable[[], Any], grammar: Grammar, limits: Limits
+) -> tuple[Any] | None:
+    """``(data,)`` read from ``next_event`` (a parser's events, one call each), exactly as
+    ``yamlread`` converts the node graph of the same events; ``None`` when ``yamlread`` would
+    report a problem, or might (then it must read the text itself)."""
+    try:
+        data = _build(next_event, grammar, limits)
+    except _GiveUpError:
+        return None
+    except grammar.errors:  # libyaml refuses the text, or a number cannot be read
+        return None
+    # The composer refuses the item past max_events of the top-level events list.
+    events = data.get("events") if isinstance(data, dict) else None
+    if isinstance(events, list) and len(events) > limits.max_events:
+        return None
+    return (data,)
+
+
+def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  # noqa: PLR0915
+    # One loop with its state in locals: this runs once per value of a file of a million.
+    scalar, firsts, resolve = g.scalar, g.resolved_firsts, g.resolve
+    max_depth, max_string = limits.max_depth, limits.max_string
+    root: Any = _NO_KEY
+    documents = 0
+    nodes = 0  # as yamlread's converter counts: every value, and every key read as a number
+    top: Any = None  # the innermost open collection (None at the top)
+    in_map = False
+    key: Any = _NO_KEY  # in a mapping, the key read whose value comes next
+    enclosing: list[tuple[Any, bool]] = []
+    while True:
+        event = next_event()
+        kind = event.__class__
+        if kind is scalar:
+            if event.anchor is not None or event.tag is not None:
+                raise _GiveUpError
+            if len(enclosing) > max_depth:
+                raise _GiveUpError
+            text = event.value
+            # Quoted, a block scalar, or plain with a first character no resolver takes: text.
+            plain = event.implicit[0] and (not text or text[0] in firsts)
+            tag = resolve(text) if plain else STR
+            if in_map and key is _NO_KEY:
+                # A key: kept as written ("1" and 1 name the same key); text and booleans are
+                # keys as they are, numbers must be readable, anything else is refused.
+                if tag in (STR, BOOL):
+                    if len(text) > max_string:
+                        raise _GiveUpError
+                elif tag in (INT, FLOAT):
+                    nodes += 1
+                    _number(g, tag, text)
+                else:
+                    raise _GiveUpError
+                if text in top:
+                    raise _GiveUpError
+                key = text
+                continue
+            nodes += 1
+            value: Any
+            if tag == STR:
+                if len(text) > max_string:
+                    raise _GiveUpError
+                value = text
+            elif tag == NULL:
+                value = None
+            elif tag == BOOL:
+                value = text[0] in "tT"
+            elif tag in (INT, FLOAT):
+                value = _number(g, tag, text)
+            else:
+                raise _GiveUpError
+        elif kind is g.mapping_start or kind is g.sequence_start:
+            if event.anchor is not None or event.tag is not None:
+                raise _GiveUpError
+            if in_map and key is _NO_KEY:
+                raise _GiveUpError  # a collection as a key
+            if len(enclosing) > max_depth:
+                raise _GiveUpError
+            nodes += 1
+            value = {} if kind is g.mapping_start else []
+        elif kind is g.mapping_end or kind is g.sequence_end:
+            top, in_map = enclosing.pop()
+            continue
+        elif kind is g.document_start:
+            documents += 1
+            if documents > 1:
+                raise _GiveUpError
+            continue
+        elif kind is g.stream_end:
+            break
+        elif kind in g.skipped:
+            continue
+        else:  # an alias, or an event this loop does not know
+            raise _GiveUpError
+        if top is None:
+            root = value
+        elif in_map:
+            top[key] = value
+            key = _NO_KEY
+        else:
+            top.append(value)
+        if kind is not scalar:
+            enclosing.append((top, in_map))
+            top, in_map = value, kind is g.mapping_start
+    if root is _NO_KEY or nodes > limits.max_nodes:
+        raise _GiveUpError  # an empty file, or too many values
+    return root
+
+
+def _number(g: Grammar, tag: str, text: str) -> Any:
+    value = g.construct(tag, text)
+    if isinstance(value, float) and math.isnan(value):
+        raise _GiveUpError
+    return value

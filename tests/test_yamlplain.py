@@ -1,0 +1,197 @@
+"""The fast reading (libyaml's events straight to data) gives the located reading's data, or
+gives up: never other data, and never a refusal of its own.
+
+``read_yaml`` first reads a text with :func:`simulator.scenario.yamlplain.plain_data`, which
+keeps no positions; when that gives up, the text is read through the node graph
+(``yamlread._read_located``), whose refusals and positions every message keeps, and a fast
+document's positions are that same reading's, made when first asked for. So what must hold:
+wherever the located reading refuses a text, the fast one gives up; wherever the fast one
+accepts, both give the same data (same types, same key order); and the positions worked out
+later are those the located reading gives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from simulator.core.errors import ScenarioError
+from simulator.scenario import yamlread
+from simulator.scenario.loading import load_scenario_with_origin
+from simulator.scenario.yamlplain import plain_data
+from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml
+from tests.conftest import ROOT
+from tests.test_fuzz import YAML_ALPHABET, documents, mutated_scenario
+from tests.test_yaml_parsers import ALL_YAML
+
+pytestmark = pytest.mark.skipif(yamlread._CLoader is None, reason="PyYAML without libyaml")
+
+SMALL = Limits(max_depth=3, max_events=2, max_nodes=25, max_string=12)
+
+
+def typed(value: Any) -> Any:
+    """``value`` with every type spelled out: 1, 1.0 and True are equal in Python, not here,
+    and neither are two mappings with their keys in another order."""
+    if isinstance(value, dict):
+        return ("map", [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("seq", [typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def fast(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any] | None:
+    assert yamlread._CLoader is not None
+    return plain_data(yamlread._CLoader(text, limits).get_event, yamlread._GRAMMAR, limits)
+
+
+def located(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, Any]:
+    try:
+        return "data", yamlread._read_located(text, "x.yaml", limits).data
+    except ScenarioError as err:
+        return "refused", [str(p) for p in err.problems]
+
+
+def assert_agrees(text: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The fast reading of ``text`` against the located one: which way it went."""
+    if not yamlread._for_libyaml(text):
+        return "python"  # read_yaml never reads it the fast way
+    got = fast(text, limits)
+    kind, expected = located(text, limits)
+    if got is None:
+        return "gave up"
+    assert kind == "data", (text[:300], expected)
+    assert typed(got[0]) == typed(expected), text[:300]
+    return "same"
+
+
+def written_paths(data: Any, prefix: tuple[Any, ...] = ()) -> set[tuple[Any, ...]]:
+    found = {prefix}
+    if isinstance(data, dict):
+        for k, v in data.items():
+            found |= written_paths(v, (*prefix, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            found |= written_paths(v, (*prefix, i))
+    return found
+
+
+@pytest.mark.parametrize("path", ALL_YAML, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_yaml_file_of_the_repository(path: Path) -> None:
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    assert_agrees(text)
+    assert_agrees(text, SMALL)
+
+
+def test_every_shipped_file_is_read_the_fast_way() -> None:
+    """The fast reading is the one taken for the scenarios and specs dipsim ships."""
+    for path in sorted((ROOT / "scenarios").rglob("*.yaml")):
+        assert assert_agrees(path.read_text(encoding="utf-8")) == "same", path
+
+
+def test_positions_come_later_and_are_the_located_ones() -> None:
+    """A fast document reads no positions until asked; then it has the located reading's, and
+    ``has`` answers as ``in positions`` does (every written path, no other)."""
+    text = (ROOT / "scenarios" / "jan2024.yaml").read_text(encoding="utf-8")
+    doc = read_yaml(text, "x.yaml")
+    reference = yamlread._read_located(text, "x.yaml", DEFAULT_LIMITS)
+    paths = written_paths(doc.data)
+    assert all(doc.has(p) for p in paths)
+    assert not doc.has(("events", len(doc.data["events"])))
+    assert not doc.has(("title", 0))
+    assert doc._written._tables is None  # has() did not need them
+    assert doc.positions == reference.positions
+    assert doc.key_positions == reference.key_positions
+    assert set(doc.positions) == paths
+
+
+def test_a_scenario_that_loads_reads_no_positions() -> None:
+    """Loading a valid scenario (validation and every reference check) never asks where a
+    value is written, so the text is read once; asked later, the positions are there."""
+    path = ROOT / "scenarios" / "jan2024.yaml"
+    loaded = load_scenario_with_origin(path)
+    assert loaded.document._written._tables is None
+    text = path.read_text(encoding="utf-8")
+    reference = yamlread._read_located(text, str(path), DEFAULT_LIMITS)
+    where = ("events", 3, "date")
+    assert loaded.document.locate(where) == reference.locate(where)
+
+
+@pytest.mark.parametrize(
+    ("text", "limits"),
+    [
+        ("a: 1\na: 2\n", DEFAULT_LIMITS),  # a duplicate key
+        ("~: 1\n", DEFAULT_LIMITS),  # a null key
+        ("<<: {a: 1}\n", DEFAULT_LIMITS),  # a merge key
+        ("[a]: 1\n", DEFAULT_LIMITS),  # a collection as a key
+        ("a: .nan\n", DEFAULT_LIMITS),
+        (".NaN: 1\n", DEFAULT_LIMITS),
+        ("a: 0x_\n", DEFAULT_LIMITS),  # an int that cannot be read
+        ("0o_: 1\n", DEFAULT_LIMITS),
+        ("a: " + "9" * 5000 + "\n", DEFAULT_LIMITS),  # too many digits
+        ("a: &x 1\nb: *x\n", DEFAULT_LIMITS),  # anchors and aliases: left to the located way
+        ("a: 1\n---\nb: 2\n", DEFAULT_LIMITS),  # two documents
+        ("", DEFAULT_LIMITS),  # empty
+        ("# only a comment\n", DEFAULT_LIMITS),
+        ("a: [1, 2\n", DEFAULT_LIMITS),  # a syntax error
+        ("a: b\x07\n", DEFAULT_LIMITS),  # a control character
+        ("a: [[[[1]]]]\n", SMALL),  # too deep
+        ("a: [[[1]]]\n", SMALL),  # a value too deep in collections that are not
+        ("events: [1, 2, 3]\n", SMALL),  # too many events
+        ("a: [" + ", ".join(["1"] * 30) + "]\n", SMALL),  # too many values
+        ("a: thirteen chars\n", SMALL),  # a text too long
+        ("thirteen chars: 1\n", SMALL),  # a key too long
+    ],
+)
+def test_it_gives_up_wherever_the_located_reading_refuses(text: str, limits: Limits) -> None:
+    assert yamlread._for_libyaml(text)
+    assert fast(text, limits) is None
+    if "&x" not in text:
+        assert located(text, limits)[0] == "refused"
+
+
+def test_the_limits_hold_at_their_edge() -> None:
+    """At a limit exactly the fast reading still accepts, as the located one does."""
+    assert assert_agrees("a: [[[]]]\n", SMALL) == "same"
+    assert assert_agrees("events: [1, 2]\n", SMALL) == "same"
+    assert assert_agrees("a: twelve chars\n".replace("twelve chars", "x" * 12), SMALL) == "same"
+    values = "a: [" + ", ".join(["1"] * 23) + "]\n"  # the root, a's list and 23 items: 25
+    assert assert_agrees(values, SMALL) == "same"
+    assert assert_agrees(values.replace("[1", "[1, 1"), SMALL) == "gave up"
+    keys = "{" + ", ".join(f"{i}: x" for i in range(12)) + "}\n"  # a number as a key counts
+    assert assert_agrees(keys, SMALL) == "same"
+    assert assert_agrees(keys.replace("{0: x", "{0: x, 12: x"), SMALL) == "gave up"
+
+
+def test_scalars_read_as_the_located_reading_reads_them() -> None:
+    text = (
+        "a: [true, True, FALSE, yes, no, on, NO, ~, null, '', 0, -0, +12, 0x1F, 0o17, 1_000,"
+        " 1.5, -0.0, 1e3, .inf, -.Inf, 1., .5, 2024-01-03, 12:30, '1', \"x\", -, <, <<a]\n"
+        "1: int key\n2.5: float key\ntrue: bool key\nb: |\n  block\nc:\n"
+    )
+    assert assert_agrees(text) == "same"
+
+
+@given(mutated_scenario())
+def test_mutated_scenarios(case: tuple[Path, str]) -> None:
+    note(case[1])
+    assert_agrees(case[1])
+    assert_agrees(case[1], SMALL)
+
+
+@given(documents.map(lambda d: yaml.safe_dump(d, allow_unicode=True)))
+def test_random_documents(text: str) -> None:
+    note(text)
+    assert_agrees(text)
+    assert_agrees(text, SMALL)
+
+
+@given(st.text(YAML_ALPHABET, max_size=60))
+def test_random_text(text: str) -> None:
+    note(repr(text))
+    assert_agrees(text)
+    assert_agrees(text, SMALL)
