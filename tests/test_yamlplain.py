@@ -176,6 +176,15 @@ def test_scalars_read_as_the_located_reading_reads_them() -> None:
     assert assert_agrees(text) == "same"
 
 
+def test_the_resolver_table_is_all_the_resolving_there_is() -> None:
+    """yamlplain resolves plain scalars from the resolver's table by first character, as
+    BaseResolver.resolve does; that is the same only while no resolver takes any first
+    character (None) or applies by path."""
+    assert None not in yamlread._Resolver.yaml_implicit_resolvers
+    assert not yamlread._Resolver.yaml_path_resolvers
+    assert yamlread._GRAMMAR.resolvers is yamlread._Resolver.yaml_implicit_resolvers
+
+
 @given(mutated_scenario())
 def test_mutated_scenarios(case: tuple[Path, str]) -> None:
     note(case[1])

@@ -21,7 +21,8 @@ passed in as a :class:`Grammar`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,10 +49,10 @@ class Grammar:
     stream_end: type
     #: Events that carry nothing to build (the stream's start, a document's end).
     skipped: tuple[type, ...]
-    #: The first characters with which a plain scalar may resolve to anything but text.
-    resolved_firsts: frozenset[str]
-    #: The tag of a plain scalar (the resolver ``yamlread`` installs).
-    resolve: Callable[[str], str]
+    #: The resolver ``yamlread`` installs, as PyYAML keeps it: by a plain scalar's first
+    #: character (``""`` for an empty one), the tags to try in order and their patterns; a
+    #: plain scalar that none matches is text, as is every quoted one.
+    resolvers: Mapping[str, Sequence[tuple[str, re.Pattern[str]]]]
     #: An int or a float from its tag and text, as the constructor reads it (or an error).
     construct: Callable[[str, str], Any]
     #: The errors that mean "the located reading will say what is wrong".
@@ -86,7 +87,7 @@ def plain_data(
 
 def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  # noqa: PLR0915
     # One loop with its state in locals: this runs once per value of a file of a million.
-    scalar, firsts, resolve = g.scalar, g.resolved_firsts, g.resolve
+    scalar, resolvers = g.scalar, g.resolvers
     max_depth, max_string = limits.max_depth, limits.max_string
     root: Any = _NO_KEY
     documents = 0
@@ -95,18 +96,21 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
     in_map = False
     key: Any = _NO_KEY  # in a mapping, the key read whose value comes next
     enclosing: list[tuple[Any, bool]] = []
+    # Whether a value here is nested deeper than max_depth (it has more ancestors than that).
+    deep = max_depth < 0
     while True:
         event = next_event()
         kind = event.__class__
         if kind is scalar:
-            if event.anchor is not None or event.tag is not None:
-                raise _GiveUpError
-            if len(enclosing) > max_depth:
+            if deep or event.anchor is not None or event.tag is not None:
                 raise _GiveUpError
             text = event.value
-            # Quoted, a block scalar, or plain with a first character no resolver takes: text.
-            plain = event.implicit[0] and (not text or text[0] in firsts)
-            tag = resolve(text) if plain else STR
+            tag = STR
+            if event.implicit[0]:  # plain: resolved as PyYAML's resolver does (no method call)
+                for candidate, pattern in resolvers.get(text[:1], ()):
+                    if pattern.match(text):
+                        tag = candidate
+                        break
             if in_map and key is _NO_KEY:
                 # A key: kept as written ("1" and 1 name the same key); text and booleans are
                 # keys as they are, numbers must be readable, anything else is refused.
@@ -141,12 +145,13 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
                 raise _GiveUpError
             if in_map and key is _NO_KEY:
                 raise _GiveUpError  # a collection as a key
-            if len(enclosing) > max_depth:
+            if deep:
                 raise _GiveUpError
             nodes += 1
             value = {} if kind is g.mapping_start else []
         elif kind is g.mapping_end or kind is g.sequence_end:
             top, in_map = enclosing.pop()
+            deep = len(enclosing) > max_depth
             continue
         elif kind is g.document_start:
             documents += 1
@@ -169,6 +174,7 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
         if kind is not scalar:
             enclosing.append((top, in_map))
             top, in_map = value, kind is g.mapping_start
+            deep = len(enclosing) > max_depth
     if root is _NO_KEY or nodes > limits.max_nodes:
         raise _GiveUpError  # an empty file, or too many values
     return root
