@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from simulator.core.errors import ScenarioError
 from simulator.scenario import yamlread
 from simulator.scenario.loading import load_scenario_with_origin
-from simulator.scenario.yamlplain import plain_data
+from simulator.scenario.yamlplain import DEEPEST, plain_data
 from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml
 from tests.conftest import ROOT
 from tests.test_fuzz import YAML_ALPHABET, documents, mutated_scenario
@@ -141,6 +141,7 @@ def test_a_scenario_that_loads_reads_no_positions() -> None:
         ("a: b\x07\n", DEFAULT_LIMITS),  # a control character
         ("a: [[[[1]]]]\n", SMALL),  # too deep
         ("a: [[[1]]]\n", SMALL),  # a value too deep in collections that are not
+        ("a: " + "[" * 400 + "]" * 400, Limits(max_depth=1000)),  # too deep for Python
         ("events: [1, 2, 3]\n", SMALL),  # too many events
         ("a: [" + ", ".join(["1"] * 30) + "]\n", SMALL),  # too many values
         ("a: thirteen chars\n", SMALL),  # a text too long
@@ -157,6 +158,9 @@ def test_it_gives_up_wherever_the_located_reading_refuses(text: str, limits: Lim
 def test_the_limits_hold_at_their_edge() -> None:
     """At a limit exactly the fast reading still accepts, as the located one does."""
     assert assert_agrees("a: [[[]]]\n", SMALL) == "same"
+    wide = Limits(max_depth=1000)  # the fast reading gives up past DEEPEST whatever the limit
+    assert assert_agrees("a: " + "[" * DEEPEST + "]" * DEEPEST, wide) == "same"
+    assert assert_agrees("a: " + "[" * (DEEPEST + 1) + "]" * (DEEPEST + 1), wide) == "gave up"
     assert assert_agrees("events: [1, 2]\n", SMALL) == "same"
     assert assert_agrees("a: twelve chars\n".replace("twelve chars", "x" * 12), SMALL) == "same"
     values = "a: [" + ", ".join(["1"] * 23) + "]\n"  # the root, a's list and 23 items: 25

@@ -65,6 +65,12 @@ class _GiveUpError(Exception):
 
 _NO_KEY = object()
 
+#: Nesting past which this reading gives up whatever ``max_depth`` allows. It never recurses,
+#: but the located reading does, and runs out of Python's stack a few hundred levels down
+#: (where it refuses the file, "nested too deeply for Python to read"): past this depth,
+#: twice the default limit, it is left to decide.
+DEEPEST = 100
+
 
 def plain_data(
     next_event: Callable[[], Any], grammar: Grammar, limits: Limits
@@ -92,7 +98,7 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
     # parser makes each occurrence a new string (20 MB of a 145 MB peak in bench_load).
     known: dict[str, str] = {}
     names = known.setdefault
-    max_depth, max_string = limits.max_depth, limits.max_string
+    max_depth, max_string = min(limits.max_depth, DEEPEST), limits.max_string
     root: Any = _NO_KEY
     documents = 0
     nodes = 0  # as yamlread's converter counts: every value, and every key read as a number
