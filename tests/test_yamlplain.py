@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 
 from simulator.core.errors import ScenarioError
 from simulator.scenario import yamlread
-from simulator.scenario.loading import load_scenario_with_origin
+from simulator.scenario.loading import load_scenario, load_scenario_with_origin
 from simulator.scenario.yamlplain import DEEPEST, plain_data
 from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml
 from tests.conftest import ROOT
+from tests.test_bad_inputs import CORPUS, expectations
 from tests.test_fuzz import YAML_ALPHABET, documents, mutated_scenario
 from tests.test_yaml_parsers import ALL_YAML
 
@@ -182,6 +183,22 @@ def test_scalars_read_as_the_located_reading_reads_them() -> None:
         "1: int key\n2.5: float key\ntrue: bool key\nb: |\n  block\nc:\n"
     )
     assert assert_agrees(text) == "same"
+
+
+@pytest.mark.parametrize("reading", ["nodes", "python"])
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
+def test_the_bad_input_corpus_is_refused_alike_every_way(
+    path: Path, reading: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tests/bad/ checks the reading dipsim takes (fast, then located); the same problems come
+    from libyaml's events under the composer alone, and from PyYAML's Python parser."""
+    if reading == "nodes":
+        monkeypatch.setattr(yamlread, "plain_data", lambda *_: None)
+    else:
+        monkeypatch.setattr(yamlread, "_CLoader", None)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert [str(p) for p in info.value.problems] == expectations(path)
 
 
 def test_the_resolver_table_is_all_the_resolving_there_is() -> None:
