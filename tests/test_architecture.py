@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.yamlplain",
         "scenario.yamlsyntax",
     },
-    "scenario.yamlplain": {"scenario.limits"},
+    "scenario.yamlplain": {"core.errors", "scenario.limits"},
     "scenario.document": {"core.errors"},
     "scenario.yamlsyntax": {"core.errors"},
     "scenario.model": {"core.errors", "core.expressions"},

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from simulator.core.errors import ScenarioError
 from simulator.scenario import yamlread
 from simulator.scenario.loading import load_scenario, load_scenario_with_origin
-from simulator.scenario.yamlplain import DEEPEST, plain_data
+from simulator.scenario.yamlplain import DEEPEST, plain_data, plain_positions
 from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml
 from tests.conftest import ROOT
 from tests.test_bad_inputs import CORPUS, expectations
@@ -71,6 +71,11 @@ def assert_agrees(text: str, limits: Limits = DEFAULT_LIMITS) -> str:
     # Document.has answers from the data what ``in positions`` answers: it relies on this
     # (true of what the fast reading accepts: no aliases, whose insides have no positions).
     assert set(expected.positions) == written_paths(got[0]), text[:300]
+    # The positions read again from the events are the located reading's.
+    assert yamlread._CLoader is not None
+    events = yamlread._CLoader(text, limits).get_event
+    placed = plain_positions(events, yamlread._GRAMMAR)
+    assert placed == (expected.positions, expected.key_positions), text[:300]
     return "same"
 
 
@@ -112,6 +117,22 @@ def test_positions_come_later_and_are_the_located_ones() -> None:
     assert doc.positions == reference.positions
     assert doc.key_positions == reference.key_positions
     assert set(doc.positions) == paths
+
+
+def test_positions_are_placed_by_the_located_reading_when_the_events_do_not_serve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """plain_positions gives up on events plain_data would not have read (an alias, a
+    collection as a key); a document then takes its positions from the located reading."""
+    assert yamlread._CLoader is not None
+    for text in ("a: &x [1]\nb: *x\n", "[a]: 1\n"):
+        events = yamlread._CLoader(text, DEFAULT_LIMITS).get_event
+        assert plain_positions(events, yamlread._GRAMMAR) is None
+    text = (ROOT / "scenarios" / "jan2024.yaml").read_text(encoding="utf-8")
+    doc = read_yaml(text, "x.yaml")
+    monkeypatch.setattr(yamlread, "plain_positions", lambda *_: None)
+    reference = yamlread._read_located(text, "x.yaml", DEFAULT_LIMITS)
+    assert (doc.positions, doc.key_positions) == (reference.positions, reference.key_positions)
 
 
 def test_a_scenario_that_loads_reads_no_positions() -> None:

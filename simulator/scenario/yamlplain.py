@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.core.errors import KeyPath
 from simulator.scenario.limits import Limits
 
 STR = "tag:yaml.org,2002:str"
@@ -195,3 +196,56 @@ def _number(g: Grammar, tag: str, text: str) -> Any:
     if isinstance(value, float) and math.isnan(value):
         raise _GiveUpError
     return value
+
+
+def plain_positions(
+    next_event: Callable[[], Any], grammar: Grammar
+) -> tuple[dict[KeyPath, tuple[int, int]], dict[KeyPath, tuple[int, int]]] | None:
+    """The positions of the values and of the keys (1-based line and column) of a text that
+    :func:`plain_data` read, from the same events: those the located reading gives (its nodes
+    start where their events do), without its nodes. ``None`` if the events are not those of
+    such a text (then the located reading must place them)."""
+    try:
+        return _place(next_event, grammar)
+    except _GiveUpError:
+        return None
+    except grammar.errors:
+        return None
+
+
+def _place(
+    next_event: Callable[[], Any], g: Grammar
+) -> tuple[dict[KeyPath, tuple[int, int]], dict[KeyPath, tuple[int, int]]]:
+    values: dict[KeyPath, tuple[int, int]] = {}
+    keys: dict[KeyPath, tuple[int, int]] = {}
+    # Per open collection: whether it is a mapping, its path, and the key read whose value
+    # comes next (a mapping) or the index of the next item (a list).
+    frames: list[tuple[bool, KeyPath, list[Any]]] = []
+    while True:
+        event = next_event()
+        kind = event.__class__
+        if kind is g.scalar or kind is g.mapping_start or kind is g.sequence_start:
+            mark = event.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            path: KeyPath = ()
+            if frames:
+                in_map, at, state = frames[-1]
+                if in_map and state[0] is _NO_KEY:
+                    if kind is not g.scalar:
+                        raise _GiveUpError  # a collection as a key: plain_data gave up
+                    state[0] = event.value
+                    keys[(*at, event.value)] = where
+                    continue
+                path = (*at, state[0])
+                state[0] = _NO_KEY if in_map else state[0] + 1
+            values[path] = where
+            if kind is not g.scalar:
+                frames.append(
+                    (kind is g.mapping_start, path, [_NO_KEY if kind is g.mapping_start else 0])
+                )
+        elif kind is g.mapping_end or kind is g.sequence_end:
+            frames.pop()
+        elif kind is g.stream_end:
+            return values, keys
+        elif kind not in g.skipped and kind is not g.document_start:
+            raise _GiveUpError  # an alias: plain_data gave up

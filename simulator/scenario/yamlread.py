@@ -19,8 +19,8 @@ Every limit's message names the limit and how to raise it (:func:`limit_hint`).
 A text is first read the fast way (:mod:`simulator.scenario.yamlplain`: libyaml's events
 straight to plain data, the same rules, no positions), which gives up wherever this reading
 would report a problem; the node graph is then built (:func:`_read_located`). A fast
-document's positions are the node graph's too, built from its text the first time one is
-asked for (:class:`~simulator.scenario.document.Written`): most files never need them.
+document's positions are the node graph's too, read from its text's events the first time one
+is asked for (:class:`~simulator.scenario.document.Written`): most files never need them.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from simulator.core.errors import DipsimError, KeyPath, Location, Problem, Scena
 from simulator.core.files import NotRegularFileError, open_regular
 from simulator.scenario.document import Document, Positions, Written
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
-from simulator.scenario.yamlplain import Grammar, plain_data
+from simulator.scenario.yamlplain import Grammar, plain_data, plain_positions
 from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
 # Re-exported: the limits are read with the YAML, and callers have always found them here.
@@ -324,7 +324,12 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
 
 
 def _positions_of(text: str, file: str, limits: Limits) -> tuple[Positions, Positions]:
-    """The positions of values and keys of a text read the fast way (read again, located)."""
+    """The positions of values and keys of a text read the fast way: from its events again
+    (those the located reading gives), else by the located reading itself."""
+    if _CLoader is not None:
+        found = plain_positions(_CLoader(text, limits).get_event, _GRAMMAR)
+        if found is not None:
+            return found
     doc = _read_located(text, file, limits)
     return doc.positions, doc.key_positions
 
