@@ -45,7 +45,7 @@ def typed(value: Any) -> Any:
     return (type(value).__name__, repr(value))
 
 
-def fast(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any] | None:
+def fast(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, set[Any]] | None:
     assert yamlread._CLoader is not None
     return plain_data(yamlread._CLoader(text, limits).get_event, yamlread._GRAMMAR, limits)
 
@@ -68,6 +68,7 @@ def assert_agrees(text: str, limits: Limits = DEFAULT_LIMITS) -> str:
         return "gave up"
     assert kind == "data", (text[:300], expected)
     assert typed(got[0]) == typed(expected.data), text[:300]
+    assert got[1] == expected.plain_digits, text[:300]
     # Document.has answers from the data what ``in positions`` answers: it relies on this
     # (true of what the fast reading accepts: no aliases, whose insides have no positions).
     assert set(expected.positions) == written_paths(got[0]), text[:300]
@@ -202,8 +203,14 @@ def test_scalars_read_as_the_located_reading_reads_them() -> None:
         "a: [true, True, FALSE, yes, no, on, NO, ~, null, '', 0, -0, +12, 0x1F, 0o17, 1_000,"
         " 1.5, -0.0, 1e3, .inf, -.Inf, 1., .5, 2024-01-03, 12:30, '1', \"x\", -, <, <<a]\n"
         "1: int key\n2.5: float key\ntrue: bool key\nb: |\n  block\nc:\n"
+        # Unquoted digits read as text (a leading zero), which Document.plain_digits names.
+        "codes: {cameo: 050}\nd: [0123, '0123', \"007\", 007, [x, 09]]\n050: 060\n"
     )
     assert assert_agrees(text) == "same"
+    got = fast(text)
+    assert got is not None
+    assert got[1] == {("codes", "cameo"), ("d", 0), ("d", 3), ("d", 4, 1), ("050",)}
+    assert fast("0123\n") == ("0123", {()})
 
 
 @pytest.mark.parametrize("reading", ["nodes", "python"])

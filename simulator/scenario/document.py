@@ -67,6 +67,8 @@ class Document:
     ``positions`` maps a key path (``("events", 3, "date")``) to the 1-based line and column
     of its value, ``key_positions`` to those of its key; :meth:`locate` falls back to the
     nearest enclosing path. Either table given, or ``written`` (worked out when first needed).
+    ``plain_digits``: the key paths of unquoted digits read as text (a leading zero: ``050``),
+    which other YAML readers may take for a number; a field that must be text can refuse them.
     """
 
     def __init__(
@@ -77,9 +79,11 @@ class Document:
         key_positions: Positions | None = None,
         *,
         written: Written | None = None,
+        plain_digits: set[KeyPath] | None = None,
     ) -> None:
         self.file = file
         self.data = data
+        self.plain_digits: set[KeyPath] = set() if plain_digits is None else plain_digits
         if written is None:
             tables = (
                 {} if positions is None else positions,
@@ -103,7 +107,8 @@ class Document:
 
     def moved_to(self, data: Any) -> Document:
         """Other data located by this document's positions (a what-if's merged scenario, whose
-        keys are placed where the what-if writes them)."""
+        keys are placed where the what-if writes them). Its ``plain_digits`` are not carried
+        over: they are paths in this document's data (and checked there)."""
         return Document(self.file, data, written=self._written)
 
     def locate(self, path: KeyPath, *, key: bool = False) -> Location:

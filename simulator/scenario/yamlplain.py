@@ -75,12 +75,13 @@ DEEPEST = 100
 
 def plain_data(
     next_event: Callable[[], Any], grammar: Grammar, limits: Limits
-) -> tuple[Any] | None:
-    """``(data,)`` read from ``next_event`` (a parser's events, one call each), exactly as
-    ``yamlread`` converts the node graph of the same events; ``None`` when ``yamlread`` would
-    report a problem, or might (then it must read the text itself)."""
+) -> tuple[Any, set[KeyPath]] | None:
+    """The data read from ``next_event`` (a parser's events, one call each), exactly as
+    ``yamlread`` converts the node graph of the same events, and the key paths of its unquoted
+    digits read as text (``Document.plain_digits``); ``None`` when ``yamlread`` would report
+    a problem, or might (then it must read the text itself)."""
     try:
-        data = _build(next_event, grammar, limits)
+        data, digits = _build(next_event, grammar, limits)
     except _GiveUpError:
         return None
     except grammar.errors:  # libyaml refuses the text, or a number cannot be read
@@ -89,10 +90,12 @@ def plain_data(
     events = data.get("events") if isinstance(data, dict) else None
     if isinstance(events, list) and len(events) > limits.max_events:
         return None
-    return (data,)
+    return data, set(digits)
 
 
-def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  # noqa: PLR0915
+def _build(  # noqa: PLR0915
+    next_event: Callable[[], Any], g: Grammar, limits: Limits
+) -> tuple[Any, list[KeyPath]]:
     # One loop with its state in locals: this runs once per value of a file of a million.
     scalar, resolvers = g.scalar, g.resolvers
     # One string per distinct key: a file of many events repeats the same few keys, and the
@@ -107,6 +110,8 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
     in_map = False
     key: Any = _NO_KEY  # in a mapping, the key read whose value comes next
     enclosing: list[tuple[Any, bool]] = []
+    parts: list[Any] = []  # the key path of ``top``
+    digits: list[KeyPath] = []
     # Whether a value here is nested deeper than max_depth (it has more ancestors than that).
     deep = max_depth < 0
     while True:
@@ -143,6 +148,9 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
                 if len(text) > max_string:
                     raise _GiveUpError
                 value = text
+                if event.implicit[0] and text.isdigit() and text.isascii():  # plain, [0-9]+
+                    at = len(top) if top is not None and not in_map else key
+                    digits.append(() if top is None else (*parts, at))
             elif tag == NULL:
                 value = None
             elif tag == BOOL:
@@ -162,6 +170,8 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
             value = {} if kind is g.mapping_start else []
         elif kind is g.mapping_end or kind is g.sequence_end:
             top, in_map = enclosing.pop()
+            if top is not None:
+                parts.pop()
             deep = len(enclosing) > max_depth
             continue
         elif kind is g.document_start:
@@ -179,8 +189,12 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
             root = value
         elif in_map:
             top[key] = value
+            if kind is not scalar:
+                parts.append(key)
             key = _NO_KEY
         else:
+            if kind is not scalar:
+                parts.append(len(top))
             top.append(value)
         if kind is not scalar:
             enclosing.append((top, in_map))
@@ -188,7 +202,7 @@ def _build(next_event: Callable[[], Any], g: Grammar, limits: Limits) -> Any:  #
             deep = len(enclosing) > max_depth
     if root is _NO_KEY or nodes > limits.max_nodes:
         raise _GiveUpError  # an empty file, or too many values
-    return root
+    return root, digits
 
 
 def _number(g: Grammar, tag: str, text: str) -> Any:

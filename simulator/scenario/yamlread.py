@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
 import sys
 import typing
@@ -37,10 +36,11 @@ from typing import Any
 
 import yaml
 
-from simulator.core.errors import DipsimError, KeyPath, Location, Problem, ScenarioError
-from simulator.core.files import NotRegularFileError, open_regular
+from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
+from simulator.core.files import NotRegularFileError
 from simulator.scenario.document import Document, Positions, Written
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
+from simulator.scenario.textfile import decode, read_bounded, read_source_text, too_big
 from simulator.scenario.yamlplain import Grammar, plain_data, plain_positions
 from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
@@ -307,19 +307,20 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
             line and column, 1:1 for what concerns the whole file, such as its size).
     """
     if isinstance(text, bytes):
-        text = _decode(text, file, limits)
+        text = decode(text, file, limits)
     # A character is 1 to 4 bytes in UTF-8: encode only when the length alone cannot decide.
     size = len(text) if len(text) > limits.max_bytes else None
     if size is None and 4 * len(text) > limits.max_bytes:
         size = len(text.encode("utf-8", errors="surrogatepass"))
     if size is not None and size > limits.max_bytes:
-        raise ScenarioError([Problem(Location(file, 1, 1), (), _too_big(size, limits))])
+        raise ScenarioError([Problem(Location(file, 1, 1), (), too_big(size, limits))])
     if _CLoader is not None and _for_libyaml(text):
         # The fast way first: libyaml's events straight to data, positions only if asked for.
         read = plain_data(_CLoader(text, limits).get_event, _GRAMMAR, limits)
         if read is not None:
+            data, digits = read
             locate_all = functools.partial(_positions_of, text, file, limits)
-            return Document(file, read[0], written=Written(read[0], locate_all))
+            return Document(file, data, written=Written(data, locate_all), plain_digits=digits)
     return _read_located(text, file, limits)
 
 
@@ -384,7 +385,7 @@ def read_yaml_file(
     or never end), and at most ``limits.max_bytes`` bytes of it."""
     shown = str(path)
     try:
-        raw, size = _read_bounded(path, limits.max_bytes)
+        raw, size = read_bounded(path, limits.max_bytes)
     except FileNotFoundError:
         raise ScenarioError([Problem(Location(shown), (), "no such file")]) from None
     except NotRegularFileError as err:
@@ -399,63 +400,8 @@ def read_yaml_file(
             [Problem(Location(shown), (), "cannot read: the path has a NUL character")]
         ) from None
     if size > limits.max_bytes:
-        raise ScenarioError([Problem(Location(shown, 1, 1), (), _too_big(size, limits))])
+        raise ScenarioError([Problem(Location(shown, 1, 1), (), too_big(size, limits))])
     return read_yaml(raw, shown, limits)
-
-
-def read_source_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
-    """The text of a cited source file, or ``None`` when it cannot be read as UTF-8 text of at
-    most ``limits.max_bytes`` bytes (missing, not a regular file, too big, not UTF-8, a bad
-    path). Only regular files are read, like :func:`read_yaml_file`: a scenario citing
-    ``/dev/zero``, ``/dev/stdin`` or a FIFO must not make dipsim read forever or block."""
-    try:
-        raw, size = _read_bounded(path, limits.max_bytes)
-        if size > limits.max_bytes:
-            return None
-        # As Path.read_text would: universal newlines (a byte-order mark is dropped, though).
-        return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except (OSError, ValueError, DipsimError):  # ValueError: a NUL in the path, or not UTF-8
-        return None
-
-
-def _read_bounded(path: Path, most: int) -> tuple[bytes, int]:
-    """The bytes of the regular file ``path`` and its size; a file over ``most`` bytes is not
-    read at all (and one that grows while read is cut at ``most + 1``)."""
-    with open_regular(path) as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > most:
-            return b"", size
-        raw = f.read(most + 1)
-    return raw, len(raw)
-
-
-def _decode(raw: bytes, file: str, limits: Limits) -> str:
-    if len(raw) > limits.max_bytes:
-        raise ScenarioError([Problem(Location(file, 1, 1), (), _too_big(len(raw), limits))])
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        message = "the file is UTF-16 text; save it as UTF-8"
-        raise ScenarioError([Problem(Location(file, 1, 1), (), message)])
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        message = f"this is a binary file, not YAML text (a NUL byte at offset {nul})"
-        raise ScenarioError([Problem(_byte_location(raw, nul, file), (), message)])
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        message = f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start})"
-        raise ScenarioError([Problem(_byte_location(raw, err.start, file), (), message)]) from None
-
-
-def _byte_location(raw: bytes, offset: int, file: str) -> Location:
-    """Line and column (in characters, as an editor counts them) of the byte at ``offset``."""
-    line_start = raw.rfind(b"\n", 0, offset) + 1
-    prefix = raw[line_start:offset].decode("utf-8", errors="replace")
-    return Location(file, raw.count(b"\n", 0, offset) + 1, len(prefix) + 1)
-
-
-def _too_big(size: int | None, limits: Limits) -> str:
-    shown = f"{size:,}" if size is not None else f"more than {limits.max_bytes:,}"
-    return f"the file is {shown} bytes, too big {limit_hint('max_bytes', limits)}"
 
 
 class _Converter:
@@ -514,6 +460,9 @@ class _Converter:
             return value
         if node.tag == _STR:
             self._check_length(node, path)
+            plain = isinstance(node, yaml.ScalarNode) and not node.style  # None or "": plain
+            if plain and re.fullmatch(r"[0-9]+", node.value):
+                self.doc.plain_digits.add(path)
             return node.value
         try:
             value = self.constructor.construct_object(node, deep=True)
