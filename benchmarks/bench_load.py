@@ -42,6 +42,8 @@ from pathlib import Path
 
 import yaml
 
+from simulator.scenario.yamlread import dump_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 TIME_FLOOR, MEMORY_FLOOR = 0.25, 0.5
 TYPES = ("phone_call", "summon_diplomat", "make_statement", "military_strike", "make_visit")
@@ -77,7 +79,7 @@ def big_scenario(folder: Path, events: int) -> Path:
     doc["start"], doc["end"] = "2000-01-01", "2099-12-31"
     first = dt.date(2000, 1, 1)
     days = (dt.date(2099, 12, 31) - first).days
-    head = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    head = dump_yaml(doc)  # CAMEO codes such as "039" stay quoted: unquoted, they are refused
     # One event a line, in flow style: about 120 bytes each, near the 4 MB file.
     lines = [
         f"- {{id: e{k:06d},date: {(first + dt.timedelta(days=k * days // events)).isoformat()},"

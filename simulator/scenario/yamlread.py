@@ -542,6 +542,25 @@ def _unreadable(text: str, err: Exception) -> str:
     return f"cannot read {shown}: {err}"
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting the texts dipsim would not read back as the same text."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # PyYAML quotes what its YAML 1.1 resolver would take for another type; dipsim's resolver
+    # differs (0o17 is a number to it), and unquoted digits are refused where text is meant
+    # (a CAMEO code 039): quoted, both read back as the text they are.
+    plain = next(
+        (t for t, p in _Resolver.yaml_implicit_resolvers.get(text[:1], ()) if p.match(text)), _STR
+    )
+    quote = plain != _STR or (text.isdigit() and text.isascii())
+    return dumper.represent_scalar(_STR, text, style="'" if quote else None)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
 def dump_yaml(data: Mapping[str, Any]) -> str:
-    """Plain data as block-style YAML (used by tests and tools that write scenarios)."""
-    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
+    """Plain data as block-style YAML that dipsim reads back as the same data (used by tests
+    and tools that write scenarios)."""
+    return yaml.dump(dict(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True)
