@@ -193,7 +193,7 @@ ALLOWED: dict[str, set[str]] = {
     "report.diff": {"core.text", "engine.trace"},
     "report.diff_table": {"engine.trace", "report.diff"},
     "report.outcomes": {"core.text", "engine.outcomes", "report.table_layout"},
-    "report.check": {"check.checker", "check.explore", "core.text"},
+    "report.check": {"check.checker", "check.explore", "core.text", "engine.trace"},
     "report.html.view": {"engine.trace", "graph", "scenario.model"},
     "report.html.parts": {"engine.trace"},
     "report.html.style": set(),
