@@ -104,7 +104,16 @@ ALLOWED: dict[str, set[str]] = {
     # check/ — dipsim check
     "check": set(),
     "check.intervals": {"core.errors", "core.expressions"},
-    "check.analysis": {"check.intervals", "core.errors", "core.expressions", "scenario.model"},
+    "check.analysis_base": {"check.intervals", "core.errors", "core.expressions", "scenario.model"},
+    "check.analysis_rules": {"check.analysis_base", "scenario.model"},
+    "check.analysis": {
+        "check.analysis_base",
+        "check.analysis_rules",
+        "check.intervals",
+        "core.errors",
+        "core.expressions",
+        "scenario.model",
+    },
     "check.tracks": {"check.analysis", "core.errors", "scenario.model"},
     "check.expectations": {"engine.outcomes", "engine.trace", "scenario.model"},
     "check.explore": {
