@@ -15,6 +15,7 @@ from pathlib import Path
 from simulator.check.analysis import Finding, analyse, premise_findings
 from simulator.check.expectations import ItemResult, Tally, is_stochastic
 from simulator.check.explore import ExploreResult, explore
+from simulator.check.tracks import track_findings
 from simulator.core.errors import (
     KeyPath,
     Location,
@@ -98,7 +99,10 @@ def check_scenario(
     # analysis sorts by line and column, which interleaves files).
     own = loaded.document.file
     findings = sorted(
-        analyse(scenario, _locator(loaded), loaded.base.scenario if loaded.base else None),
+        [
+            *analyse(scenario, _locator(loaded), loaded.base.scenario if loaded.base else None),
+            *track_findings(scenario, _locator(loaded)),
+        ],
         key=lambda f: (f.location.file != own, f.location.file),
     )
     stochastic = is_stochastic(scenario)
@@ -195,11 +199,11 @@ def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
 
     def locate(path: KeyPath) -> Location:
         found = by_id(own, path)
-        if found is not None and found[:2] in own.positions:
+        if found is not None and own.has(found[:2]):
             return own.locate(found)
         for doc in bases:
             found = by_id(doc, path)
-            if found is not None and found[:2] in doc.positions:
+            if found is not None and doc.has(found[:2]):
                 at = doc.locate(found)
                 return Location(shown_path(Path(at.file)), at.line, at.column)
         return own.locate(path)

@@ -192,7 +192,12 @@ def _one_run(
         from simulator.plots import save, timeline_figure
 
         # With the scenario's decay, the tension curve is drawn as the engine moved it.
-        figure = timeline_figure(trace, states=scenario.machine.state_names, dynamics=moves)
+        figure = timeline_figure(
+            trace,
+            states=scenario.machine.state_names,
+            dynamics=moves,
+            track_states=scenario.track_orders,
+        )
         save(figure, plot)
     if fmt == "json":
         from simulator.report.formats import trace_to_json

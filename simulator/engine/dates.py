@@ -42,6 +42,18 @@ def uncertain_of(events: Sequence[EventSpec], steps: Sequence[int]) -> Uncertain
     return tuple(out)
 
 
+def scripted_steps(
+    events: Sequence[EventSpec], per_event: Sequence[Sequence[Happening]]
+) -> tuple[tuple[Happening, ...], Uncertain, tuple[Happening, ...]]:
+    """The scripted steps (``per_event[i]``: event ``i``'s, one per relation it reaches) in
+    time order; the events whose date is uncertain; and, if there are any, the steps in file
+    order, which a run that draws dates redates (:func:`drawn_steps`)."""
+    steps = [h for hs in per_event for h in hs]
+    uncertain = uncertain_of(events, [len(hs) for hs in per_event])
+    # sorted() is stable: events at the same time keep their file order.
+    return tuple(sorted(steps, key=lambda h: h.t)), uncertain, tuple(steps) if uncertain else ()
+
+
 def date_note(e: EventSpec) -> str | None:
     """An event's date note; for an uncertain date, the possible days said after it."""
     if e.uncertain is None:
@@ -70,4 +82,4 @@ def drawn_steps(
     return tuple(sorted(steps, key=lambda h: h.t))
 
 
-__all__ = ["DATES", "Uncertain", "date_note", "drawn_steps", "uncertain_of"]
+__all__ = ["DATES", "Uncertain", "date_note", "drawn_steps", "scripted_steps", "uncertain_of"]

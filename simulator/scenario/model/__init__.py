@@ -31,9 +31,11 @@ from simulator.scenario.model.events import (
 )
 from simulator.scenario.model.expect import EXPECT_KINDS, INVARIANT_KINDS, ExpectSpec, InvariantSpec
 from simulator.scenario.model.machine import (
+    DIPLOMATIC,
     MachineSpec,
     RelationSpec,
     StateSpec,
+    TrackSpec,
     TransitionSpec,
     VariableSpec,
 )
@@ -42,6 +44,7 @@ from simulator.scenario.model.rules import Delay, EventPattern, LogNormal, Respo
 from simulator.scenario.model.scenario import MAX_RESPONSES, Scenario
 
 __all__ = [
+    "DIPLOMATIC",
     "EDIT_KINDS",
     "EXPECT_KINDS",
     "FORMAT_VERSION",
@@ -75,6 +78,7 @@ __all__ = [
     "ShiftEvents",
     "Source",
     "StateSpec",
+    "TrackSpec",
     "TransitionSpec",
     "UncertainDate",
     "VariableSpec",
