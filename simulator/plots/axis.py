@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 
 #: The least distance between two date labels' centres, in pixels of the saved figure:
 #: ``25 Jan`` is about 60 pixels wide in the figure's font; the rest is room between labels.
-LABEL_PX = 92.0
+LABEL_PX = 100.0
 #: The share of the figure's width the timeline's axes get after the layout (the key and the
-#: axis titles take the rest): used to turn pixels into days before the layout is made.
+#: axis titles take the rest), for a figure without a layout engine.
 AXES_SHARE = 0.56
 #: The colour of a break (a compressed quiet stretch) behind the plots.
 BREAK = "#ececec"
@@ -45,13 +45,12 @@ def day_label(day: dt.date, year: bool) -> str:
 def date_axis(ax: Axes, start: dt.date, scale: DayScale) -> None:
     """Date labels centred on their days, spaced so that they never touch, the year under the
     first label and under every label in a new year when the run spans more than one; a faint
-    line between days when there are few; each break shaded, with how long it is."""
+    line between days when there are few; each break shaded, with how long it is. Call it
+    once everything else is drawn: the room for the labels is measured on the layout."""
     days = scale.days
     stop = start + dt.timedelta(days=days - 1)
     years = start.year != stop.year
-    fig = ax.get_figure(root=True)
-    width_px = fig.get_figwidth() * fig.dpi * AXES_SHARE if fig is not None else 1000.0
-    chosen = labelled_days(scale, width_px)
+    chosen = labelled_days(scale, _width(ax))
     labels, previous = [], None
     for d in chosen:
         day = start + dt.timedelta(days=d)
@@ -82,6 +81,19 @@ def date_axis(ax: Axes, start: dt.date, scale: DayScale) -> None:
         )
     name = "date" if years else f"{start.year}"
     ax.set_xlabel(f"{name} (grey: quiet stretches, drawn shorter)" if scale.breaks else name)
+
+
+def _width(ax: Axes) -> float:
+    """The axes' width in pixels as the layout will make it (the key, the titles and the
+    track bands are drawn by now; the date labels themselves do not change it)."""
+    fig = ax.get_figure(root=True)
+    if fig is None:
+        return 1000.0
+    engine = fig.get_layout_engine()
+    if engine is None:
+        return fig.get_figwidth() * fig.dpi * AXES_SHARE
+    engine.execute(fig)
+    return float(ax.get_window_extent().width)
 
 
 def _length(days: int) -> str:

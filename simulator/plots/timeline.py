@@ -84,11 +84,11 @@ def timeline_figure(
             ax_track = fig.add_subplot(grid[row, 0], sharex=ax_state)
             _draw_track(ax_track, trace, rel, track, xs, scale.end, (track_states or {}).get(track))
         _draw_events(ax_events, records, xs)
-        date_axis(ax_events, trace.start, scale)
         ax_state.tick_params(axis="x", labelbottom=False)
         draw_key(ax_key, records)
         fig.suptitle(trace.title, x=0.01, ha="left", fontweight="bold")
         ax_state.set_title(f"{rel}, seed {trace.seed}", pad=12)
+        date_axis(ax_events, trace.start, scale)  # last: it measures the layout
         if len(records) > RASTER_FROM:
             # Thousands of markers, stems and curve points as SVG paths made a report of
             # ten thousand events 20 MB and took seconds to write: drawn as an image in SVG.
