@@ -26,7 +26,7 @@ import os
 import random
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -51,7 +51,10 @@ from simulator.engine.trace import (
     Trace,
     decayed,
 )
-from simulator.scenario.model import EventSpec, Scenario, VariableSpec
+from simulator.scenario.traits import ScenarioTraits
+
+if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
+    from simulator.scenario.model import EventSpec, Scenario, VariableSpec
 
 _DAY_SECONDS = 86_400.0
 
@@ -68,12 +71,13 @@ def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
         TypeError: Neither a Scenario nor a path (the message says what to pass).
         ScenarioError: The file is not a valid scenario.
     """
-    if isinstance(scenario, Scenario):
-        return scenario
     if isinstance(scenario, str | os.PathLike):
         from simulator.scenario.loading import load_scenario
 
         return load_scenario(os.fspath(scenario))
+    # A model or a cache's record of one (simulator.scenario.records): both have its traits.
+    if isinstance(scenario, ScenarioTraits):
+        return scenario
     raise TypeError(
         "expected a Scenario (simulator.load_scenario(path) returns one) or the path of a "
         f"scenario file, not {type(scenario).__name__}"

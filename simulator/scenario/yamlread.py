@@ -20,7 +20,6 @@ Every limit's message names the limit and how to raise it (:func:`limit_hint`).
 from __future__ import annotations
 
 import math
-import os
 import re
 import sys
 import typing
@@ -32,7 +31,7 @@ from typing import Any
 import yaml
 
 from simulator.core.errors import DipsimError, KeyPath, Location, Problem, ScenarioError
-from simulator.core.files import NotRegularFileError, open_regular
+from simulator.core.files import NotRegularFileError, read_bounded
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
 from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
@@ -353,7 +352,7 @@ def read_yaml_file(
     or never end), and at most ``limits.max_bytes`` bytes of it."""
     shown = str(path)
     try:
-        raw, size = _read_bounded(path, limits.max_bytes)
+        raw, size = read_bounded(path, limits.max_bytes)
     except FileNotFoundError:
         raise ScenarioError([Problem(Location(shown), (), "no such file")]) from None
     except NotRegularFileError as err:
@@ -378,24 +377,13 @@ def read_source_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
     path). Only regular files are read, like :func:`read_yaml_file`: a scenario citing
     ``/dev/zero``, ``/dev/stdin`` or a FIFO must not make dipsim read forever or block."""
     try:
-        raw, size = _read_bounded(path, limits.max_bytes)
+        raw, size = read_bounded(path, limits.max_bytes)
         if size > limits.max_bytes:
             return None
         # As Path.read_text would: universal newlines (a byte-order mark is dropped, though).
         return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except (OSError, ValueError, DipsimError):  # ValueError: a NUL in the path, or not UTF-8
         return None
-
-
-def _read_bounded(path: Path, most: int) -> tuple[bytes, int]:
-    """The bytes of the regular file ``path`` and its size; a file over ``most`` bytes is not
-    read at all (and one that grows while read is cut at ``most + 1``)."""
-    with open_regular(path) as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > most:
-            return b"", size
-        raw = f.read(most + 1)
-    return raw, len(raw)
 
 
 def _decode(raw: bytes, file: str, limits: Limits) -> str:

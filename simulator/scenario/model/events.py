@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -22,6 +21,7 @@ from simulator.scenario.model.base import (
     invalid,
     one_or_many,
 )
+from simulator.scenario.traits import CodesTraits, EventSpecTraits
 
 
 class Source(Frozen):
@@ -49,7 +49,7 @@ class Actor(Frozen):
     note: Text | None = None
 
 
-class Codes(Frozen):
+class Codes(CodesTraits, Frozen):
     """Event codes in the recognised event ontologies."""
 
     cameo: str | None = Field(default=None, pattern=r"^[0-9]{2,4}$")
@@ -77,19 +77,9 @@ class Codes(Frozen):
             )
         return value
 
-    def merged(self, override: Codes | None) -> Codes:
-        """These codes with every field ``override`` sets replacing ours."""
-        if override is None:
-            return self
-        return Codes(**{**self.model_dump(), **override.model_dump(exclude_none=True)})
+    if TYPE_CHECKING:  # the trait's method, typed for the model (defined in CodesTraits)
 
-    @property
-    def plover_type(self) -> str | None:
-        return self.plover.split("/")[0] if self.plover else None
-
-    @property
-    def plover_mode(self) -> str | None:
-        return self.plover.split("/", 1)[1] if self.plover and "/" in self.plover else None
+        def merged(self, override: CodesTraits | None) -> Codes: ...
 
 
 class EventType(Frozen):
@@ -116,7 +106,7 @@ def citations(value: Any) -> Any:
 DateBasis = Literal["reported", "inferred"]
 
 
-class EventSpec(Frozen):
+class EventSpec(EventSpecTraits, Frozen):
     """A dated happening that fires its ``type`` as a trigger on its relation."""
 
     id: EventId
@@ -151,16 +141,3 @@ class EventSpec(Frozen):
         if self.date_basis == "inferred" and not self.date_note:
             raise invalid("an event with date_basis 'inferred' needs a date_note saying why")
         return self
-
-    @property
-    def when(self) -> dt.datetime:
-        return dt.datetime.combine(self.date, self.time or dt.time())
-
-    @property
-    def relation_pair(self) -> tuple[str, str] | None:
-        """The relation the event acts on: ``relation`` if given, else actor with sole target."""
-        if self.relation is not None:
-            return self.relation
-        if len(self.target) == 1:
-            return (self.actor, self.target[0])
-        return None

@@ -15,8 +15,8 @@ from simulator.scenario.model.base import (
     as_tuple,
     invalid,
     one_or_many,
-    relation_id,
 )
+from simulator.scenario.traits import MachineSpecTraits, RelationSpecTraits, VariableSpecTraits
 
 
 def _state_item(value: Any) -> Any:
@@ -45,7 +45,7 @@ class TransitionSpec(Frozen):
     note: Text = ""
 
 
-class MachineSpec(Frozen):
+class MachineSpec(MachineSpecTraits, Frozen):
     """The relation state machine shared by every relation of the scenario."""
 
     states: Annotated[
@@ -60,12 +60,8 @@ class MachineSpec(Frozen):
     initial: Name
     transitions: tuple[TransitionSpec, ...] = ()
 
-    @property
-    def state_names(self) -> tuple[str, ...]:
-        return tuple(s.name for s in self.states)
 
-
-class VariableSpec(Frozen):
+class VariableSpec(VariableSpecTraits, Frozen):
     """A number attached to every relation (e.g. ``tension``)."""
 
     min: float = 0.0
@@ -86,23 +82,11 @@ class VariableSpec(Frozen):
                 raise invalid(f"{key} {value} is outside [{self.min}, {self.max}]")
         return self
 
-    @property
-    def initial_value(self) -> float:
-        return self.min if self.initial is None else self.initial
 
-    @property
-    def rest_value(self) -> float:
-        return self.initial_value if self.rest is None else self.rest
-
-
-class RelationSpec(Frozen):
+class RelationSpec(RelationSpecTraits, Frozen):
     """A relation between two actors, with its own state and variables."""
 
     pair: Pair
     initial: Name | None = None
     variables: dict[Name, float] = Field(default_factory=dict)
     note: Text = ""
-
-    @property
-    def id(self) -> str:
-        return relation_id(self.pair)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -11,12 +11,13 @@ from simulator.scenario.model.events import Actor, Codes, EventSpec, EventType, 
 from simulator.scenario.model.expect import ExpectSpec, InvariantSpec
 from simulator.scenario.model.machine import MachineSpec, RelationSpec, VariableSpec
 from simulator.scenario.model.rules import RuleSpec
+from simulator.scenario.traits import ScenarioTraits
 
 #: Default cap on the responses one run may schedule (see ``max_responses``).
 MAX_RESPONSES = 1000
 
 
-class Scenario(Frozen):
+class Scenario(ScenarioTraits, Frozen):
     """One scenario file, validated: machine, actors, relations, variables and events."""
 
     dipsim: Literal[1] = Field(description="format version")
@@ -37,23 +38,8 @@ class Scenario(Frozen):
     expect: tuple[ExpectSpec, ...] = ()
     invariants: tuple[InvariantSpec, ...] = ()
 
-    def codes_of(self, event: EventSpec) -> Codes:
-        """An event's codes: its type's codes with the event's own codes on top."""
-        base = self.event_types[event.type].codes if event.type in self.event_types else Codes()
-        return base.merged(event.codes)
+    if TYPE_CHECKING:  # the traits' methods, typed for the models (defined in ScenarioTraits)
 
-    def initial_state(self, relation: RelationSpec) -> str:
-        """The state a relation starts in: its own ``initial``, else the machine's."""
-        return relation.initial or self.machine.initial
+        def codes_of(self, event: EventSpec) -> Codes: ...
 
-    def initial_values(self, relation: RelationSpec) -> dict[str, float]:
-        """A relation's variables at the start: its own values, else each variable's initial."""
-        return {
-            name: relation.variables.get(name, spec.initial_value)
-            for name, spec in self.variables.items()
-        }
-
-    def relation(self, pair: tuple[str, str]) -> RelationSpec | None:
-        """The declared relation between two actors, whichever way round."""
-        wanted = frozenset(pair)
-        return next((r for r in self.relations if frozenset(r.pair) == wanted), None)
+        def relation(self, pair: tuple[str, str]) -> RelationSpec | None: ...

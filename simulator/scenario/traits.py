@@ -1,0 +1,253 @@
+"""What the scenario types do beyond holding their fields, without pydantic.
+
+The properties and methods of the scenario types (``Scenario.codes_of``,
+``MachineSpec.state_names``, ``EventSpec.when`` ...) live here, in classes that the pydantic
+models of :mod:`simulator.scenario.model` inherit, so that the records a validated-scenario
+cache hit rebuilds (:mod:`simulator.scenario.records`, which never imports pydantic) behave as
+the models do: a record of a ``Scenario`` is a :class:`ScenarioTraits` too. A model keeps only
+its fields and validators; ``tests/test_cache.py`` checks that no model defines behaviour of
+its own that a record would lack.
+
+A trait reads fields by name only. It builds a new value through two hooks every model and
+every record has: ``_field_values()`` (the fields, by name) and ``_sibling(name)`` (the type of
+that name from the same world: the pydantic model, or the record type of the same cache entry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+#: The keys that make each kind of expectation (the first is the kind's name).
+EXPECT_KINDS: dict[str, tuple[str, ...]] = {
+    "state": ("state", "date"),
+    "reaches": ("reaches",),
+    "never": ("never",),
+    "event": ("event", "outcome"),
+    "final": ("final",),
+}
+
+#: The keys that make each kind of invariant.
+INVARIANT_KINDS: dict[str, tuple[str, ...]] = {
+    "enter": ("enter", "only_from"),
+    "never": ("never",),
+    "always": ("always",),
+}
+
+
+def relation_id(pair: tuple[str, str]) -> str:
+    """The name of a relation, ``"PAK-IRN"``; a pair names the same relation either way round."""
+    return f"{pair[0]}-{pair[1]}"
+
+
+class Kind(Protocol):
+    """A scenario type (a pydantic model or a record's type): called with fields, it makes one."""
+
+    def __call__(self, **fields: Any) -> Any: ...
+
+
+class Traits:
+    """The two hooks each trait builds new values with (see the module's docstring)."""
+
+    __slots__ = ()
+    # Declared only: a model's come from its pydantic base (``Frozen``), a record's from
+    # ``Record``; defined here, they would stand before the model's in its method order.
+    if TYPE_CHECKING:
+
+        def _field_values(self) -> dict[str, Any]: ...
+
+        def _sibling(self, name: str) -> Kind: ...
+
+
+class CodesTraits(Traits):
+    """Event codes (``Codes``)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        cameo: str | None
+        goldstein: float | None
+        plover: str | None
+
+    def merged(self, override: CodesTraits | None) -> Any:
+        """These codes with every field ``override`` sets replacing ours."""
+        if override is None:
+            return self
+        given = {k: v for k, v in override._field_values().items() if v is not None}
+        return self._sibling(type(self).__name__)(**{**self._field_values(), **given})
+
+    @property
+    def plover_type(self) -> str | None:
+        return self.plover.split("/")[0] if self.plover else None
+
+    @property
+    def plover_mode(self) -> str | None:
+        return self.plover.split("/", 1)[1] if self.plover and "/" in self.plover else None
+
+
+class EventSpecTraits(Traits):
+    """A scripted event (``EventSpec``)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        date: dt.date
+        time: dt.time | None
+        actor: str
+        target: tuple[str, ...]
+        relation: tuple[str, str] | None
+
+    @property
+    def when(self) -> dt.datetime:
+        return dt.datetime.combine(self.date, self.time or dt.time())
+
+    @property
+    def relation_pair(self) -> tuple[str, str] | None:
+        """The relation the event acts on: ``relation`` if given, else actor with sole target."""
+        if self.relation is not None:
+            return self.relation
+        if len(self.target) == 1:
+            return (self.actor, self.target[0])
+        return None
+
+
+class _State(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class MachineSpecTraits(Traits):
+    """The relation machine (``MachineSpec``)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        states: tuple[_State, ...]
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+
+class VariableSpecTraits(Traits):
+    """A variable attached to every relation (``VariableSpec``)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        min: float
+        initial: float | None
+        rest: float | None
+
+    @property
+    def initial_value(self) -> float:
+        return self.min if self.initial is None else self.initial
+
+    @property
+    def rest_value(self) -> float:
+        return self.initial_value if self.rest is None else self.rest
+
+
+class RelationSpecTraits(Traits):
+    """A relation between two actors (``RelationSpec``)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        pair: tuple[str, str]
+        initial: str | None
+        variables: Mapping[str, float]
+
+    @property
+    def id(self) -> str:
+        return relation_id(self.pair)
+
+
+class _Kinds(Traits):
+    """An ``expect`` or ``invariants`` item: its kind is the one of its kind keys it sets."""
+
+    __slots__ = ()
+    KINDS: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in self.KINDS if getattr(self, k) is not None)
+
+
+class ExpectSpecTraits(_Kinds):
+    """An expectation (``ExpectSpec``)."""
+
+    __slots__ = ()
+    KINDS = EXPECT_KINDS
+    if TYPE_CHECKING:
+        at_least: float | None
+        at_most: float | None
+
+    @property
+    def bounded(self) -> bool:
+        """Whether this is a bound on a share of runs (else it must hold in every run)."""
+        return self.at_least is not None or self.at_most is not None
+
+
+class InvariantSpecTraits(_Kinds):
+    """An invariant (``InvariantSpec``)."""
+
+    __slots__ = ()
+    KINDS = INVARIANT_KINDS
+
+
+class _EventType(Protocol):
+    @property
+    def codes(self) -> CodesTraits: ...
+
+
+class _Variable(Protocol):
+    @property
+    def initial_value(self) -> float: ...
+
+
+class _Machine(Protocol):
+    @property
+    def initial(self) -> str: ...
+
+
+class ScenarioTraits(Traits):
+    """A whole scenario (``Scenario``)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        event_types: Mapping[str, _EventType]
+        machine: _Machine
+        variables: Mapping[str, _Variable]
+        relations: tuple[RelationSpecTraits, ...]
+
+    def codes_of(self, event: Any) -> Any:
+        """An event's codes: its type's codes with the event's own codes on top."""
+        kind = self.event_types.get(event.type)
+        base = kind.codes if kind is not None else self._sibling("Codes")()
+        return base.merged(event.codes)
+
+    def initial_state(self, relation: RelationSpecTraits) -> str:
+        """The state a relation starts in: its own ``initial``, else the machine's."""
+        return relation.initial or self.machine.initial
+
+    def initial_values(self, relation: RelationSpecTraits) -> dict[str, float]:
+        """A relation's variables at the start: its own values, else each variable's initial."""
+        return {
+            name: relation.variables.get(name, spec.initial_value)
+            for name, spec in self.variables.items()
+        }
+
+    def relation(self, pair: tuple[str, str]) -> Any:
+        """The declared relation between two actors, whichever way round."""
+        wanted = frozenset(pair)
+        return next((r for r in self.relations if frozenset(r.pair) == wanted), None)
+
+
+#: The traits of each scenario type, by the type's name (a record takes its type's traits).
+TRAITS: dict[str, type[Traits]] = {
+    "Codes": CodesTraits,
+    "EventSpec": EventSpecTraits,
+    "MachineSpec": MachineSpecTraits,
+    "VariableSpec": VariableSpecTraits,
+    "RelationSpec": RelationSpecTraits,
+    "ExpectSpec": ExpectSpecTraits,
+    "InvariantSpec": InvariantSpecTraits,
+    "Scenario": ScenarioTraits,
+}
