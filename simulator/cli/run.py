@@ -93,8 +93,8 @@ if TYPE_CHECKING:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Validate the scenario even if it was validated before (see DIPSIM_NO_CACHE and "
-    "DIPSIM_CACHE_DIR in docs/cli.md).",
+    help="Load and validate the scenario in full even if it was validated before, and keep "
+    "nothing (the output is the same either way; see docs/cli.md, The scenario cache).",
 )
 def run(
     scenario: Path,

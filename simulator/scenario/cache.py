@@ -126,7 +126,9 @@ class _Where:
                 return None
             from simulator.scenario.records import from_plain
 
-            scenario: Scenario = from_plain(entry["scenario"], entry["defaults"])
+            scenario: Scenario = from_plain(entry["scenario"], entry["defaults"], entry["fields"])
+            if type(scenario).__name__ != "Scenario":
+                return None
         except Exception:  # no entry, or a damaged one (whatever it breaks): a miss
             return None
         return scenario
@@ -154,6 +156,7 @@ class _Where:
             "key": self._key(_digest_of(reads[0])),
             "files": [[str(r.path), os.path.realpath(r.path), _digest_of(r)] for r in reads[1:]],
             "defaults": {kind.__name__: defaults_of(kind) for kind in kinds},
+            "fields": {kind.__name__: list(kind.model_fields) for kind in kinds},
             "scenario": plain,
         }
         body = json.dumps(entry, allow_nan=False).encode("ascii")
@@ -189,9 +192,9 @@ def _digest_of(read: Read) -> str:
     return f"{read.size} {hashlib.sha256(read.data).hexdigest()}"
 
 
-def _model_types(scenario: Any) -> list[type]:
+def _model_types(scenario: Any) -> list[Any]:
     """The model types in the tree of ``scenario`` (their defaults go with the entry)."""
-    found: dict[str, type] = {}
+    found: dict[str, Any] = {}
     stack = [scenario]
     while stack:
         value = stack.pop()

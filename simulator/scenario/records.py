@@ -133,17 +133,38 @@ def defaults_of(kind: type) -> dict[str, Any]:
     return out
 
 
-def from_plain(data: Any, defaults: dict[str, dict[str, Any]]) -> Any:
+def from_plain(
+    data: Any, defaults: dict[str, dict[str, Any]], fields: dict[str, list[str]] | None = None
+) -> Any:
     """Records from :func:`to_plain`'s data; ``defaults`` by type name, from
-    :func:`defaults_of`. Data that is not of that form raises ``ValueError``/``TypeError``."""
+    :func:`defaults_of`; ``fields``, if given, the field names of each type, which every record
+    of the type must have, no more and no fewer. Data that is not of that form raises
+    ``ValueError`` or ``TypeError``."""
     family: dict[str, type[Record]] = {}
     # Every type first, its defaults filled in after: a default may be a record itself.
     filled = {name: _record_type(name, {}, family)._defaults for name in defaults}
-    for name, fields in defaults.items():
-        if not isinstance(fields, dict):
+    for name, values in defaults.items():
+        if not isinstance(values, dict):
             raise ValueError("not the plain form of a type's defaults")
-        filled[name].update({k: _value(v, family) for k, v in fields.items()})
-    return _value(data, family)
+        filled[name].update({k: _value(v, family) for k, v in values.items()})
+    made = _value(data, family)
+    if fields is not None:
+        _check_fields(made, {name: frozenset(names) for name, names in fields.items()})
+    return made
+
+
+def _check_fields(value: Any, fields: dict[str, frozenset[str]]) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Record):
+            if item._values.keys() != fields.get(type(item).__name__):
+                raise ValueError(f"a {type(item).__name__} without its fields")
+            stack.extend(item._values.values())
+        elif isinstance(item, tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
 
 
 def _value(data: Any, family: dict[str, type[Record]]) -> Any:
