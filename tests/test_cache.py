@@ -131,7 +131,7 @@ def test_a_damaged_entry_falls_back_to_validation_and_is_replaced(cache: Path, d
 def test_an_entry_with_a_valid_checksum_but_made_up_content_is_not_used(cache: Path) -> None:
     """The checksum guards against damage; an entry must also carry this file's key (another
     version's entry does not), and records with every field of their type."""
-    import hashlib
+    from hashlib import blake2b
 
     expected = run(JAN2024, "--no-cache").stdout_bytes
     run(JAN2024)
@@ -140,7 +140,10 @@ def test_an_entry_with_a_valid_checksum_but_made_up_content_is_not_used(cache: P
     for change in ({"key": "0" * 64}, {"scenario": {"$m": "Scenario", "f": {"title": 1}}}):
         body = json.dumps({**data, **change}).encode()
         entry.write_bytes(
-            b"dipsim-scenario-cache " + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+            b"dipsim-scenario-cache "
+            + blake2b(body, digest_size=32).hexdigest().encode()
+            + b"\n"
+            + body
         )
         assert run(JAN2024).stdout_bytes == expected
 
@@ -187,6 +190,19 @@ def test_a_changed_base_of_a_whatif_is_a_miss(
     assert second.exit_code == 0, second.output
     assert second.stdout_bytes != first.stdout_bytes
     assert second.stdout_bytes == run(whatif, "--format", "json", "--no-cache").stdout_bytes
+
+
+def test_an_edited_scenario_replaces_its_entry(cache: Path, tmp_path: Path) -> None:
+    """One entry per file and options, not per version of the file: editing does not fill the
+    cache folder."""
+    path = write(tmp_path)
+    outputs = []
+    for goldstein in ("-10", "-3", "-10"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"goldstein: -\d+", f"goldstein: {goldstein}", text, count=1))
+        outputs.append(run(path, "--format", "csv").stdout_bytes)
+        assert len(entries(cache)) == 1
+    assert outputs[0] == outputs[2] != outputs[1]
 
 
 def test_the_cache_can_be_turned_off(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,10 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from simulator.core.expressions import Expression, parse_expression
-from simulator.scenario.traits import TRAITS, Kind, Traits
+from simulator.scenario.traits import TRAITS, Traits
+
+if TYPE_CHECKING:
+    from simulator.scenario.traits import Kind
 
 
 class NotPlainError(ValueError):

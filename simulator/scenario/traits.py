@@ -41,10 +41,29 @@ def relation_id(pair: tuple[str, str]) -> str:
     return f"{pair[0]}-{pair[1]}"
 
 
-class Kind(Protocol):
-    """A scenario type (a pydantic model or a record's type): called with fields, it makes one."""
+if TYPE_CHECKING:  # for typing only: making a Protocol class costs import time
 
-    def __call__(self, **fields: Any) -> Any: ...
+    class Kind(Protocol):
+        """A scenario type (a pydantic model or a record's type): called with fields, it makes
+        one."""
+
+        def __call__(self, **fields: Any) -> Any: ...
+
+    class _State(Protocol):
+        @property
+        def name(self) -> str: ...
+
+    class _EventType(Protocol):
+        @property
+        def codes(self) -> CodesTraits: ...
+
+    class _Variable(Protocol):
+        @property
+        def initial_value(self) -> float: ...
+
+    class _Machine(Protocol):
+        @property
+        def initial(self) -> str: ...
 
 
 class Traits:
@@ -108,11 +127,6 @@ class EventSpecTraits(Traits):
         if len(self.target) == 1:
             return (self.actor, self.target[0])
         return None
-
-
-class _State(Protocol):
-    @property
-    def name(self) -> str: ...
 
 
 class MachineSpecTraits(Traits):
@@ -190,21 +204,6 @@ class InvariantSpecTraits(_Kinds):
 
     __slots__ = ()
     KINDS = INVARIANT_KINDS
-
-
-class _EventType(Protocol):
-    @property
-    def codes(self) -> CodesTraits: ...
-
-
-class _Variable(Protocol):
-    @property
-    def initial_value(self) -> float: ...
-
-
-class _Machine(Protocol):
-    @property
-    def initial(self) -> str: ...
 
 
 class ScenarioTraits(Traits):

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -21,7 +21,10 @@ from pydantic_core import PydanticCustomError
 
 from simulator.core.errors import QUOTED_MOST, ExpressionError
 from simulator.core.expressions import Expression, parse_expression
-from simulator.scenario.traits import Kind, relation_id
+from simulator.scenario.traits import relation_id
+
+if TYPE_CHECKING:
+    from simulator.scenario.traits import Kind
 
 FORMAT_VERSION = 1
 
