@@ -69,6 +69,20 @@ def test_every_scenario_prints_the_same_bytes_on_a_miss_a_hit_and_without(
         shutil.rmtree(cache)
 
 
+@pytest.mark.parametrize("runs", ["1", "3"])
+def test_a_figure_is_the_same_on_a_hit(cache: Path, tmp_path: Path, runs: str) -> None:
+    """--plot reads the scenario too (the variables' decay, the states' order)."""
+    pytest.importorskip("matplotlib")
+    figures = []
+    for name in ("off.svg", "miss.svg", "hit.svg"):
+        extra = ["--no-cache"] if name == "off.svg" else []
+        result = run(JAN2024, "--runs", runs, "--plot", tmp_path / name, *extra)
+        assert result.exit_code == 0, result.output
+        figures.append((tmp_path / name).read_bytes())
+    assert figures[0] == figures[1] == figures[2]
+    assert len(entries(cache)) == 1
+
+
 def test_a_hit_is_really_a_hit(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The second run does not load the file (which would make the test above prove nothing)."""
     assert run(JAN2024).exit_code == 0
