@@ -237,9 +237,10 @@ def _code_version() -> str:
     """A hash of dipsim's scenario code and of the libraries that validate (their versions)."""
     digest = _hash()
     for folder in CODE:
+        start = len(str(folder.parent)) + 1
         for module in _modules(str(folder)):  # os.scandir: a third of rglob's time
             with open(module, "rb") as file:
-                digest.update(os.path.relpath(module, folder.parent).encode() + b"\0")
+                digest.update(module[start:].encode() + b"\0")
                 digest.update(file.read())
     for name in LIBRARIES:
         for entry in sys.path:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from simulator.core.expressions import Expression, parse_expression
 from simulator.scenario.traits import TRAITS, Traits
@@ -41,10 +41,10 @@ class Record(Traits):
 
     def __init__(self, **fields: Any) -> None:
         missing = self._defaults.keys() - fields.keys()
-        values = {**{k: self._defaults[k] for k in missing}, **fields}
-        object.__setattr__(self, "_values", values)
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+        values = {**{k: self._defaults[k] for k in missing}, **fields} if missing else fields
+        # Through __dict__: __setattr__ refuses every change once made.
+        self.__dict__.update(values)
+        self.__dict__["_values"] = values
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is frozen: {name} cannot be set")
@@ -143,49 +143,39 @@ def from_plain(
     :func:`defaults_of`; ``fields``, if given, the field names of each type, which every record
     of the type must have, no more and no fewer. Data that is not of that form raises
     ``ValueError`` or ``TypeError``."""
-    family: dict[str, type[Record]] = {}
+    shape = None if fields is None else {k: frozenset(v) for k, v in fields.items()}
+    into = _Into({}, shape)
     # Every type first, its defaults filled in after: a default may be a record itself.
-    filled = {name: _record_type(name, {}, family)._defaults for name in defaults}
+    filled = {name: _record_type(name, {}, into.family)._defaults for name in defaults}
     for name, values in defaults.items():
         if not isinstance(values, dict):
             raise ValueError("not the plain form of a type's defaults")
-        filled[name].update({k: _value(v, family) for k, v in values.items()})
-    made = _value(data, family)
-    if fields is not None:
-        _check_fields(made, {name: frozenset(names) for name, names in fields.items()})
-    return made
+        filled[name].update({k: _value(v, into) for k, v in values.items()})
+    return _value(data, into)
 
 
-def _check_fields(value: Any, fields: dict[str, frozenset[str]]) -> None:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Record):
-            if item._values.keys() != fields.get(type(item).__name__):
-                raise ValueError(f"a {type(item).__name__} without its fields")
-            stack.extend(item._values.values())
-        elif isinstance(item, tuple):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
+class _Into(NamedTuple):
+    """Where plain data becomes records: their types, and each type's field names (if known,
+    every record must have exactly those)."""
+
+    family: dict[str, type[Record]]
+    shape: dict[str, frozenset[str]] | None
 
 
-def _value(data: Any, family: dict[str, type[Record]]) -> Any:
-    if data is None or isinstance(data, bool | int | float | str):
+def _value(data: Any, into: _Into) -> Any:
+    # JSON gives str, int, float, bool, None, list and dict only: type() tells them apart.
+    kind = type(data)
+    if kind is list:
+        return tuple([_value(v, into) for v in data])
+    if kind is not dict:
         return data
-    if isinstance(data, list):
-        return tuple(_value(v, family) for v in data)
-    if not isinstance(data, dict) or len(data) not in (1, 2):
-        raise ValueError("not the plain form of a scenario")
     if "$m" in data:
-        name, fields = data["$m"], data["f"]
-        if not isinstance(name, str) or not name.isidentifier() or not isinstance(fields, dict):
-            raise ValueError("not the plain form of a model")
-        kind = _record_type(name, {}, family)
-        return kind(**{str(k): _value(v, family) for k, v in fields.items()})
+        return _record(data, into)
+    if len(data) != 1:
+        raise ValueError("not the plain form of a scenario")
     ((tag, text),) = data.items()
     if tag == "$d":
-        return {_value(k, family): _value(v, family) for k, v in text}
+        return {_value(k, into): _value(v, into) for k, v in text}
     if not isinstance(text, str):
         raise ValueError(f"not the plain form of {tag}")
     if tag == "$float":
@@ -197,3 +187,13 @@ def _value(data: Any, family: dict[str, type[Record]]) -> Any:
     if tag == "$expr":
         return parse_expression(text)
     raise ValueError(f"unknown tag {tag!r}")
+
+
+def _record(data: dict[str, Any], into: _Into) -> Record:
+    name, fields = data["$m"], data["f"]
+    if len(data) != 2 or type(name) is not str or type(fields) is not dict:
+        raise ValueError("not the plain form of a model")
+    if into.shape is not None and fields.keys() != into.shape.get(name):
+        raise ValueError(f"a {name} without its fields")
+    kind = _record_type(name, {}, into.family)
+    return kind(**{k: _value(v, into) for k, v in fields.items()})
