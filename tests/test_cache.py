@@ -190,6 +190,18 @@ def test_a_changed_source_file_is_a_miss(
     assert run(path).exit_code == 2
 
 
+def test_a_file_that_cannot_be_read_has_a_digest_too(tmp_path: Path) -> None:
+    """What loading got from a file it could not read (a folder, a missing file) is an input
+    like any bytes: the digest says which failure, it does not raise."""
+    from simulator.scenario.cache import _digest
+
+    assert _digest(tmp_path, 100) == "error NotRegularFileError"
+    assert _digest(tmp_path / "missing", 100) == "error FileNotFoundError"
+    (tmp_path / "f").write_bytes(b"12345")
+    assert _digest(tmp_path / "f", 4).startswith("5 ")  # too big: the size tells
+    assert _digest(tmp_path / "f", 5) != _digest(tmp_path / "f", 4)
+
+
 def test_a_changed_base_of_a_whatif_is_a_miss(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

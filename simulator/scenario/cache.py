@@ -32,7 +32,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.core.files import Read, allowed_roots, read_bounded, write_atomically
+from simulator.core.files import (
+    NotRegularFileError,
+    Read,
+    allowed_roots,
+    read_bounded,
+    write_atomically,
+)
 
 try:  # CPython's own BLAKE2: importing hashlib loads OpenSSL first, ~8 ms of every start
     from _blake2 import blake2b
@@ -201,7 +207,7 @@ def _digest(path: Path, most: int) -> str:
     """What reading ``path`` as loading does gives, in short (see :func:`_digest_of`)."""
     try:
         raw, size = read_bounded(path, most)
-    except (OSError, ValueError) as err:  # the same failure is the same input
+    except (OSError, ValueError, NotRegularFileError) as err:  # the same failure, the same input
         return f"error {type(err).__name__}"
     return _digest_of(Read(path, raw, size))
 
