@@ -269,6 +269,9 @@ class Document:
     data: Any
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    #: Key paths of unquoted digits read as text (a leading zero: ``050``), which other YAML
+    #: readers may take for a number; a field that must be text can refuse them.
+    plain_digits: set[KeyPath] = field(default_factory=set)
 
     def locate(self, path: KeyPath, *, key: bool = False) -> Location:
         """Where the value (or, with ``key=True``, the key) at ``path`` is written."""
@@ -471,6 +474,9 @@ class _Converter:
             return value
         if node.tag == _STR:
             self._check_length(node, path)
+            plain = isinstance(node, yaml.ScalarNode) and not node.style  # None or "": plain
+            if plain and re.fullmatch(r"[0-9]+", node.value):
+                self.doc.plain_digits.add(path)
             return node.value
         try:
             value = self.constructor.construct_object(node, deep=True)

@@ -49,6 +49,15 @@ class Actor(Frozen):
     note: Text | None = None
 
 
+def unquoted_cameo(written: str, code: str) -> str:
+    """Why an unquoted CAMEO code is refused, whether YAML read it as a number (``111``) or,
+    for its leading zero, as text (``050``): the same rule and fix for both."""
+    return (
+        f'CAMEO code {written} must be quoted (write "{code}"): a code is text, and unquoted '
+        "digits are a number to YAML readers, which drop leading zeros (0256 is not 256)"
+    )
+
+
 class Codes(CodesTraits, Frozen):
     """Event codes in the recognised event ontologies."""
 
@@ -60,10 +69,7 @@ class Codes(CodesTraits, Frozen):
     @classmethod
     def _cameo_is_text(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            raise invalid(
-                f'CAMEO code {value} must be quoted (write "{value:03d}"): as a number it loses '
-                "leading zeros, e.g. 0256 becomes 256"
-            )
+            raise invalid(unquoted_cameo(str(value), f"{value:03d}"))
         return value
 
     @field_validator("plover")
