@@ -33,7 +33,6 @@ import yaml
 from simulator.core.errors import DipsimError, KeyPath, Location, Problem, ScenarioError
 from simulator.core.files import NotRegularFileError, read_bounded
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
-from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
 # Re-exported: the limits are read with the YAML, and callers have always found them here.
 __all__ = [
@@ -314,10 +313,15 @@ def read_yaml(text: str | bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> 
         loc = Location(file, err.mark.line + 1, err.mark.column + 1)
         raise ScenarioError([Problem(loc, err.path, err.message)]) from None
     except yaml.MarkedYAMLError as err:  # with a fix, and the syntax errors after it
+        # Imported only for a file with a syntax error: every other start skips it.
+        from simulator.scenario.yamlsyntax import syntax_problems
+
         find = lambda fragment: _syntax_error(fragment, limits)  # noqa: E731
         raise ScenarioError(syntax_problems(text, file, err, find)) from None
     except yaml.reader.ReaderError as err:
         # PyYAML's reader refuses control characters (NUL, escape, ...) with an offset only.
+        from simulator.scenario.yamlsyntax import reader_problem
+
         raise ScenarioError([reader_problem(text, file, err.position, err.character)]) from None
     except yaml.YAMLError as err:
         raise ScenarioError([Problem(Location(file, 1, 1), (), f"invalid YAML: {err}")]) from None
