@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 from pydantic import BaseModel
 
 from simulator.cli import cli
+from simulator.core.errors import ScenarioError
 from simulator.core.expressions import Expression
 from simulator.scenario import model
 from simulator.scenario.cache import cache_folder, load_for_run
@@ -229,6 +230,12 @@ def test_an_edited_scenario_replaces_its_entry(cache: Path, tmp_path: Path) -> N
         outputs.append(run(path, "--format", "csv").stdout_bytes)
         assert len(entries(cache)) == 1
     assert outputs[0] == outputs[2] != outputs[1]
+
+
+def test_an_unusable_path_is_the_loaders_to_report(cache: Path) -> None:
+    with pytest.raises(ScenarioError, match="NUL"):
+        load_for_run(Path("a\0b.yaml"), DEFAULT_LIMITS)
+    assert not entries(cache)
 
 
 def test_the_cache_can_be_turned_off(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:

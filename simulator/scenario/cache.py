@@ -91,7 +91,10 @@ def load_for_run(path: Path, limits: Limits, use_cache: bool = True) -> Scenario
     folder = cache_folder() if use_cache else None
     if folder is None:
         return _load(path, limits)
-    where = _Where(path, limits)
+    try:
+        where = _Where(path, limits)
+    except (OSError, ValueError, RuntimeError):  # a path loading will say is unusable
+        return _load(path, limits)
     hit = where.lookup(folder)
     if hit is not None:
         return hit
@@ -164,15 +167,24 @@ class _Where:
     def store(self, folder: Path, scenario: Scenario, reads: list[Read]) -> None:
         """Write the entry of ``scenario``, loaded from ``reads``; silently nothing when it
         cannot be (a value the plain form does not hold, a folder that cannot be written)."""
+        try:
+            data = self._entry_bytes(scenario, reads)
+            if data is not None:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                write_atomically(self._entry(folder), lambda f: f.write(data))
+        except Exception:  # a cache that cannot be written is only a slower next run
+            return
+
+    def _entry_bytes(self, scenario: Scenario, reads: list[Read]) -> bytes | None:
         from simulator.scenario.records import NotPlainError, defaults_of, to_plain
 
         if not reads or os.path.realpath(reads[0].path) != self.context["path"]:
-            return
+            return None
         try:
             plain = to_plain(scenario)
-            kinds = _model_types(scenario)
         except NotPlainError:
-            return
+            return None
+        kinds = _model_types(scenario)
         entry = {
             "key": self._key(_digest_of(reads[0])),
             "files": [[str(r.path), os.path.realpath(r.path), _digest_of(r)] for r in reads[1:]],
@@ -181,12 +193,7 @@ class _Where:
             "scenario": plain,
         }
         body = json.dumps(entry, allow_nan=False).encode("ascii")
-        data = MAGIC + b" " + _hash(body).hexdigest().encode() + b"\n" + body
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            write_atomically(self._entry(folder), lambda f: f.write(data))
-        except (OSError, ValueError):
-            return  # a cache that cannot be written is only a slower next run
+        return MAGIC + b" " + _hash(body).hexdigest().encode() + b"\n" + body
 
 
 def _hash(data: bytes = b"") -> blake2b:
