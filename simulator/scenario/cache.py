@@ -128,13 +128,13 @@ class _Where:
         }
 
     def _key(self, digest: str) -> str:
-        text = json.dumps({**self.context, "file": digest}, sort_keys=True)
+        text = json.dumps({**self.context, "file": digest}, sort_keys=True, allow_nan=False)
         return _hash(text.encode("ascii")).hexdigest()
 
     def _entry(self, folder: Path) -> Path:
         """The file of this scenario's entry: named by everything but the file's content, so
         that an edited scenario replaces its entry rather than adding one."""
-        text = json.dumps(self.context, sort_keys=True)
+        text = json.dumps(self.context, sort_keys=True, allow_nan=False)
         return folder / f"{_hash(text.encode('ascii')).hexdigest()[:40]}.json"
 
     def lookup(self, folder: Path) -> Scenario | None:
