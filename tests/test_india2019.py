@@ -114,7 +114,7 @@ def test_the_upgrade_comment_names_every_feature_and_event(scenario: Scenario) -
         assert word in header
     ids = {e.id for e in scenario.events}
     named = {i for i in ids if i in header}
-    third_party = {e.id for e in scenario.events if e.actor in {"USA", "SAU", "CHN"}}
+    third_party = {e.id for e in scenario.events if {"USA", "SAU", "CHN"} & set(e.actor)}
     assert third_party <= named
 
 

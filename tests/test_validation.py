@@ -70,7 +70,7 @@ TOP_KEYS = (
 )
 EVENT_KEYS = (
     "id, date, time, type, actor, target, relation, summary, codes, effects, source, date_basis, "
-    "date_note, caused_by, note"
+    "date_note, caused_by, note, relations, joint, supports, opposes, mediates"
 )
 
 
@@ -591,11 +591,16 @@ def test_pair_without_a_dash_is_refused(tmp_path: Path) -> None:
     ]
 
 
-def test_event_with_several_targets_needs_a_relation(tmp_path: Path) -> None:
-    """An event with several targets must say which relation it acts on."""
-    assert problems(tmp_path, edit("    target: BBB", "    target: [BBB, CCC]")) == [
-        "s.yaml:26:5: events[0]: event 'e1' has 2 targets: say which relation it acts on with "
-        "'relation: [A, B]'"
+def test_event_with_several_targets_reaches_the_declared_relations(tmp_path: Path) -> None:
+    """An event with several targets reaches each declared relation between its actor and a
+    target; with none, it is refused, saying what to write."""
+    s = load_scenario(write(tmp_path, edit("    target: BBB", "    target: [BBB, CCC]")))
+    assert [r.pair for r in s.reach(s.events[0])] == [("AAA", "BBB")]
+    text = edit("    actor: AAA\n    target: BBB", "    actor: CCC\n    target: [AAA, BBB]")
+    assert problems(tmp_path, text) == [
+        "s.yaml:26:5: events[0]: event 'e1' reaches no relation: no relation between its parties "
+        "is declared (CCC-AAA, CCC-BBB): declare one under relations, or say which it acts on "
+        "with 'relation'; for an appeal to both sides, 'mediates: [AAA, BBB]'"
     ]
     text = edit("    target: BBB", "    target: [BBB, CCC]\n    relation: [BBB, AAA]")
     assert load_scenario(write(tmp_path, text)).events[0].relation == ("BBB", "AAA")

@@ -250,7 +250,8 @@ def test_missing_base_is_located(tmp_path: Path) -> None:
             [
                 "w.yaml:3:5: events[23].actr: after edits[0]: unknown key 'actr' (did you mean "
                 "'actor'?); allowed here: id, date, time, type, actor, target, relation, summary, "
-                "codes, effects, source, date_basis, date_note, caused_by, note"
+                "codes, effects, source, date_basis, date_note, caused_by, note, relations, joint, "
+                "supports, opposes, mediates"
             ],
         ),
         (

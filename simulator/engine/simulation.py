@@ -54,7 +54,7 @@ from simulator.engine.trace import (
 from simulator.scenario.traits import ScenarioTraits
 
 if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
-    from simulator.scenario.model import EventSpec, Scenario, VariableSpec
+    from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
 
 _DAY_SECONDS = 86_400.0
 
@@ -93,7 +93,7 @@ def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
 _RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
-_STEPS_FROM = ("events", "event_types", "relations", "start")
+_STEPS_FROM = ("events", "event_types", "relations", "start", "actors")  # actors: blocs
 _FIELDS = frozenset(_MACHINE_FROM + _RULES_FROM + _STEPS_FROM)
 
 
@@ -195,25 +195,33 @@ class Simulator:
         if like is not None and moves and same(*_STEPS_FROM):
             self._steps: tuple[Happening, ...] = like._steps
         else:
-            steps = [self._scripted(e) for e in scenario.events]
+            steps = [h for e in scenario.events for h in self._scripted(e)]
             # sorted() is stable: events at the same time keep their file order.
             self._steps = tuple(sorted(steps, key=lambda h: h.t))
 
-    def _scripted(self, e: EventSpec) -> Happening:
-        pair = e.relation_pair
-        if pair is None or frozenset(pair) not in self._index:
+    def _scripted(self, e: EventSpec) -> list[Happening]:
+        """An event as the engine applies it: once on each relation it reaches, one after
+        the other at its moment, with the Goldstein value it has on each (its tone)."""
+        reached = self.scenario.reach(e)
+        if not reached or any(frozenset(r.pair) not in self._index for r in reached):
             raise ValueError(f"event {e.id!r} has no declared relation; validate first")
+        return [self._on(e, r) for r in reached]
+
+    def _on(self, e: EventSpec, reach: Reach) -> Happening:
         codes = self.scenario.codes_of(e)
+        applied = reach.goldstein(codes.goldstein)
+        tone = None if applied == codes.goldstein else applied
+        moving = codes if tone is None else codes.with_goldstein(applied)
         citation = e.source[0]
         return Happening(
             id=e.id,
             type=e.type,
-            actor=e.actor,
+            actor=e.actor[0],
             target=e.target,
-            relation=self._index[frozenset(pair)],
+            relation=self._index[frozenset(reach.pair)],
             when=e.when,
             t=days_since(self.scenario.start, e.when),
-            effects=effects_for(self.scenario, codes, e.effects),
+            effects=effects_for(self.scenario, moving, e.effects),
             cameo=codes.cameo,
             goldstein=codes.goldstein,
             source=citation.ref,
@@ -225,6 +233,10 @@ class Simulator:
             date_note=e.date_note,
             note=e.note or None,
             citations=tuple((c.ref, c.quote, c.note) for c in e.source),
+            actors=e.actor if len(e.actor) > 1 else (),
+            stance=e.stance,
+            sides=e.sides,
+            tone=tone,
         )
 
     def when(self, t: float) -> dt.datetime:
@@ -429,6 +441,10 @@ class _Run:
                 h.date_note,
                 h.note,
                 h.citations,
+                h.actors,
+                h.stance,
+                h.sides,
+                h.tone,
             )
         )
 

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Mapping
 from simulator.core.errors import KeyPath, Problem, did_you_mean, unknown_name
 from simulator.core.expressions import Expression
 from simulator.scenario.expect_refs import check_claims
-from simulator.scenario.model import Citation, EventPattern, Scenario
+from simulator.scenario.model import Citation, EventPattern, EventSpec, Scenario
+from simulator.scenario.parties import reach
 from simulator.scenario.yamlread import Document
 
 
@@ -30,6 +31,7 @@ def check_references(
             *_check_span(scenario, doc),
             *_check_machine(scenario, doc),
             *_check_relations(scenario, doc),
+            *_check_members(scenario, doc),
             *_check_sources(scenario, doc, source_texts),
             *_check_events(scenario, doc, source_texts),
             *_check_parameters(scenario, doc),
@@ -265,10 +267,7 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 f"date {e.date.isoformat()} is outside the scenario's "
                 f"span {s.start.isoformat()}..{s.end.isoformat()}",
             )
-        for code, path in [(e.actor, (*at, "actor"))] + [
-            (t, (*at, "target", j) if (*at, "target", j) in doc.positions else (*at, "target"))
-            for j, t in enumerate(e.target)
-        ]:
+        for code, path in _party_codes(e, at, doc):
             if code not in s.actors:
                 yield doc.problem(path, unknown_name("actor", code, s.actors))
         yield from _check_event_relation(s, doc, i)
@@ -298,19 +297,64 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                     )
 
 
+def _party_codes(e: EventSpec, at: KeyPath, doc: Document) -> list[tuple[str, KeyPath]]:
+    """Every actor code an event names, with where: actors, targets, stance's sides."""
+
+    def where(key: str, j: int) -> KeyPath:
+        return (*at, key, j) if (*at, key, j) in doc.positions else (*at, key)
+
+    named = [(c, where("actor", j)) for j, c in enumerate(e.actor)]
+    named += [(c, where("target", j)) for j, c in enumerate(e.target)]
+    for key in ("supports", "opposes"):
+        code = getattr(e, key)
+        if code is not None:
+            named.append((code, (*at, key)))
+    named += [(c, where("mediates", j)) for j, c in enumerate(e.mediates or ())]
+    for j, pair in enumerate(e.relations):
+        named += [(c, (*at, "relations", j)) for c in pair]
+    return named
+
+
+def _check_members(s: Scenario, doc: Document) -> Iterator[Problem]:
+    """A group's members are declared actors, and not groups with members themselves."""
+    for code, actor in s.actors.items():
+        for j, member in enumerate(actor.members):
+            at: KeyPath = ("actors", code, "members", j)
+            path = at if at in doc.positions else at[:-1]
+            if member not in s.actors:
+                yield doc.problem(
+                    path, f"member of group {code}: " + unknown_name("actor", member, s.actors)
+                )
+            elif member == code:
+                yield doc.problem(path, f"group {code} cannot be a member of itself")
+            elif s.actors[member].members:
+                yield doc.problem(
+                    path,
+                    f"group {code}: member {member} is a group itself; list its members instead "
+                    "(groups do not nest)",
+                )
+
+
 def _check_event_relation(s: Scenario, doc: Document, i: int) -> Iterator[Problem]:
     e = s.events[i]
     at: KeyPath = ("events", i)
+    if e.relations:
+        for j, named in enumerate(e.relations):
+            if all(code in s.actors for code in named):
+                yield from _check_pair(s, doc, (*at, "relations", j), named)
+        return
     pair = e.relation_pair
     if pair is None:
-        yield doc.problem(
-            at,
-            f"event {e.id!r} has {len(e.target)} targets: say which relation it "
-            "acts on with 'relation: [A, B]'",
-        )
+        if any(code not in s.actors for code, _ in _party_codes(e, at, doc)):
+            return  # already reported as an unknown actor
+        _, why = reach(s, e)
+        if why is not None:
+            yield doc.problem(at, f"event {e.id!r} reaches no relation: {why}")
         return
     if any(code not in s.actors for code in pair):
         return  # already reported as an unknown actor
+    if e.relation is None and s.reach(e):
+        return  # a bloc's act, on its members' relations
     where = (*at, "relation") if e.relation is not None else (*at, "target")
     yield from _check_pair(
         s, doc, where, pair, " (declare it under relations, or give the event a 'relation')"

@@ -19,6 +19,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from simulator.scenario.parties import Reach, reach, stance_of
+
 #: The keys that make each kind of expectation (the first is the kind's name).
 EXPECT_KINDS: dict[str, tuple[str, ...]] = {
     "state": ("state", "date"),
@@ -95,6 +97,12 @@ class CodesTraits(Traits):
         given = {k: v for k, v in override._field_values().items() if v is not None}
         return self._sibling(type(self).__name__)(**{**self._field_values(), **given})
 
+    def with_goldstein(self, goldstein: float | None) -> Any:
+        """These codes with another Goldstein value (an act's tone on one relation)."""
+        return self._sibling(type(self).__name__)(
+            **{**self._field_values(), "goldstein": goldstein}
+        )
+
     @property
     def plover_type(self) -> str | None:
         return self.plover.split("/")[0] if self.plover else None
@@ -111,21 +119,38 @@ class EventSpecTraits(Traits):
     if TYPE_CHECKING:
         date: dt.date
         time: dt.time | None
-        actor: str
+        actor: tuple[str, ...]
         target: tuple[str, ...]
         relation: tuple[str, str] | None
+        supports: str | None
+        opposes: str | None
+        mediates: tuple[str, str] | None
 
     @property
     def when(self) -> dt.datetime:
         return dt.datetime.combine(self.date, self.time or dt.time())
 
     @property
+    def stance(self) -> str | None:
+        """``joint``, ``supports``, ``opposes``, ``mediates``, or None for a plain act."""
+        return stance_of(self)  # type: ignore[arg-type]  # the model's fields, by name
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The side(s) a stance names: the supported or opposed actor, or the two mediated."""
+        if self.supports is not None:
+            return (self.supports,)
+        if self.opposes is not None:
+            return (self.opposes,)
+        return self.mediates or ()
+
+    @property
     def relation_pair(self) -> tuple[str, str] | None:
         """The relation the event acts on: ``relation`` if given, else actor with sole target."""
         if self.relation is not None:
             return self.relation
-        if len(self.target) == 1:
-            return (self.actor, self.target[0])
+        if len(self.actor) == 1 and len(self.target) == 1 and self.stance is None:
+            return (self.actor[0], self.target[0])
         return None
 
 
@@ -237,6 +262,11 @@ class ScenarioTraits(Traits):
         """The declared relation between two actors, whichever way round."""
         wanted = frozenset(pair)
         return next((r for r in self.relations if frozenset(r.pair) == wanted), None)
+
+    def reach(self, event: Any) -> tuple[Reach, ...]:
+        """The declared relations ``event`` reaches and its tone on each (see
+        :mod:`simulator.scenario.parties`); none if it reaches none (validation says why)."""
+        return reach(self, event)[0]  # type: ignore[arg-type]  # fields and traits, by name
 
 
 #: The traits of each scenario type, by the type's name (a record takes its type's traits).

@@ -30,6 +30,7 @@ from simulator.scenario.model.machine import (
 )
 from simulator.scenario.model.rules import Delay, EventPattern, LogNormal, Response, RuleSpec
 from simulator.scenario.model.scenario import MAX_RESPONSES, Scenario
+from simulator.scenario.parties import Reach
 
 __all__ = [
     "EDIT_KINDS",
@@ -52,6 +53,7 @@ __all__ = [
     "InvariantSpec",
     "LogNormal",
     "MachineSpec",
+    "Reach",
     "RelationSpec",
     "RemoveEvents",
     "RemoveRule",

@@ -11,6 +11,7 @@ from simulator.scenario.model.events import Actor, Codes, EventSpec, EventType, 
 from simulator.scenario.model.expect import ExpectSpec, InvariantSpec
 from simulator.scenario.model.machine import MachineSpec, RelationSpec, VariableSpec
 from simulator.scenario.model.rules import RuleSpec
+from simulator.scenario.parties import Reach
 from simulator.scenario.traits import ScenarioTraits
 
 #: Default cap on the responses one run may schedule (see ``max_responses``).
@@ -43,3 +44,5 @@ class Scenario(ScenarioTraits, Frozen):
         def codes_of(self, event: EventSpec) -> Codes: ...
 
         def relation(self, pair: tuple[str, str]) -> RelationSpec | None: ...
+
+        def reach(self, event: EventSpec) -> tuple[Reach, ...]: ...
