@@ -354,3 +354,16 @@ def test_a_record_is_frozen() -> None:
     assert from_plain({"$d": [[["a", 1], dt.date(2024, 1, 2).isoformat()]]}, {}) == {
         ("a", 1): "2024-01-02"
     }
+
+
+def test_records_run_in_worker_processes_as_the_models_do() -> None:
+    """`run --runs` sends the scenario to spawned workers: records go by value (pickled as
+    their type's name and fields) and give the outcomes the validated scenario gives."""
+    from simulator.engine.montecarlo import run_many
+    from simulator.report.outcomes import outcomes_json
+
+    path = SCENARIOS / "whatif" / "retaliation-kills-iranians.yaml"
+    scenario = load_scenario(path)
+    record = from_plain(json.loads(json.dumps(to_plain(scenario))), {})
+    expected = outcomes_json(run_many(scenario, 40, 3, workers=1, chunk_size=10))
+    assert outcomes_json(run_many(record, 40, 3, workers=2, chunk_size=10)) == expected
