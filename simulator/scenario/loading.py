@@ -161,7 +161,7 @@ def _claims_after_edits(
     name an event an edit added, and not one an edit removed."""
     data = scenario.model_dump(mode="json", by_alias=True)
     data["expect"] = doc.data["expect"]
-    return validate_document(Document(doc.file, data, doc.positions, doc.key_positions), texts)
+    return validate_document(doc.moved_to(data), texts)
 
 
 def _base_path(path: Path, doc: Document, chain: tuple[Path, ...], roots: tuple[Path, ...]) -> Path:
@@ -324,7 +324,7 @@ def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Sc
         else:
             data[key] = value
     # The merged data, located by the what-if's own positions (where its keys are written).
-    return validate_document(Document(doc.file, data, doc.positions, doc.key_positions), texts)
+    return validate_document(doc.moved_to(data), texts)
 
 
 def _source_texts(
