@@ -231,11 +231,17 @@ def _model_types(scenario: Any) -> list[Any]:
     stack = [scenario]
     while stack:
         value = stack.pop()
-        fields = getattr(type(value), "model_fields", None)
+        kind = type(value)
+        fields = getattr(kind, "model_fields", None)
         if isinstance(fields, dict):
-            found.setdefault(type(value).__name__, type(value))
             stack.extend(getattr(value, k) for k in fields)
+            if kind.__name__ in found:
+                continue
+            found[kind.__name__] = kind
+            # Once per type: a default may be a model of a type the tree does not hold.
             for info in fields.values():
+                if info.is_required():
+                    continue
                 default = info.get_default(call_default_factory=True)
                 if getattr(type(default), "model_fields", None) is not None:
                     stack.append(default)
