@@ -296,7 +296,8 @@ def test_no_model_has_behaviour_a_record_would_lack() -> None:
             and attr not in kind.model_fields
             and not hasattr(BaseModel, attr)
         }
-        traits = [k for k in kind.__mro__[1:] if issubclass(k, Traits)]  # not the model
+        # The trait classes among its bases (not the models: TrackSpec is a MachineSpec).
+        traits = [k for k in kind.__mro__ if issubclass(k, Traits) and not issubclass(k, BaseModel)]
         lacking = {a for a in own if not any(a in vars(k) for k in traits)}
         assert not lacking, f"{name}: move {sorted(lacking)} to simulator.scenario.traits"
         # A record finds its traits by its type's name.

@@ -72,6 +72,9 @@ class Record(Traits):
     def _field_values(self) -> dict[str, Any]:
         return dict(self._values)
 
+    def _copy(self, **changes: Any) -> Any:
+        return type(self)(**{**self._values, **changes})
+
     def _sibling(self, name: str) -> Kind:
         return self._family.get(name) or _record_type(name, {}, self._family)
 

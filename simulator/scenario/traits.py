@@ -30,6 +30,10 @@ EXPECT_KINDS: dict[str, tuple[str, ...]] = {
     "final": ("final",),
 }
 
+#: The name by which tracks, expectations and per-state decay refer to ``machine`` (the
+#: diplomatic track); no entry of ``tracks`` may take it.
+DIPLOMATIC = "diplomatic"
+
 #: The keys that make each kind of invariant.
 INVARIANT_KINDS: dict[str, tuple[str, ...]] = {
     "enter": ("enter", "only_from"),
@@ -67,6 +71,9 @@ if TYPE_CHECKING:  # for typing only: making a Protocol class costs import time
         @property
         def initial(self) -> str: ...
 
+        @property
+        def state_names(self) -> tuple[str, ...]: ...
+
 
 class Traits:
     """The two hooks each trait builds new values with (see the module's docstring)."""
@@ -77,6 +84,8 @@ class Traits:
     if TYPE_CHECKING:
 
         def _field_values(self) -> dict[str, Any]: ...
+
+        def _copy(self, **changes: Any) -> Any: ...
 
         def _sibling(self, name: str) -> Kind: ...
 
@@ -174,6 +183,16 @@ class VariableSpecTraits(Traits):
         min: float
         initial: float | None
         rest: float | None
+        decay_per_day: float
+        decay_in: Mapping[str, float]
+        rest_in: Mapping[str, float]
+
+    def decay_for(self, state: str) -> tuple[float, float]:
+        """``(rest, decay_per_day)`` while a relation is in ``state``."""
+        return (
+            self.rest_in.get(state, self.rest_value),
+            self.decay_in.get(state, self.decay_per_day),
+        )
 
     @property
     def initial_value(self) -> float:
@@ -240,6 +259,7 @@ class ScenarioTraits(Traits):
         machine: _Machine
         variables: Mapping[str, _Variable]
         relations: tuple[RelationSpecTraits, ...]
+        tracks: Mapping[str, MachineSpecTraits]
 
     def codes_of(self, event: Any) -> Any:
         """An event's codes: its type's codes with the event's own codes on top."""
@@ -250,6 +270,27 @@ class ScenarioTraits(Traits):
     def initial_state(self, relation: RelationSpecTraits) -> str:
         """The state a relation starts in: its own ``initial``, else the machine's."""
         return relation.initial or self.machine.initial
+
+    def track_states(self, track: str | None) -> tuple[str, ...]:
+        """The states of a track (``None`` or ``diplomatic``: the machine's), or ``()``."""
+        if track is None or track == DIPLOMATIC:
+            return self.machine.state_names
+        spec = self.tracks.get(track)
+        return spec.state_names if spec is not None else ()
+
+    @property
+    def track_orders(self) -> dict[str, tuple[str, ...]]:
+        """Each parallel track's states, calm to crisis (as outputs order and colour them)."""
+        return {name: track.state_names for name, track in self.tracks.items()}
+
+    def as_track(self, track: str) -> Any:
+        """This scenario with the parallel track ``track`` in the machine's place, every
+        relation starting in the track's initial state: how outputs and the analysis made for
+        the machine read a track (``diplomatic``: the scenario itself)."""
+        if track == DIPLOMATIC:
+            return self
+        relations = tuple(r._copy(initial=None) for r in self.relations)
+        return self._copy(machine=self.tracks[track], relations=relations)
 
     def initial_values(self, relation: RelationSpecTraits) -> dict[str, float]:
         """A relation's variables at the start: its own values, else each variable's initial."""
@@ -274,6 +315,7 @@ TRAITS: dict[str, type[Traits]] = {
     "Codes": CodesTraits,
     "EventSpec": EventSpecTraits,
     "MachineSpec": MachineSpecTraits,
+    "TrackSpec": MachineSpecTraits,
     "VariableSpec": VariableSpecTraits,
     "RelationSpec": RelationSpecTraits,
     "ExpectSpec": ExpectSpecTraits,

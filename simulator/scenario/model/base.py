@@ -217,6 +217,9 @@ class Frozen(BaseModel):
     def _field_values(self) -> dict[str, Any]:
         return self.model_dump()
 
+    def _copy(self, **changes: Any) -> Any:
+        return self.model_copy(update=changes)  # no validation: values taken from valid models
+
     def _sibling(self, name: str) -> Kind:
         from simulator.scenario import model  # the package of this module: loaded by now
 

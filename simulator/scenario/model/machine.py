@@ -16,7 +16,12 @@ from simulator.scenario.model.base import (
     invalid,
     one_or_many,
 )
-from simulator.scenario.traits import MachineSpecTraits, RelationSpecTraits, VariableSpecTraits
+from simulator.scenario.traits import (
+    DIPLOMATIC,
+    MachineSpecTraits,
+    RelationSpecTraits,
+    VariableSpecTraits,
+)
 
 
 def _state_item(value: Any) -> Any:
@@ -61,6 +66,16 @@ class MachineSpec(MachineSpecTraits, Frozen):
     transitions: tuple[TransitionSpec, ...] = ()
 
 
+__all__ = ["DIPLOMATIC"]  # defined with the types' behaviour (simulator.scenario.traits)
+
+
+class TrackSpec(MachineSpec):
+    """A parallel track: a machine of its own that every relation also carries (an economic
+    track, a military posture), fired by the same events through its own transitions."""
+
+    description: Text = ""
+
+
 class VariableSpec(VariableSpecTraits, Frozen):
     """A number attached to every relation (e.g. ``tension``)."""
 
@@ -71,6 +86,10 @@ class VariableSpec(VariableSpecTraits, Frozen):
     decay_per_day: float = Field(default=0.0, ge=0.0, le=1.0)
     per_goldstein: float = 0.0
     description: Text = ""
+    #: Per diplomatic state: the decay and the resting value while a relation is in it (the
+    #: single values above hold in every state not named).
+    decay_in: dict[Name, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
+    rest_in: dict[Name, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _bounds(self) -> VariableSpec:
@@ -80,6 +99,9 @@ class VariableSpec(VariableSpecTraits, Frozen):
             value = getattr(self, key)
             if value is not None and not self.min <= value <= self.max:
                 raise invalid(f"{key} {value} is outside [{self.min}, {self.max}]")
+        for state, value in self.rest_in.items():
+            if not self.min <= value <= self.max:
+                raise invalid(f"rest_in.{state} {value} is outside [{self.min}, {self.max}]")
         return self
 
 

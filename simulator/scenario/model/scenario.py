@@ -9,7 +9,12 @@ from pydantic import Field
 from simulator.scenario.model.base import ActorCode, Date, Frozen, Name, Text
 from simulator.scenario.model.events import Actor, Codes, EventSpec, EventType, Source
 from simulator.scenario.model.expect import ExpectSpec, InvariantSpec
-from simulator.scenario.model.machine import MachineSpec, RelationSpec, VariableSpec
+from simulator.scenario.model.machine import (
+    MachineSpec,
+    RelationSpec,
+    TrackSpec,
+    VariableSpec,
+)
 from simulator.scenario.model.rules import RuleSpec
 from simulator.scenario.parties import Reach
 from simulator.scenario.traits import ScenarioTraits
@@ -38,11 +43,14 @@ class Scenario(ScenarioTraits, Frozen):
     max_responses: Annotated[int, Field(ge=0)] = MAX_RESPONSES
     expect: tuple[ExpectSpec, ...] = ()
     invariants: tuple[InvariantSpec, ...] = ()
+    tracks: dict[Name, TrackSpec] = Field(default_factory=dict)
 
     if TYPE_CHECKING:  # the traits' methods, typed for the models (defined in ScenarioTraits)
 
         def codes_of(self, event: EventSpec) -> Codes: ...
 
         def relation(self, pair: tuple[str, str]) -> RelationSpec | None: ...
+
+        def as_track(self, track: str) -> Scenario: ...
 
         def reach(self, event: EventSpec) -> tuple[Reach, ...]: ...
