@@ -8,9 +8,11 @@ the models do: a record of a ``Scenario`` is a :class:`ScenarioTraits` too. A mo
 its fields and validators; ``tests/test_cache.py`` checks that no model defines behaviour of
 its own that a record would lack.
 
-A trait reads fields by name only. It builds a new value through two hooks every model and
-every record has: ``_field_values()`` (the fields, by name) and ``_sibling(name)`` (the type of
-that name from the same world: the pydantic model, or the record type of the same cache entry).
+A trait reads fields by name only. It builds a new value through three hooks every model and
+every record has: ``_field_values()`` (the fields, by name), ``_sibling(name)`` (the type of
+that name from the same world: the pydantic model, or the record type of the same cache entry)
+and ``_copy(**changes)`` (the same value with some fields changed, not validated again: for a
+model, pydantic's ``model_copy``). A trait never calls pydantic's own methods.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ if TYPE_CHECKING:  # for typing only: making a Protocol class costs import time
 
 
 class Traits:
-    """The two hooks each trait builds new values with (see the module's docstring)."""
+    """The hooks each trait builds new values with (see the module's docstring)."""
 
     __slots__ = ()
     # Declared only: a model's come from its pydantic base (``Frozen``), a record's from
