@@ -49,25 +49,26 @@ def refused(date: str, extra: str = "") -> str:
 
 def test_a_day_is_a_day_and_not_uncertain() -> None:
     e = loaded("2024-01-02").events[0]
-    assert e.uncertain is None
+    assert e.uncertain_date() is None
     assert e.day == dt.date(2024, 1, 2)
 
 
 def test_a_month_is_accepted_and_stands_for_its_days() -> None:
     """'2018-10' used to be refused as "not a date"; it is any day of the month."""
     e = loaded("2024-01").events[0]
-    assert e.uncertain is not None
-    assert e.uncertain.spans == ((dt.date(2024, 1, 1), dt.date(2024, 1, 31)),)
+    date = e.uncertain_date()
+    assert date is not None
+    assert date.spans == ((dt.date(2024, 1, 1), dt.date(2024, 1, 31)),)
     assert e.day == dt.date(2024, 1, 1)  # the replay point: the earliest day
-    assert loaded("{month: 2024-01}").events[0].uncertain == e.uncertain
+    assert loaded("{month: 2024-01}").events[0].uncertain_date() == e.uncertain_date()
 
 
 def test_a_range_replays_at_its_first_day_or_the_stated_point() -> None:
     e = loaded("{between: [2024-01-16, 2024-01-17]}").events[0]
-    assert (e.day, e.uncertain and e.uncertain.latest) == (
-        dt.date(2024, 1, 16),
-        dt.date(2024, 1, 17),
-    )
+    date = e.uncertain_date()
+    assert e.day == dt.date(2024, 1, 16)
+    assert date is not None
+    assert date.latest == dt.date(2024, 1, 17)
     stated = loaded("{between: [2024-01-16, 2024-01-17], replay: 2024-01-17}").events[0]
     assert stated.day == dt.date(2024, 1, 17)
 
@@ -77,7 +78,7 @@ def test_a_disputed_date_has_its_alternatives_and_their_sources() -> None:
         "\n      disputed:\n        - {date: 2024-01-05, source: {ref: wire}}"
         "\n        - {date: 2024-01, source: [{ref: wire, note: the month only}]}"
     ).events[0]
-    date = e.uncertain
+    date = e.uncertain_date()
     assert date is not None
     assert date.disputed is not None
     assert [c.date for c in date.disputed] == ["2024-01-05", "2024-01"]
@@ -135,11 +136,11 @@ def test_a_cause_must_come_first_on_every_draw() -> None:
 
 def test_shifting_an_uncertain_date_moves_every_possible_day() -> None:
     scenario = loaded("{between: [2024-01-02, 2024-01-04], replay: 2024-01-03}")
-    moved = shift_events(scenario, ["first-strike"], by=2).events[0].uncertain
+    moved = shift_events(scenario, ["first-strike"], by=2).events[0].uncertain_date()
     assert moved == UncertainDate(
         between=(dt.date(2024, 1, 4), dt.date(2024, 1, 6)), replay=dt.date(2024, 1, 5)
     )
-    month = shift_events(loaded("2024-01"), ["first-strike"], by=-0.0).events[0].uncertain
+    month = shift_events(loaded("2024-01"), ["first-strike"], by=-0.0).events[0].uncertain_date()
     assert month is not None
     assert month.spans == ((dt.date(2024, 1, 1), dt.date(2024, 1, 31)),)
 
@@ -163,7 +164,8 @@ def test_a_replay_plays_each_uncertain_date_at_its_replay_point() -> None:
 def test_runs_that_draw_dates_are_seeded_and_stay_in_the_possible_days() -> None:
     sim = Simulator(EXAMPLE)
     scenario = sim.scenario
-    spans = {e.id: e.uncertain.spans for e in scenario.events if e.uncertain is not None}
+    dates = {e.id: e.uncertain_date() for e in scenario.events}
+    spans = {event: date.spans for event, date in dates.items() if date is not None}
     seen: dict[str, set[dt.date]] = {event: set() for event in spans}
     for seed in range(60):
         trace = sim.run(seed, draw_dates=True)

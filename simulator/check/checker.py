@@ -126,7 +126,7 @@ def check_scenario(
         results = tuple(tally.results()) if claims else ()
     # As many runs as judged the claims, at least DATE_DRAWS, with the same seeds: a share on
     # random rules then differs from the replay's by the dates alone (the rules draw the same).
-    uncertain = results and any(e.uncertain for e in scenario.events)
+    uncertain = results and any(e.uncertain_date() for e in scenario.events)
     draws = max(n, DATE_DRAWS) if uncertain else 0
     dependent = _draw_dependent(sim, results, draws, seed) if draws else ()
     explored = (

@@ -99,6 +99,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="On a terminal, show one event per key: Enter or space for the next, q to stop.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Load and validate the scenario in full even if it was validated before, and keep "
+    "nothing (the output is the same either way; see docs/cli.md, The scenario cache).",
+)
 def run(
     scenario: Path,
     fmt: str,
@@ -115,6 +121,7 @@ def run(
     color: bool | None,
     draw_dates: bool,
     step: bool,
+    no_cache: bool,
 ) -> None:
     """Replay SCENARIO and print its trace, event by event.
 
@@ -126,7 +133,7 @@ def run(
     intervals), days in each state, days until each state is reached, the commonest paths.
     """
     from simulator.cli.step import check_step, step_run, table_style, use_color
-    from simulator.scenario.loading import load_scenario
+    from simulator.scenario.cache import load_for_run
 
     if step:
         check_step(fmt, out, runs)
@@ -142,7 +149,7 @@ def run(
                 f"--runs {shown_number(runs)} is more runs than one command makes "
                 f"{limit_hint('max_runs', chosen)}"
             )
-        loaded = load_scenario(scenario, chosen)
+        loaded = load_for_run(scenario, chosen, use_cache=not no_cache)
         check_window(since, until, loaded.start, loaded.end)
         if draw_dates and step:
             raise DipsimError("--draw-dates does not go with --step (a step shows the replay)")

@@ -66,6 +66,14 @@ def parse_month(text: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, last)
 
 
+def span_of(text: str) -> tuple[dt.date, dt.date]:
+    """The first and last day a day (``YYYY-MM-DD``) or a month (``YYYY-MM``) stands for."""
+    if looks_like_month(text):
+        return parse_month(text)
+    day = parse_date(text)
+    return day, day
+
+
 def window_problem(
     since: dt.date | None, until: dt.date | None, start: dt.date, end: dt.date
 ) -> str | None:
@@ -83,4 +91,11 @@ def window_problem(
     return None
 
 
-__all__ = ["looks_like_month", "parse_date", "parse_month", "why_not_a_date", "window_problem"]
+__all__ = [
+    "looks_like_month",
+    "parse_date",
+    "parse_month",
+    "span_of",
+    "why_not_a_date",
+    "window_problem",
+]

@@ -26,12 +26,12 @@ import os
 import random
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from simulator.core.errors import ExpressionError, SimulationError
-from simulator.engine.dates import Uncertain, date_note, drawn_steps, scripted_steps
+from simulator.engine.dates import Draws, date_note, drawn_steps, scripted_steps
 from simulator.engine.decays import decaying_by_state, dynamics, variable_decay
 from simulator.engine.machine import Outcome, RelationMachine, RelationModel
 from simulator.engine.responses import (
@@ -54,7 +54,9 @@ from simulator.engine.trace import (
     decayed,
 )
 from simulator.engine.tracks import fire_tracks, moved, on_tracks, track_machines
-from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
+
+if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
+    from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
 
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
@@ -77,8 +79,7 @@ class Simulator:
 
     scenario: Scenario
     _steps: tuple[Happening, ...]
-    _uncertain: Uncertain  # the steps of events with uncertain dates (engine.dates)
-    _in_file_order: tuple[Happening, ...]
+    _draws: Draws | None  # what a run that draws its uncertain dates needs (engine.dates)
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
         self._prepare(as_scenario(scenario), None)
@@ -168,10 +169,9 @@ class Simulator:
         else:
             self._rules_for = like._rules_for
         if like is not None and moves and same(*_STEPS_FROM):
-            self._steps, self._uncertain = like._steps, like._uncertain
-            self._in_file_order = like._in_file_order
-        else:  # in time order, and what a run that draws dates needs (engine.dates)
-            self._steps, self._uncertain, self._in_file_order = scripted_steps(
+            self._steps, self._draws = like._steps, like._draws
+        else:
+            self._steps, self._draws = scripted_steps(
                 scenario.events, [self._scripted(e) for e in scenario.events]
             )
 
@@ -187,7 +187,7 @@ class Simulator:
         codes = self.scenario.codes_of(e)
         applied = reach.goldstein(codes.goldstein)
         tone = None if applied == codes.goldstein else applied
-        moving = codes if tone is None else codes.model_copy(update={"goldstein": applied})
+        moving = codes if tone is None else codes.with_goldstein(applied)
         citation = e.source[0]
         return Happening(
             id=e.id,
@@ -233,8 +233,7 @@ class Simulator:
         Args:
             seed: Seeds the run's own random generator; recorded in the trace.
             until: Stop at the end of this day (default: the scenario's ``end``).
-            draw_dates: Draw a day for each uncertain date (:mod:`simulator.engine.dates`);
-                otherwise each is played at its replay point.
+            draw_dates: Draw each uncertain date's day (:mod:`simulator.engine.dates`).
         """
         stop, horizon, run = self._play(seed, until, outline=False, draw_dates=draw_dates)
         return Trace(
@@ -275,8 +274,8 @@ class Simulator:
         horizon = float((stop - self.scenario.start).days + 1)
         env = simpy.Environment()
         run = _Run(self, env, random.Random(seed), outline)
-        if draw_dates and self._uncertain:
-            run.steps = drawn_steps(self._in_file_order, self._uncertain, self.scenario.start, seed)
+        if draw_dates and self._draws is not None:
+            run.steps = drawn_steps(self._draws, self.scenario.start, seed)
         env.process(run.script())
         if horizon > 0:
             env.run(until=horizon)

@@ -21,9 +21,9 @@ from simulator.scenario.model import (
     EventSpec,
     MachineSpec,
     Scenario,
-    UncertainDate,
 )
-from simulator.scenario.model.parties import reach
+from simulator.scenario.parties import reach
+from simulator.scenario.traits import UncertainDateTraits
 from simulator.scenario.yamlread import Document
 
 
@@ -299,8 +299,9 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 unknown_name("event type", e.type, s.event_types)
                 + " (declare it under event_types)",
             )
-        if e.uncertain is not None:
-            yield from _check_uncertain(s, doc, at, e.uncertain, normalised)
+        date = e.uncertain_date()
+        if date is not None:
+            yield from _check_uncertain(s, doc, at, date, normalised)
         elif s.start <= s.end and not s.start <= e.day <= s.end:
             yield doc.problem(
                 (*at, "date"),
@@ -337,12 +338,14 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
 
 def _earliest(e: EventSpec) -> dt.datetime:
     """The earliest moment an event may be played at (its date drawn, in a Monte Carlo run)."""
-    day = e.day if e.uncertain is None else e.uncertain.earliest
+    date = e.uncertain_date()
+    day = e.day if date is None else date.earliest
     return dt.datetime.combine(day, e.time or dt.time())
 
 
 def _latest(e: EventSpec) -> dt.datetime:
-    day = e.day if e.uncertain is None else e.uncertain.latest
+    date = e.uncertain_date()
+    day = e.day if date is None else date.latest
     return dt.datetime.combine(day, e.time or dt.time())
 
 
@@ -357,7 +360,11 @@ def _may_come_after(cause: EventSpec, e: EventSpec) -> str:
 
 
 def _check_uncertain(
-    s: Scenario, doc: Document, at: KeyPath, date: UncertainDate, normalised: Mapping[str, str]
+    s: Scenario,
+    doc: Document,
+    at: KeyPath,
+    date: UncertainDateTraits,
+    normalised: Mapping[str, str],
 ) -> Iterator[Problem]:
     """An uncertain date's possible days lie in the span; its alternatives' sources resolve."""
     if s.start <= s.end and not (s.start <= date.earliest and date.latest <= s.end):

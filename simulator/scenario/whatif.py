@@ -150,10 +150,9 @@ def shift_events(
             else:
                 when = e.when + dt.timedelta(days=by or 0.0)
             # An uncertain date moves whole: every possible day by the replay point's move.
+            uncertain = e.uncertain_date()
             date = (
-                when.date()
-                if e.uncertain is None
-                else e.uncertain.shifted((when.date() - e.day).days)
+                when.date() if uncertain is None else uncertain.shifted((when.date() - e.day).days)
             )
         except OverflowError:  # past 9999-12-31 (or before year 1): no date to check
             raise EditError(

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-from simulator.core.dates import looks_like_month, parse_date, parse_month
+from simulator.core.dates import looks_like_month, parse_date, parse_month, span_of
 from simulator.scenario.model.base import invalid
 
 #: The JSON Schema of a month or a day written as text.
@@ -62,14 +62,6 @@ Month = Annotated[
     BeforeValidator(_month),
     WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "YYYY-MM"}),
 ]
-
-
-def span_of(text: str) -> tuple[dt.date, dt.date]:
-    """The first and last day a :data:`DayOrMonth` stands for."""
-    if looks_like_month(text):
-        return parse_month(text)
-    day = parse_date(text)
-    return day, day
 
 
 def event_date_form(value: Any) -> Any:

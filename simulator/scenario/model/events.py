@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import random
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
-from simulator.core.dates import looks_like_month
 from simulator.core.errors import did_you_mean
 from simulator.scenario.model.base import (
     PLOVER_TYPES,
@@ -24,8 +21,9 @@ from simulator.scenario.model.base import (
     invalid,
     one_or_many,
 )
-from simulator.scenario.model.dates import DayOrMonth, Month, event_date_form, span_of
-from simulator.scenario.model.parties import parties_problem, stance_of
+from simulator.scenario.model.dates import DayOrMonth, Month, event_date_form
+from simulator.scenario.parties import parties_problem
+from simulator.scenario.traits import CodesTraits, EventSpecTraits, UncertainDateTraits
 
 
 class Source(Frozen):
@@ -77,7 +75,7 @@ def unquoted_cameo(written: str, code: str) -> str:
     )
 
 
-class Codes(Frozen):
+class Codes(CodesTraits, Frozen):
     """Event codes in the recognised event ontologies."""
 
     cameo: str | None = Field(default=None, pattern=r"^[0-9]{2,4}$")
@@ -102,19 +100,9 @@ class Codes(Frozen):
             )
         return value
 
-    def merged(self, override: Codes | None) -> Codes:
-        """These codes with every field ``override`` sets replacing ours."""
-        if override is None:
-            return self
-        return Codes(**{**self.model_dump(), **override.model_dump(exclude_none=True)})
+    if TYPE_CHECKING:  # the trait's method, typed for the model (defined in CodesTraits)
 
-    @property
-    def plover_type(self) -> str | None:
-        return self.plover.split("/")[0] if self.plover else None
-
-    @property
-    def plover_mode(self) -> str | None:
-        return self.plover.split("/", 1)[1] if self.plover and "/" in self.plover else None
+        def merged(self, override: CodesTraits | None) -> Codes: ...
 
 
 class EventType(Frozen):
@@ -158,7 +146,7 @@ class DateClaim(Frozen):
     note: Text | None = None
 
 
-class UncertainDate(Frozen):
+class UncertainDate(Frozen, UncertainDateTraits):
     """A date known only as a month, a range of days, or alternatives in dispute (see
     :mod:`simulator.scenario.model.dates`)."""
 
@@ -195,60 +183,6 @@ class UncertainDate(Frozen):
             )
         return self
 
-    @property
-    def spans(self) -> tuple[tuple[dt.date, dt.date], ...]:
-        """The possible days, as inclusive spans (one, or one per disputed alternative)."""
-        if self.between is not None:
-            return (self.between,)
-        if self.month is not None:
-            return (span_of(self.month),)
-        return tuple(span_of(c.date) for c in self.disputed or ())
-
-    @property
-    def earliest(self) -> dt.date:
-        return min(a for a, _ in self.spans)
-
-    @property
-    def latest(self) -> dt.date:
-        return max(b for _, b in self.spans)
-
-    @property
-    def point(self) -> dt.date:
-        """The day a replay uses: ``replay`` if given, else the earliest possible day."""
-        return self.replay if self.replay is not None else self.earliest
-
-    def draw(self, rng: random.Random) -> dt.date:
-        """A possible day, drawn: an alternative with equal chances (one draw from ``rng``,
-        only when the sources dispute), then a day of it with equal chances (one draw)."""
-        spans = self.spans
-        first, last = spans[rng.randrange(len(spans))] if len(spans) > 1 else spans[0]
-        return first + dt.timedelta(days=rng.randrange((last - first).days + 1))
-
-    def shifted(self, days: int) -> UncertainDate:
-        """The same uncertainty moved by whole ``days`` (a what-if's ``shift``). A month moved
-        is a range of days; a disputed month cannot be moved (``ValueError``)."""
-        step = dt.timedelta(days=days)
-        replay = None if self.replay is None else self.replay + step
-        if self.disputed is None:
-            first, last = self.spans[0]
-            return UncertainDate(between=(first + step, last + step), replay=replay)
-        if any(looks_like_month(c.date) for c in self.disputed):
-            raise ValueError("a disputed date with a month among its alternatives")
-        claims = tuple(
-            c.model_copy(update={"date": (span_of(c.date)[0] + step).isoformat()})
-            for c in self.disputed
-        )
-        return UncertainDate(disputed=claims, replay=replay)
-
-    def describe(self) -> str:
-        """The possible dates in words: ``any day of 2018-10``, ``2024-01-16..2024-01-17``,
-        ``2018-08-05 or 2018-08-06``."""
-        if self.month is not None:
-            return f"any day of {self.month}"
-        if self.between is not None:
-            return f"{self.between[0].isoformat()}..{self.between[1].isoformat()}"
-        return " or ".join(c.date for c in self.disputed or ())
-
 
 def _which_date(value: Any) -> str:
     return "uncertain" if isinstance(value, dict | UncertainDate) else "day"
@@ -270,7 +204,7 @@ EventDate = Annotated[
 DateBasis = Literal["reported", "inferred"]
 
 
-class EventSpec(Frozen):
+class EventSpec(EventSpecTraits, Frozen):
     """A dated happening that fires its ``type`` as a trigger on its relation."""
 
     id: EventId
@@ -305,7 +239,7 @@ class EventSpec(Frozen):
         BeforeValidator(as_tuple, json_schema_input_type=EventId | list[EventId]),
     ] = ()
     note: Text = ""
-    #: The relations the act reaches, when more than one (see ``model.parties``).
+    #: The relations the act reaches, when more than one (see ``scenario.parties``).
     relations: tuple[Pair, ...] = ()
     #: The actors act as one, on the relation between them (no direction): a joint statement.
     joint: bool = False
@@ -328,40 +262,3 @@ class EventSpec(Frozen):
         if problem is not None:
             raise invalid(problem)
         return self
-
-    @property
-    def stance(self) -> str | None:
-        """``joint``, ``supports``, ``opposes``, ``mediates``, or None for a plain act."""
-        return stance_of(self)
-
-    @property
-    def sides(self) -> tuple[str, ...]:
-        """The side(s) a stance names: the supported or opposed actor, or the two mediated."""
-        if self.supports is not None:
-            return (self.supports,)
-        if self.opposes is not None:
-            return (self.opposes,)
-        return self.mediates or ()
-
-    @property
-    def day(self) -> dt.date:
-        """The event's day in a replay: its date, or an uncertain date's replay point."""
-        return self.date.point if isinstance(self.date, UncertainDate) else self.date
-
-    @property
-    def uncertain(self) -> UncertainDate | None:
-        """The event's uncertain date, or ``None`` for a day."""
-        return self.date if isinstance(self.date, UncertainDate) else None
-
-    @property
-    def when(self) -> dt.datetime:
-        return dt.datetime.combine(self.day, self.time or dt.time())
-
-    @property
-    def relation_pair(self) -> tuple[str, str] | None:
-        """The relation the event acts on: ``relation`` if given, else actor with sole target."""
-        if self.relation is not None:
-            return self.relation
-        if len(self.actor) == 1 and len(self.target) == 1 and self.stance is None:
-            return (self.actor[0], self.target[0])
-        return None
