@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         commands: dict[str, Callable[[Path], list[str]]] = {
             "run --plot": lambda p: [
                 "run",
+                "--no-cache",  # the full load every round, not a cache hit after the first
                 str(p),
                 "-o",
                 str(folder / "t.txt"),
