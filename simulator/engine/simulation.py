@@ -106,6 +106,9 @@ class Simulator:
     """
 
     scenario: Scenario
+    #: The rules an event of each type can match; for each rule, the types it is listed for.
+    _rules_for: dict[str, tuple[Rule, ...]]
+    _kinds_of: tuple[tuple[str, ...], ...]
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
         self._prepare(as_scenario(scenario), None)
@@ -123,11 +126,11 @@ class Simulator:
         return derived
 
     def _prepare(self, scenario: Scenario, like: Simulator | None) -> None:
-        kept = (
-            frozenset(f for f in _FIELDS if getattr(scenario, f) is getattr(like.scenario, f))
-            if like is not None
-            else frozenset()
-        )
+        if like is None:
+            kept: frozenset[str] = frozenset()
+        else:
+            base, new = like.scenario.__dict__, scenario.__dict__  # pydantic keeps fields there
+            kept = frozenset([f for f in _FIELDS if new[f] is base[f]])
 
         def same(*fields: str) -> bool:
             return kept.issuperset(fields)
@@ -179,21 +182,42 @@ class Simulator:
             self.rules = compile_rules(scenario, self._index, like.rules, old)
         else:
             self.rules = compile_rules(scenario, self._index)
-        if like is None or self.rules is not like.rules or not same("event_types"):
-            # The rules an event of each type can match, in rule order (a rule with no type in
-            # its ``when`` can match any): the others would be tested on every event for nothing.
-            self._rules_for = {
-                kind: tuple(r for r in self.rules if r.when.types is None or kind in r.when.types)
-                for kind in scenario.event_types
-            }
-        else:
-            self._rules_for = like._rules_for
+        self._index_rules(scenario, like if same("event_types") else None)
         if like is not None and moves and same(*_STEPS_FROM):
             self._steps: tuple[Happening, ...] = like._steps
         else:
             steps = [self._scripted(e) for e in scenario.events]
             # sorted() is stable: events at the same time keep their file order.
             self._steps = tuple(sorted(steps, key=lambda h: h.t))
+
+    def _index_rules(self, scenario: Scenario, like: Simulator | None) -> None:
+        """``_rules_for`` and ``_kinds_of``, from ``like``'s (a variant with the same event
+        types) where they are the same rules, or the same rules some compiled again."""
+        if like is not None and self.rules is like.rules:
+            self._rules_for, self._kinds_of = like._rules_for, like._kinds_of
+        elif like is not None and _aligned(self.rules, like.rules):
+            # The same rules, some compiled again (a design point moving a chance): only the
+            # types whose rules changed are listed again.
+            self._kinds_of = like._kinds_of
+            self._rules_for = dict(like._rules_for)
+            for i, (rule, was) in enumerate(zip(self.rules, like.rules, strict=True)):
+                if rule is not was:
+                    for kind in self._kinds_of[i]:
+                        self._rules_for[kind] = tuple(
+                            rule if r is was else r for r in self._rules_for[kind]
+                        )
+        else:
+            # The rules an event of each type can match, in rule order (a rule with no type in
+            # its ``when`` can match any): the others would be tested on every event for nothing.
+            self._rules_for = {
+                kind: tuple(r for r in self.rules if r.when.types is None or kind in r.when.types)
+                for kind in scenario.event_types
+            }
+            # For each rule, by its place, the types whose list has it.
+            self._kinds_of = tuple(
+                tuple(kind for kind, rules in self._rules_for.items() if any(x is r for x in rules))
+                for r in self.rules
+            )
 
     def _scripted(self, e: EventSpec) -> Happening:
         pair = e.relation_pair
@@ -286,6 +310,14 @@ class Simulator:
             RelationEnd(rid, model.state, _rounded(values))
             for rid, model, values in zip(self.relation_ids, run.models, run.values, strict=True)
         )
+
+
+def _aligned(rules: tuple[Rule, ...], was: tuple[Rule, ...]) -> bool:
+    """Whether each rule sits where ``was`` has one of the same id matching the same types."""
+    return len(rules) == len(was) and all(
+        r.spec.id == w.spec.id and r.when.types == w.when.types
+        for r, w in zip(rules, was, strict=True)
+    )
 
 
 def _totals(kinds: collections.Counter[tuple[str, str]], part: int) -> dict[str, int]:
