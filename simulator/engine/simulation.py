@@ -20,10 +20,10 @@ below its probability, schedules its response after a delay drawn from its distr
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import os
 import random
+from collections import Counter
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +36,11 @@ from simulator.engine.responses import (
     LAST_SECOND,
     Happening,
     Rule,
+    RulesByType,
     compile_rules,
     due_text,
     effects_for,
+    rules_by_type,
     sample_delay,
 )
 from simulator.engine.trace import (
@@ -106,9 +108,9 @@ class Simulator:
     """
 
     scenario: Scenario
-    #: The rules an event of each type can match; for each rule, the types it is listed for.
-    _rules_for: dict[str, tuple[Rule, ...]]
+    _rules_for: RulesByType  # see rules_by_type, with _kinds_of
     _kinds_of: tuple[tuple[str, ...], ...]
+    _script_counts: dict[int, dict[str, int]]  # see _script_types
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
         self._prepare(as_scenario(scenario), None)
@@ -182,42 +184,21 @@ class Simulator:
             self.rules = compile_rules(scenario, self._index, like.rules, old)
         else:
             self.rules = compile_rules(scenario, self._index)
-        self._index_rules(scenario, like if same("event_types") else None)
-        if like is not None and moves and same(*_STEPS_FROM):
+        prev = like if same("event_types") else None
+        was = (prev.rules, prev._rules_for, prev._kinds_of) if prev is not None else None
+        self._rules_for, self._kinds_of = rules_by_type(self.rules, scenario.event_types, was)
+        self._prepare_steps(scenario, like if moves and same(*_STEPS_FROM) else None)
+
+    def _prepare_steps(self, scenario: Scenario, like: Simulator | None) -> None:
+        """The scripted steps: ``like``'s (a variant whose steps are the same), or made."""
+        if like is not None:
             self._steps: tuple[Happening, ...] = like._steps
+            self._script_counts = like._script_counts
         else:
             steps = [self._scripted(e) for e in scenario.events]
             # sorted() is stable: events at the same time keep their file order.
             self._steps = tuple(sorted(steps, key=lambda h: h.t))
-
-    def _index_rules(self, scenario: Scenario, like: Simulator | None) -> None:
-        """``_rules_for`` and ``_kinds_of``, from ``like``'s (a variant with the same event
-        types) where they are the same rules, or the same rules some compiled again."""
-        if like is not None and self.rules is like.rules:
-            self._rules_for, self._kinds_of = like._rules_for, like._kinds_of
-        elif like is not None and _aligned(self.rules, like.rules):
-            # The same rules, some compiled again (a design point moving a chance): only the
-            # types whose rules changed are listed again.
-            self._kinds_of = like._kinds_of
-            self._rules_for = dict(like._rules_for)
-            for i, (rule, was) in enumerate(zip(self.rules, like.rules, strict=True)):
-                if rule is not was:
-                    for kind in self._kinds_of[i]:
-                        self._rules_for[kind] = tuple(
-                            rule if r is was else r for r in self._rules_for[kind]
-                        )
-        else:
-            # The rules an event of each type can match, in rule order (a rule with no type in
-            # its ``when`` can match any): the others would be tested on every event for nothing.
-            self._rules_for = {
-                kind: tuple(r for r in self.rules if r.when.types is None or kind in r.when.types)
-                for kind in scenario.event_types
-            }
-            # For each rule, by its place, the types whose list has it.
-            self._kinds_of = tuple(
-                tuple(kind for kind, rules in self._rules_for.items() if any(x is r for x in rules))
-                for r in self.rules
-            )
+            self._script_counts = {}
 
     def _scripted(self, e: EventSpec) -> Happening:
         pair = e.relation_pair
@@ -289,10 +270,17 @@ class Simulator:
             stop=stop,
             final=self._final(run),
             moves=tuple(run.moves),
-            by_type=_totals(run.kinds, 0),
-            by_cause=_totals(run.kinds, 1),
+            by_type=_totals(self._script_types(run.steps_done), run.responses, 0),
+            by_cause=_totals({"script": run.steps_done}, run.responses, 1),
             log=run.closing_log(max(horizon, 0.0)),
         )
+
+    def _script_types(self, done: int) -> dict[str, int]:
+        """The scripted events by type among the first ``done`` steps (what an outline counts
+        of the script: a run plays a prefix of the steps, nearly always all of them)."""
+        if done not in self._script_counts:
+            self._script_counts[done] = dict(Counter(step.type for step in self._steps[:done]))
+        return self._script_counts[done]
 
     def _play(self, seed: int, until: dt.date | None, outline: bool) -> tuple[dt.date, float, _Run]:
         stop = self.scenario.end if until is None else min(until, self.scenario.end)
@@ -312,17 +300,12 @@ class Simulator:
         )
 
 
-def _aligned(rules: tuple[Rule, ...], was: tuple[Rule, ...]) -> bool:
-    """Whether each rule sits where ``was`` has one of the same id matching the same types."""
-    return len(rules) == len(was) and all(
-        r.spec.id == w.spec.id and r.when.types == w.when.types
-        for r, w in zip(rules, was, strict=True)
-    )
-
-
-def _totals(kinds: collections.Counter[tuple[str, str]], part: int) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for key, n in kinds.items():
+def _totals(
+    script: dict[str, int], responses: dict[tuple[str, str], int], part: int
+) -> dict[str, int]:
+    """The scripted events' counts (by type or cause) and the responses', zeros left out."""
+    totals = {key: n for key, n in script.items() if n}
+    for key, n in responses.items():
         totals[key[part]] = totals.get(key[part], 0) + n
     return totals
 
@@ -363,7 +346,9 @@ class _Run:
         # An outline keeps, instead of records, the state changes and the counts (see outline).
         self.outline = outline
         self.moves: list[tuple[str, float, str, str]] = []
-        self.kinds: collections.Counter[tuple[str, str]] = collections.Counter()  # (type, cause)
+        # How many scripted steps were applied, and the responses applied per (type, cause).
+        self.steps_done = 0
+        self.responses: dict[tuple[str, str], int] = {}
         self.log: list[LogEntry] = []
         self.pending: list[_Pending] = []
         self.fired: dict[str, int] = {}
@@ -378,11 +363,12 @@ class _Run:
 
     def script(self) -> Generator[simpy.Event, Any, None]:
         env, apply = self.env, self.apply
-        for step in self.sim._steps:
+        for done, step in enumerate(self.sim._steps, 1):
             now = env.now  # a property: read once a step
             if step.t > now:
                 yield env.timeout(step.t - now)
             apply(step)
+            self.steps_done = done
 
     def advance(self, relation: int, now: float) -> dict[str, float]:
         values = self.values[relation]
@@ -402,7 +388,9 @@ class _Run:
         bounds = self._bounds
         for name, delta in h.effects:
             low, high = bounds[name]
-            values[name] = min(high, max(low, values[name] + delta))
+            value = values[name] + delta  # clamped as min(high, max(low, v)) is, NaN included
+            value = value if value > low else low
+            values[name] = value if value < high else high
         model = self.models[h.relation]
         before = model.state
         try:
@@ -415,7 +403,6 @@ class _Run:
             after = model.state
             if after != before:
                 self.moves.append((self.sim.relation_ids[h.relation], h.t, before, after))
-            self.kinds[h.type, h.cause] += 1
         else:
             self._record(h, before, model.state, outcome, values)
         if self._has_rules:
@@ -513,10 +500,11 @@ class _Run:
         self.pending.remove(p)
         actor, targets = p.rule.roles(p.trigger)
         rule = p.rule
+        kind = (rule.spec.respond.type, f"rule:{rule.id}")
         self.apply(
             Happening(
                 id=p.id,
-                type=rule.spec.respond.type,
+                type=kind[0],
                 actor=actor,
                 target=targets,
                 relation=p.relation,
@@ -528,12 +516,14 @@ class _Run:
                 source=rule.source,
                 quote=rule.quote,
                 summary=rule.summary,
-                cause=f"rule:{rule.id}",
+                cause=kind[1],
                 caused_by=(p.trigger.id,),
                 date_basis="simulated",
                 citations=rule.citations,
             )
         )
+        if self.outline:
+            self.responses[kind] = self.responses.get(kind, 0) + 1
 
     def closing_log(self, horizon: float) -> tuple[LogEntry, ...]:
         log = list(self.log)
