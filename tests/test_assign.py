@@ -161,8 +161,10 @@ def test_named_selectors_and_errors_are_the_reference_s() -> None:
 def test_a_derived_simulator_runs_as_a_new_one(spec: Path) -> None:
     job, _, _ = prepare(load_batch_spec(spec))
     base = Simulator(job.scenario)
+    assign = Assigner(base.scenario, job.paths)  # as a worker sets its points
     for values in (job.points[0], job.points[len(job.points) // 2], job.points[-1]):
-        scenario = job_module.scenario_at(job, values)
+        scenario = assign(values)
+        assert scenario == job_module.scenario_at(job, values), (spec.name, values)
         derived, new = base.derive(scenario), Simulator(scenario)
         for seed in (0, 3, 11):
             assert derived.run(seed=seed) == new.run(seed=seed), (spec.name, values, seed)

@@ -246,7 +246,7 @@ def rules_by_type(
 def _aligned(rules: tuple[Rule, ...], was: tuple[Rule, ...]) -> bool:
     """Whether each rule sits where ``was`` has one of the same id matching the same types."""
     return len(rules) == len(was) and all(
-        r.spec.id == w.spec.id and r.when.types == w.when.types
+        r is w or (r.spec.id == w.spec.id and (r.when is w.when or r.when.types == w.when.types))
         for r, w in zip(rules, was, strict=True)
     )
 

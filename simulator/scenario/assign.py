@@ -145,19 +145,19 @@ class Assigner:
             for slot, path in enumerate(self.paths):
                 root.add(parse_path(path), slot)
             root.check()
-            self._root: _Node | None = root
+            self._made: Callable[[Sequence[Any]], Any] | None = root.maker()
         except Exception:  # a path this cannot read once for all: every point goes the long way
-            self._root = None
+            self._made = None
 
     @property
     def compiled(self) -> bool:
         """Whether the paths were read once for all (else every point takes ``assign_values``)."""
-        return self._root is not None
+        return self._made is not None
 
     def __call__(self, values: Sequence[Any]) -> Scenario:
-        if self._root is not None and len(values) == len(self.paths):
+        if self._made is not None and len(values) == len(self.paths):
             try:
-                made = self._root.made(values)
+                made = self._made(values)
             except Exception:  # a value refused: the reference path says how, in its words
                 pass
             else:
@@ -242,34 +242,49 @@ class _Node:
         for child in self.below.values():
             child.check()
 
-    def made(self, values: Sequence[Any]) -> Any:
-        changes = {key: check(values[slot]) for key, (slot, check) in self.leaves.items()}
-        for key, child in self.below.items():
-            changes[key] = child.made(values)
+    def maker(self) -> Callable[[Sequence[Any]], Any]:
+        """What makes this node anew from a point's values: a function made once, which
+        does at each point only the copying and the checks (the kind of node, the keys and
+        what the copies' other fields are were settled here)."""
+        leaves = tuple((key, slot, check) for key, (slot, check) in self.leaves.items())
+        below = tuple((key, child.maker()) for key, child in self.below.items())
+
+        def changes(values: Sequence[Any]) -> dict[Any, Any]:
+            out = {key: check(values[slot]) for key, slot, check in leaves}
+            for key, make in below:
+                out[key] = make(values)
+            return out
+
         node = self.base
-        if isinstance(node, BaseModel):
-            copy = _copied(node, changes)
-            for check in self.after:
+        if isinstance(node, dict):
+            return lambda values: {**node, **changes(values)}
+        if not isinstance(node, BaseModel):
+            kind = type(node)
+
+            def items(values: Sequence[Any]) -> Any:
+                made = list(node)
+                for key, value in changes(values).items():
+                    made[key] = value
+                return kind(made)
+
+            return items
+        model, after, fields = type(node), self.after, node.__dict__
+        fields_set = node.__pydantic_fields_set__ | self.leaves.keys() | self.below.keys()
+        setattr_ = object.__setattr__
+
+        def copied(values: Sequence[Any]) -> Any:
+            # ``node.model_copy(update=...)``, without its generic copying.
+            copy = model.__new__(model)
+            setattr_(copy, "__dict__", {**fields, **changes(values)})
+            setattr_(copy, "__pydantic_fields_set__", set(fields_set))
+            setattr_(copy, "__pydantic_extra__", None)
+            setattr_(copy, "__pydantic_private__", None)
+            for check in after:
                 if check(copy) is not copy:
                     raise _UnhandledError("an after check that replaces the model")
             return copy
-        if isinstance(node, dict):
-            return {**node, **changes}
-        items = list(node)
-        for key, value in changes.items():
-            items[key] = value
-        return type(node)(items)
 
-
-def _copied(model: BaseModel, changes: dict[str, Any]) -> BaseModel:
-    """``model.model_copy(update=changes)``, without its generic copying."""
-    copy = type(model).__new__(type(model))
-    setattr_ = object.__setattr__
-    setattr_(copy, "__dict__", {**model.__dict__, **changes})
-    setattr_(copy, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changes.keys())
-    setattr_(copy, "__pydantic_extra__", None)
-    setattr_(copy, "__pydantic_private__", None)
-    return copy
+        return copied
 
 
 @functools.lru_cache(maxsize=256)
