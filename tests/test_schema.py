@@ -89,6 +89,16 @@ BAD: dict[str, tuple[str, str]] = {
         "extends: a.yaml\nmax_responses: many\n",
         "max_responses",
     ),
+    "scenario with a misspelt stance": (
+        HEAD + "events: [{id: e, date: 2024-01-02, type: t, actor: A, supprts: B, summary: s, "
+        "source: {ref: w}}]\n",
+        "supprts",
+    ),
+    "scenario with one side to mediate": (
+        HEAD + "events: [{id: e, date: 2024-01-02, type: t, actor: A, mediates: [B], summary: s, "
+        "source: {ref: w}}]\n",
+        "mediates",
+    ),
     "batch spec without its scenario": ("dipsim_batch: 1\n", "scenario"),
     "batch spec with an unknown design": (
         "dipsim_batch: 1\nscenario: a.yaml\ndesign: {kind: grd}\n",
@@ -100,6 +110,19 @@ BAD: dict[str, tuple[str, str]] = {
 
 def test_the_good_file_the_bad_ones_are_made_from_validates() -> None:
     assert _errors(read_yaml(HEAD, "good.yaml").data) == []
+
+
+def test_joint_and_third_party_acts_and_blocs_validate() -> None:
+    """Several actors, no target, ``joint``, the stances, ``relations`` and ``members``."""
+    text = HEAD.replace("B: {name: B}}", "B: {name: B}, G: {name: G, kind: group, members: [A]}}")
+    text += (
+        "events:\n"
+        "  - {id: j, date: 2024-01-02, type: t, actor: [A, B], joint: true, summary: s, "
+        "source: {ref: w}}\n"
+        "  - {id: s, date: 2024-01-03, type: t, actor: G, supports: A, opposes: B, "
+        "mediates: [A, B], relations: [[A, B], A-B], summary: s, source: {ref: w}}\n"
+    )
+    assert _errors(read_yaml(text, "good.yaml").data) == []
 
 
 @pytest.mark.parametrize("case", BAD.values(), ids=list(BAD))

@@ -70,7 +70,7 @@ TOP_KEYS = (
 )
 EVENT_KEYS = (
     "id, date, time, type, actor, target, relation, summary, codes, effects, source, date_basis, "
-    "date_note, caused_by, note"
+    "date_note, caused_by, note, relations, joint, supports, opposes, mediates"
 )
 
 
@@ -450,18 +450,49 @@ def test_cameo_code_as_a_number(tmp_path: Path) -> None:
     """A CAMEO code written as a number is refused, showing how to quote it."""
     assert problems(tmp_path, edit('cameo: "195"', "cameo: 42")) == [
         "s.yaml:13:27: event_types.strike.codes.cameo: CAMEO code 42 must be quoted (write "
-        '"042"): as a number it loses leading zeros, e.g. 0256 becomes 256'
+        '"042"): a code is text, and unquoted digits are a number to YAML readers, which drop '
+        "leading zeros (0256 is not 256)"
     ]
 
 
 def test_cameo_code_as_a_number_is_refused(tmp_path: Path) -> None:
-    """A CAMEO code written as a number is refused at the code (whatever the message's
-    formatting), while a leading-zero code read as text is accepted."""
-    found = problems(tmp_path, edit('cameo: "195"', "cameo: 195"))
-    assert len(found) == 1
-    assert found[0].startswith("s.yaml:13:27: event_types.strike.codes.cameo: CAMEO code 195 ")
-    scenario = load_scenario(write(tmp_path, edit('cameo: "195"', "cameo: 0256")))
-    assert scenario.event_types["strike"].codes.cameo == "0256"
+    """A CAMEO code written as bare digits is refused at the code, whether YAML reads it as a
+    number (195) or, for its leading zero, as text (0256): one rule for both. Quoted, either
+    is accepted as written."""
+    for written in ("195", "0256"):
+        found = problems(tmp_path, edit('cameo: "195"', f"cameo: {written}"))
+        assert len(found) == 1
+        assert found[0].startswith(
+            f"s.yaml:13:27: event_types.strike.codes.cameo: CAMEO code {written} must be quoted "
+            f'(write "{written}")'
+        )
+    for quoted in ('"0256"', "'0256'"):
+        scenario = load_scenario(write(tmp_path, edit('cameo: "195"', f"cameo: {quoted}")))
+        assert scenario.event_types["strike"].codes.cameo == "0256"
+
+
+def test_unquoted_leading_zero_code_is_refused_beside_other_problems(tmp_path: Path) -> None:
+    """The unquoted code is reported with the shape problems of the same pass, in file order."""
+    text = edit('cameo: "195"', "cameo: 050").replace("title: ", "title:\n  - ", 1)
+    found = problems(tmp_path, text)
+    assert [f.split(": ", 2)[1] for f in found] == ["title", "event_types.strike.codes.cameo"]
+
+
+def test_keys_written_where_another_belongs_say_what_to_write(tmp_path: Path) -> None:
+    """A Goldstein value on an event type, a relation's ``actors``: the message names the key
+    to write instead of a misleading or missing 'did you mean'."""
+    text = edit('{codes: {cameo: "195", goldstein: -10.0}}', '{cameo: "195", goldstein: -10.0}')
+    found = problems(tmp_path, text)
+    assert [f.split(" (")[0].split("; allowed")[0] for f in found] == [
+        "s.yaml:13:12: event_types.strike.cameo: unknown key 'cameo': write it as codes: "
+        "{cameo: ...}",
+        "s.yaml:13:26: event_types.strike.goldstein: unknown key 'goldstein': write it as "
+        "codes: {goldstein: ...}",
+    ]
+    pair = problems(tmp_path, edit("- pair: [AAA, BBB]", "- actors: [AAA, BBB]"))
+    assert any(
+        "relations[0].actors: unknown key 'actors': write it as pair: [A, B]" in f for f in pair
+    )
 
 
 def test_unknown_plover_type(tmp_path: Path) -> None:
@@ -560,11 +591,16 @@ def test_pair_without_a_dash_is_refused(tmp_path: Path) -> None:
     ]
 
 
-def test_event_with_several_targets_needs_a_relation(tmp_path: Path) -> None:
-    """An event with several targets must say which relation it acts on."""
-    assert problems(tmp_path, edit("    target: BBB", "    target: [BBB, CCC]")) == [
-        "s.yaml:26:5: events[0]: event 'e1' has 2 targets: say which relation it acts on with "
-        "'relation: [A, B]'"
+def test_event_with_several_targets_reaches_the_declared_relations(tmp_path: Path) -> None:
+    """An event with several targets reaches each declared relation between its actor and a
+    target; with none, it is refused, saying what to write."""
+    s = load_scenario(write(tmp_path, edit("    target: BBB", "    target: [BBB, CCC]")))
+    assert [r.pair for r in s.reach(s.events[0])] == [("AAA", "BBB")]
+    text = edit("    actor: AAA\n    target: BBB", "    actor: CCC\n    target: [AAA, BBB]")
+    assert problems(tmp_path, text) == [
+        "s.yaml:26:5: events[0]: event 'e1' reaches no relation: no relation between its parties "
+        "is declared (CCC-AAA, CCC-BBB): declare one under relations, or say which it acts on "
+        "with 'relation'; for an appeal to both sides, 'mediates: [AAA, BBB]'"
     ]
     text = edit("    target: BBB", "    target: [BBB, CCC]\n    relation: [BBB, AAA]")
     assert load_scenario(write(tmp_path, text)).events[0].relation == ("BBB", "AAA")

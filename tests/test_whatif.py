@@ -250,7 +250,8 @@ def test_missing_base_is_located(tmp_path: Path) -> None:
             [
                 "w.yaml:3:5: events[23].actr: after edits[0]: unknown key 'actr' (did you mean "
                 "'actor'?); allowed here: id, date, time, type, actor, target, relation, summary, "
-                "codes, effects, source, date_basis, date_note, caused_by, note"
+                "codes, effects, source, date_basis, date_note, caused_by, note, relations, joint, "
+                "supports, opposes, mediates"
             ],
         ),
         (
@@ -272,6 +273,42 @@ def test_missing_base_is_located(tmp_path: Path) -> None:
 def test_edit_errors_are_located(tmp_path: Path, body: str, expected: list[str]) -> None:
     """Every edit that names something missing, or breaks the scenario, is reported at the edit."""
     assert problems(whatif(tmp_path, body)) == expected
+
+
+def test_a_shift_that_breaks_the_order_of_causes_says_how_to_move_both(tmp_path: Path) -> None:
+    """Moving an event before its cause names the cause to shift with its consequences, and
+    that edit loads; moving a cause past what it caused names with_consequences."""
+    early = "edits:\n  - shift: ambassadors-return\n    to: 2024-01-20\n"
+    assert problems(whatif(tmp_path, early)) == [
+        "w.yaml:3:5: events[22].caused_by: after edits[0]: cause 'joint-statement' "
+        "(2024-01-22 00:00) comes after this event (2024-01-20 00:00); to move both, shift its "
+        "cause 'joint-statement' with 'with_consequences: true' (the events it caused move "
+        "with it)"
+    ]
+    late = "end: 2024-02-15\nedits:\n  - shift: joint-statement\n    to: 2024-01-27\n"
+    found = problems(whatif(tmp_path, late))
+    assert found
+    assert all(f.endswith("which it caused, then moves with it") for f in found)
+    fixed = load_scenario(whatif(tmp_path, f"{late}    with_consequences: true\n"))
+    dates = {e.id: e.date for e in fixed.events}
+    assert dates["joint-statement"] == dt.date(2024, 1, 27)
+    assert dates["ambassadors-return"] == dt.date(2024, 1, 31)
+
+
+def test_a_whatifs_claims_are_judged_after_its_edits(tmp_path: Path) -> None:
+    """A what-if's expect may name an event its edits add, and may not name one they remove."""
+    added = (
+        "edits:\n  - add: {id: extra-call, date: 2024-01-20, type: phone_call, actor: PAK,"
+        " target: IRN, summary: A call., source: {ref: pak-mofa-call}}\n"
+        "expect:\n  - {event: extra-call, outcome: no_transition}\n"
+    )
+    assert load_scenario(whatif(tmp_path, added)).expect[0].event == "extra-call"
+    removed = (
+        "edits:\n  - remove: saravan-killings\n"
+        "expect:\n  - {event: saravan-killings, outcome: rejected}\n"
+    )
+    [problem] = problems(whatif(tmp_path, removed))
+    assert problem.startswith("w.yaml:5:13: expect[0].event: unknown event 'saravan-killings'")
 
 
 # --- replay equivalence --------------------------------------------------------------------

@@ -11,6 +11,7 @@ tests' generated texts.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,14 @@ def test_texts_known_to_differ_go_to_python() -> None:
     assert not yamlread._for_libyaml("a: 1\n?")
     assert not yamlread._for_libyaml("a: !x 1")
     assert yamlread._for_libyaml("summary: what if? Stop! Nothing.\n")
+
+
+@given(st.text(st.sampled_from(" \n\t\u2028[]{},?!a:-"), max_size=10))
+def test_apart_indicators_where_a_token_can_start(text: str) -> None:
+    """``_APART`` finds a ``?`` or ``!`` at the start or after a space, ``[``, ``{`` or ``,``
+    (its plain spelling here; the module's is written to search faster)."""
+    plain = re.search(r"(?:^|[\s\[{,])[?!]", text)
+    assert bool(yamlread._APART.search(text)) == bool(plain)
 
 
 def test_refusals_while_composing_match() -> None:

@@ -509,3 +509,25 @@ def test_unreadable_source_text_is_none(tmp_path: Path, name: str) -> None:
     (tmp_path / "big.txt").write_text("x" * 100, encoding="utf-8")
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
     assert read_source_text(tmp_path / name, Limits(max_bytes=50)) is None
+
+
+def test_dump_yaml_writes_texts_that_read_back_as_the_same_texts() -> None:
+    """Texts dipsim's resolver would read as another type (``0o17`` is a number to it, not to
+    YAML 1.1, so PyYAML wrote it plain), and unquoted digits, which are refused where text is
+    meant (a CAMEO code ``039``): dump_yaml quotes them, so the data reads back the same."""
+    data = {"a": "0o17", "b": "039", "c": "x", "d": "yes", "e": "1", "f": "", "g": "~", "h": ".5"}
+    text = dump_yaml(data)
+    assert "b: '039'" in text
+    assert "c: x" in text  # plain where plain reads back
+    assert read_yaml(text, FILE).data == data
+    assert read_yaml(text, FILE).plain_digits == set()
+
+
+def test_a_scenario_written_out_loads_back_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scenario_to_yaml of a shipped scenario whose CAMEO codes have leading zeros (039)."""
+    from simulator.scenario.loading import load_scenario, scenario_from_text, scenario_to_yaml
+
+    scenarios = Path(__file__).resolve().parent.parent / "scenarios"
+    monkeypatch.chdir(scenarios)  # its source files are read relative to the working folder
+    scenario = load_scenario(scenarios / "jan2024.yaml")
+    assert scenario_from_text(scenario_to_yaml(scenario)) == scenario

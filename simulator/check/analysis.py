@@ -277,22 +277,29 @@ def _may_fire(ctx: _Context) -> dict[str, _Found]:
     found: dict[str, _Found] = {}
     # The engine plays scripted events in time order, ties in file order.
     for _, e in sorted(enumerate(s.events), key=lambda ie: (ie[1].when, ie[0])):
-        pair = e.relation_pair
-        if pair is None or frozenset(pair) not in possible:
-            continue
-        key = frozenset(pair)
-        here = _closed(ctx, possible[key], live, by_rules)
-        after: set[str] = set()
-        fires = False
-        for state in here:
-            taking = [t for t in live if t.trigger == e.type and state in ctx.sources(t)]
-            fires = fires or bool(taking)
-            after.update(t.dest for t in taking)
-            # The state stays if every transition that could take it is guarded.
-            if all(t.guard is not None for t in taking):
-                after.add(state)
-        found[e.id] = _Found(names[key], here, fires)
-        possible[key] = frozenset(after)
+        # An act reaching several relations (a third party's, a bloc's) is found on the first
+        # it reaches, and fires if it may fire on any.
+        for reach in s.reach(e):
+            key = frozenset(reach.pair)
+            if key not in possible:
+                continue
+            here = _closed(ctx, possible[key], live, by_rules)
+            after: set[str] = set()
+            fires = False
+            for state in here:
+                taking = [t for t in live if t.trigger == e.type and state in ctx.sources(t)]
+                fires = fires or bool(taking)
+                after.update(t.dest for t in taking)
+                # The state stays if every transition that could take it is guarded.
+                if all(t.guard is not None for t in taking):
+                    after.add(state)
+            first = found.get(e.id)
+            found[e.id] = (
+                _Found(names[key], here, fires)
+                if first is None
+                else _Found(first.relation, first.states, first.may_fire or fires)
+            )
+            possible[key] = frozenset(after)
     return found
 
 

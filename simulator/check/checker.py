@@ -161,11 +161,11 @@ def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
 
     def locate(path: KeyPath) -> Location:
         found = by_id(own, path)
-        if found is not None and found[:2] in own.positions:
+        if found is not None and own.has(found[:2]):
             return own.locate(found)
         for doc in bases:
             found = by_id(doc, path)
-            if found is not None and found[:2] in doc.positions:
+            if found is not None and doc.has(found[:2]):
                 at = doc.locate(found)
                 return Location(shown_path(Path(at.file)), at.line, at.column)
         return own.locate(path)

@@ -77,7 +77,17 @@ def templates(scenario: Scenario) -> tuple[EventSpec, ...]:
     target, codes, effects), then one plain event per declared type no event uses."""
     seen: dict[tuple[object, ...], EventSpec] = {}
     for e in scenario.events:
-        key = (e.type, e.actor, e.target, e.relation, e.codes, tuple(sorted(e.effects.items())))
+        key = (
+            e.type,
+            e.actor,
+            e.target,
+            e.relation,
+            e.relations,
+            e.stance,
+            e.sides,
+            e.codes,
+            tuple(sorted(e.effects.items())),
+        )
         seen.setdefault(key, e)
     out = list(seen.values())
     used = {e.type for e in out}
@@ -92,7 +102,7 @@ def templates(scenario: Scenario) -> tuple[EventSpec, ...]:
                 date=scenario.start,
                 time=None,
                 type=name,
-                actor=first[0],
+                actor=(first[0],),
                 target=(first[1],),
                 relation=None,
                 summary=f"a {name} event (explored)",

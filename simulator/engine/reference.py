@@ -43,13 +43,12 @@ def reference_fold(scenario: Scenario, until: dt.date | None = None) -> list[Fol
     last = {r.id: 0.0 for r in scenario.relations}
     order = sorted(range(len(scenario.events)), key=lambda i: (scenario.events[i].when, i))
     steps: list[FoldStep] = []
-    for i in order:
+    work = [(i, r) for i in order for r in scenario.reach(scenario.events[i])]
+    for i, reach in work:
         e = scenario.events[i]
         if e.when >= horizon:
             break
-        pair = e.relation_pair
-        assert pair is not None
-        rid = relations[frozenset(pair)].id
+        rid = relations[frozenset(reach.pair)].id
         t = (e.when - origin).total_seconds() / 86_400.0
         vals = values[rid]
         gap = t - last[rid]
@@ -59,7 +58,7 @@ def reference_fold(scenario: Scenario, until: dt.date | None = None) -> list[Fol
                     rest = spec.rest_value
                     vals[name] = rest + (vals[name] - rest) * (1.0 - spec.decay_per_day) ** gap
             last[rid] = t
-        goldstein = scenario.codes_of(e).goldstein
+        goldstein = reach.goldstein(scenario.codes_of(e).goldstein)
         for name, spec in scenario.variables.items():
             if name in e.effects:
                 delta = e.effects[name]

@@ -46,6 +46,11 @@ class Happening:
     date_note: str | None = None
     note: str | None = None
     citations: tuple[tuple[str, str | None, str | None], ...] = ()
+    # Who else acted, the stance, and the Goldstein value as applied here (see Record).
+    actors: tuple[str, ...] = ()
+    stance: str | None = None
+    sides: tuple[str, ...] = ()
+    tone: float | None = None
 
 
 def effects_for(
@@ -131,7 +136,11 @@ class Pattern:
         """Whether ``h`` (on ``relation``, default its own) in ``state`` after it matches."""
         return (
             (self.types is None or h.type in self.types)
-            and (self.actors is None or h.actor in self.actors)
+            and (
+                self.actors is None
+                or h.actor in self.actors
+                or (bool(h.actors) and not self.actors.isdisjoint(h.actors))
+            )
             and (self.targets is None or not self.targets.isdisjoint(h.target))
             and (
                 self.relation is None
@@ -171,10 +180,20 @@ class Rule:
             if role == "actor":
                 return trigger.actor
             if role == "target":
-                return trigger.target[0]
+                return _first_target(trigger)
             return role
 
         return resolve(self.spec.respond.actor), tuple(resolve(r) for r in self.spec.respond.target)
+
+
+def _first_target(h: Happening) -> str:
+    """Whom a rule's ``target`` means: the act's first target; for a joint act, which has
+    none, its last actor; for a third party's act without a target, the first side named."""
+    if h.target:
+        return h.target[0]
+    if h.actors:
+        return h.actors[-1]
+    return h.sides[0] if h.sides else h.actor
 
 
 def compile_rules(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-from collections import Counter
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +42,7 @@ from simulator.engine.responses import (
     rules_by_type,
     sample_delay,
 )
+from simulator.engine.summary import outline_counts
 from simulator.engine.trace import (
     Decay,
     Dynamics,
@@ -53,7 +53,7 @@ from simulator.engine.trace import (
     Trace,
     decayed,
 )
-from simulator.scenario.model import EventSpec, Scenario, VariableSpec
+from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
 
 _DAY_SECONDS = 86_400.0
 
@@ -91,7 +91,7 @@ def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
 _RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
-_STEPS_FROM = ("events", "event_types", "relations", "start")
+_STEPS_FROM = ("events", "event_types", "relations", "start", "actors")  # actors: blocs
 _FIELDS = frozenset(_MACHINE_FROM + _RULES_FROM + _STEPS_FROM)
 
 
@@ -110,7 +110,7 @@ class Simulator:
     scenario: Scenario
     _rules_for: RulesByType  # see rules_by_type, with _kinds_of
     _kinds_of: tuple[tuple[str, ...], ...]
-    _script_counts: dict[int, dict[str, int]]  # see _script_types
+    _script_counts: dict[int, dict[str, int]]  # see outline_counts
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
         self._prepare(as_scenario(scenario), None)
@@ -195,26 +195,34 @@ class Simulator:
             self._steps: tuple[Happening, ...] = like._steps
             self._script_counts = like._script_counts
         else:
-            steps = [self._scripted(e) for e in scenario.events]
+            steps = [h for e in scenario.events for h in self._scripted(e)]
             # sorted() is stable: events at the same time keep their file order.
             self._steps = tuple(sorted(steps, key=lambda h: h.t))
             self._script_counts = {}
 
-    def _scripted(self, e: EventSpec) -> Happening:
-        pair = e.relation_pair
-        if pair is None or frozenset(pair) not in self._index:
+    def _scripted(self, e: EventSpec) -> list[Happening]:
+        """An event as the engine applies it: once on each relation it reaches, one after
+        the other at its moment, with the Goldstein value it has on each (its tone)."""
+        reached = self.scenario.reach(e)
+        if not reached or any(frozenset(r.pair) not in self._index for r in reached):
             raise ValueError(f"event {e.id!r} has no declared relation; validate first")
+        return [self._on(e, r) for r in reached]
+
+    def _on(self, e: EventSpec, reach: Reach) -> Happening:
         codes = self.scenario.codes_of(e)
+        applied = reach.goldstein(codes.goldstein)
+        tone = None if applied == codes.goldstein else applied
+        moving = codes if tone is None else codes.model_copy(update={"goldstein": applied})
         citation = e.source[0]
         return Happening(
             id=e.id,
             type=e.type,
-            actor=e.actor,
+            actor=e.actor[0],
             target=e.target,
-            relation=self._index[frozenset(pair)],
+            relation=self._index[frozenset(reach.pair)],
             when=e.when,
             t=days_since(self.scenario.start, e.when),
-            effects=effects_for(self.scenario, codes, e.effects),
+            effects=effects_for(self.scenario, moving, e.effects),
             cameo=codes.cameo,
             goldstein=codes.goldstein,
             source=citation.ref,
@@ -226,6 +234,10 @@ class Simulator:
             date_note=e.date_note,
             note=e.note or None,
             citations=tuple((c.ref, c.quote, c.note) for c in e.source),
+            actors=e.actor if len(e.actor) > 1 else (),
+            stance=e.stance,
+            sides=e.sides,
+            tone=tone,
         )
 
     def when(self, t: float) -> dt.datetime:
@@ -270,17 +282,11 @@ class Simulator:
             stop=stop,
             final=self._final(run),
             moves=tuple(run.moves),
-            by_type=_totals(self._script_types(run.steps_done), run.responses, 0),
-            by_cause=_totals({"script": run.steps_done}, run.responses, 1),
+            # The script's records by type come from how many steps the run played, counted
+            # once per prefix and kept (a Simulator's steps are fixed).
+            **outline_counts(self._steps, run.steps_done, self._script_counts, run.responses),
             log=run.closing_log(max(horizon, 0.0)),
         )
-
-    def _script_types(self, done: int) -> dict[str, int]:
-        """The scripted events by type among the first ``done`` steps (what an outline counts
-        of the script: a run plays a prefix of the steps, nearly always all of them)."""
-        if done not in self._script_counts:
-            self._script_counts[done] = dict(Counter(step.type for step in self._steps[:done]))
-        return self._script_counts[done]
 
     def _play(self, seed: int, until: dt.date | None, outline: bool) -> tuple[dt.date, float, _Run]:
         stop = self.scenario.end if until is None else min(until, self.scenario.end)
@@ -298,16 +304,6 @@ class Simulator:
             RelationEnd(rid, model.state, _rounded(values))
             for rid, model, values in zip(self.relation_ids, run.models, run.values, strict=True)
         )
-
-
-def _totals(
-    script: dict[str, int], responses: dict[tuple[str, str], int], part: int
-) -> dict[str, int]:
-    """The scripted events' counts (by type or cause) and the responses', zeros left out."""
-    totals = {key: n for key, n in script.items() if n}
-    for key, n in responses.items():
-        totals[key[part]] = totals.get(key[part], 0) + n
-    return totals
 
 
 #: An outcome's text, looked up rather than read through the enum's descriptor on every event.
@@ -444,6 +440,10 @@ class _Run:
                 h.date_note,
                 h.note,
                 h.citations,
+                h.actors,
+                h.stance,
+                h.sides,
+                h.tone,
             )
         )
 

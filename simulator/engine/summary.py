@@ -10,8 +10,10 @@ when each was first entered; the records by type and by cause; the kinds of log 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 from simulator.engine.trace import Outline, Trace
 
@@ -122,6 +124,26 @@ def _summary(outline: Outline, horizon: float) -> RunSummary:
     )
 
 
+def outline_counts(
+    steps: Sequence[Any],
+    played: int,
+    by_prefix: dict[int, dict[str, int]],
+    responses: Mapping[tuple[str, str], int],
+) -> dict[str, dict[str, int]]:
+    """An outline's records by type and by cause (``by_type``, ``by_cause``), as counting its
+    trace's records gives them: the first ``played`` of the scripted ``steps`` (each with a
+    ``type``; their counts kept in ``by_prefix``, per number played) and the responses applied,
+    per (type, cause)."""
+    if played not in by_prefix:
+        by_prefix[played] = dict(Counter(step.type for step in steps[:played]))
+    by_type = dict(by_prefix[played])
+    by_cause = {"script": played} if played else {}
+    for (kind, cause), n in responses.items():
+        by_type[kind] = by_type.get(kind, 0) + n
+        by_cause[cause] = by_cause.get(cause, 0) + n
+    return {"by_type": by_type, "by_cause": by_cause}
+
+
 _type_of = attrgetter("type")
 _cause_of = attrgetter("cause")
 
@@ -148,4 +170,4 @@ def _relation_run(
     return RelationRun(relation, final, tuple(path), tuple(days.items()), tuple(entered.items()))
 
 
-__all__ = ["RelationRun", "RunSummary", "summarize", "summarize_outline"]
+__all__ = ["RelationRun", "RunSummary", "outline_counts", "summarize", "summarize_outline"]

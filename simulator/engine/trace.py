@@ -51,6 +51,14 @@ class Record(NamedTuple):
         date_note: Why an inferred date is what it is (the event's ``date_note``), if any.
         note: The event's ``note``, if any.
         citations: Every citation of the event (``source`` and ``quote`` are the first's).
+        actors: Every actor of an act of several (``actor`` is the first); empty for one.
+        stance: ``joint``, ``supports``, ``opposes`` or ``mediates`` (a third party's or a
+            joint act), or None for a plain act.
+        sides: The side(s) the stance names (the supported or opposed actor, the two mediated).
+        tone: The Goldstein value the act has on *this* relation, when the engine applied
+            another than ``goldstein`` (a third party taking sides: see
+            :mod:`simulator.scenario.model.parties`); None when it is ``goldstein``. Outputs
+            mark an act by :attr:`bearing`, never by ``goldstein`` alone.
     """
 
     t: float
@@ -75,6 +83,21 @@ class Record(NamedTuple):
     date_note: str | None = None
     note: str | None = None
     citations: tuple[Cited, ...] = ()
+    actors: tuple[str, ...] = ()
+    stance: str | None = None
+    sides: tuple[str, ...] = ()
+    tone: float | None = None
+
+    @property
+    def bearing(self) -> float | None:
+        """The Goldstein value as the engine applied it to this relation: below 0 the act
+        raises tension on it, above 0 it lowers it."""
+        return self.goldstein if self.tone is None else self.tone
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """Every actor of the act, in the order written."""
+        return self.actors or (self.actor,)
 
     @property
     def date_text(self) -> str:
@@ -82,6 +105,19 @@ class Record(NamedTuple):
         return date_text(self.when)
 
     def to_dict(self) -> dict[str, Any]:
+        d = self._plain_dict()
+        # Only an act of several parties or with a stance has these, so that the trace of a
+        # plain act reads as it always has.
+        if self.actors:
+            d["actors"] = list(self.actors)
+        if self.stance is not None:
+            d["stance"] = self.stance
+            d["sides"] = list(self.sides)
+        if self.tone is not None:
+            d["tone"] = self.tone
+        return d
+
+    def _plain_dict(self) -> dict[str, Any]:
         return {
             "t": self.t,
             "date": self.date_text,
@@ -132,7 +168,50 @@ class Record(NamedTuple):
             date_note=d.get("date_note"),
             note=d.get("note"),
             citations=tuple((c["ref"], c["quote"], c["note"]) for c in d.get("citations", ())),
+            actors=tuple(d.get("actors", ())),
+            stance=d.get("stance"),
+            sides=tuple(d.get("sides", ())),
+            tone=d.get("tone"),
         )
+
+
+#: How each stance reads after an act's parties (see :func:`parties_text`).
+_STANCE_WORDS = {"supports": "for", "opposes": "against", "mediates": "between"}
+
+
+def parties_text(r: Record, arrow: str = " → ") -> str:
+    """Every party of an act in one short text, for every output alike: ``CAN → SAU``,
+    ``BHR+ARE → CAN``, ``PAK+IRN (joint)``, ``GULF for SAU``, ``GBR between SAU,CAN``
+    (``arrow``, spaces included, goes between the actors and the targets)."""
+    text = "+".join(r.parties)
+    if r.target:
+        text += f"{arrow}{','.join(r.target)}"
+    if r.stance == "joint":
+        return text + " (joint)"
+    if r.stance in _STANCE_WORDS:
+        return f"{text} {_STANCE_WORDS[r.stance]} {','.join(r.sides)}"
+    return text
+
+
+def same_act(before: Record | None, r: Record) -> bool:
+    """Whether ``r`` is the act of the record ``before`` it, on another relation: an act that
+    reaches several relations is applied to each in turn, at one moment, and outputs show it
+    once."""
+    return (
+        before is not None
+        and (before.event, before.t) == (r.event, r.t)
+        and (before.relation != r.relation)
+    )
+
+
+def bearing_text(r: Record) -> str | None:
+    """What a third party's act does on this relation when its sign is not its coded one's
+    (None otherwise): the engine's tone, for outputs to say beside the marker."""
+    if r.tone is None:
+        return None
+    effect = "raises" if r.tone < 0 else "lowers"
+    coded = "" if r.goldstein is None else f" (coded Goldstein {r.goldstein:+g})"
+    return f"taking sides {effect} tension on {r.relation}: {r.tone:+g}{coded}"
 
 
 class Decay(NamedTuple):

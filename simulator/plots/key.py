@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from simulator.engine.trace import Record
+from simulator.engine.trace import Record, parties_text
 from simulator.plots.style import goldstein_colour
 
 if TYPE_CHECKING:
@@ -33,7 +33,11 @@ def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bo
         # A long id is wrapped (at a hyphen if it has one), never cut: the key is where the
         # reader finds the id to look up.
         name = _wrapped(r.event, width, " " * (len(date) + 2))
-        text = f"{date}{mark} {name}  {_signed(r.goldstein)}"
+        text = f"{date}{mark} {name}  {_signed(r.bearing)}"
+        if r.actors or r.stance is not None:
+            # An act of several parties or a third party's says who, under its id.
+            coded = "" if r.tone is None else f", coded {_signed(r.goldstein)}"
+            text += "\n" + " " * (len(date) + 2) + parties_text(r) + coded
         lines.append((str(i), text, r.before != r.after))
     return lines
 
@@ -72,7 +76,7 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
     gap = max(2.0, min(float(size), (520 - 1.2 * size * rows) / max(rows, 1)))
     entries: list[Artist] = []
     for i, (number, text, moved) in enumerate(lines):
-        colour = goldstein_colour(records[i].goldstein) if number else "black"
+        colour = goldstein_colour(records[i].bearing) if number else "black"
         weight = "bold" if moved else "normal"
         # Figure spaces (as wide as a digit) right-align the numbers.
         padded = number.rjust(len(str(len(records))), "\u2007")

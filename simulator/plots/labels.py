@@ -52,7 +52,7 @@ def label_events(fig: Figure, ax: Axes, records: Sequence[Record], xs: Sequence[
     """
     fig.draw_without_rendering()
     renderer: RendererBase = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    values = [0.0 if r.goldstein is None else r.goldstein for r in records]
+    values = [0.0 if r.bearing is None else r.bearing for r in records]
     centres = ax.transData.transform(list(zip(xs, values, strict=True)))
     px = fig.dpi / 72.0
     radii = [math.sqrt(marker_area(v)) / 2 * px for v in values]

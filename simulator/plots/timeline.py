@@ -40,7 +40,8 @@ def timeline_figure(
     Top: the state as a step band (``states`` in the machine's order, escalation upwards; pass
     ``scenario.machine.state_names``, else the order the trace visits them) with the variables
     (default: all of the trace's) as lines on a second axis. Bottom: each event of the relation
-    as a marker at its Goldstein value, red for conflict, green for cooperation, grey for
+    as a marker at its Goldstein value on this relation (``Record.bearing``: a third party
+    taking sides is conflict there), red for conflict, green for cooperation, grey for
     neither, sized by the value's magnitude, ringed in black when it changed the state, and
     numbered; the key on the right names each number. Events of one day are spread evenly
     across it, in the order they happened; a day with more events than one is wide enough for
@@ -202,8 +203,9 @@ def _draw_variables(
 
 
 def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> None:
-    values = [0.0 if r.goldstein is None else r.goldstein for r in records]
-    colours = [goldstein_colour(r.goldstein) for r in records]
+    # At the value the act has on this relation (a third party taking sides is conflict here).
+    values = [0.0 if r.bearing is None else r.bearing for r in records]
+    colours = [goldstein_colour(r.bearing) for r in records]
     ax.axhline(0, color="#555555", linewidth=1)
     ax.vlines(xs, 0, values, colors=colours, linewidth=2)
     markers = ax.scatter(

@@ -7,6 +7,7 @@ from typing import Any
 from simulator.check.checker import CheckReport
 from simulator.check.explore import Counterexample
 from simulator.core.text import json_text
+from simulator.engine.trace import parties_text
 
 _MARK = {True: "PASS", False: "FAIL"}
 
@@ -77,7 +78,7 @@ def _counterexample_lines(c: Counterexample) -> list[str]:
     if c.trace is not None:
         for r in c.trace.records:
             lines.append(
-                f"            {r.date_text}  {r.event}  {r.type}  {r.actor}->{','.join(r.target)}"
+                f"            {r.date_text}  {r.event}  {r.type}  {parties_text(r, '->')}"
                 f"  {r.relation}: {r.before} -> {r.after} ({r.outcome})"
             )
     lines.append(f"          broken: {c.violation}")

@@ -130,7 +130,21 @@ class TraceDiff:
 
 
 def record_key(r: Record) -> tuple[object, ...]:
-    return (r.event, r.relation, r.when, r.type, r.actor, r.target, r.before, r.after, r.outcome)
+    return (
+        r.event,
+        r.relation,
+        r.when,
+        r.type,
+        r.actor,
+        r.target,
+        r.before,
+        r.after,
+        r.outcome,
+        r.actors,
+        r.stance,
+        r.sides,
+        r.tone,
+    )
 
 
 def diff_traces(base: Trace, whatif: Trace) -> TraceDiff:
@@ -230,7 +244,7 @@ def _match_events(
             for name, differs in (
                 ("date", b.when != w.when),
                 ("type", b.type != w.type),
-                ("parties", (b.actor, b.target) != (w.actor, w.target)),
+                ("parties", _parties(b) != _parties(w)),
                 ("state", (b.before, b.after, b.outcome) != (w.before, w.after, w.outcome)),
             )
             if differs
@@ -300,9 +314,17 @@ def _finals(base: Trace, whatif: Trace) -> tuple[FinalPair, ...]:
 # --- for programs -------------------------------------------------------------------------------
 
 
+def _parties(r: Record) -> tuple[object, ...]:
+    """Who took part and how: every actor, the targets, the stance and its tone here."""
+    return (r.parties, r.target, r.stance, r.sides, r.tone)
+
+
 def _record_dict(r: Record | None) -> dict[str, Any] | None:
     if r is None:
         return None
+    full = r.to_dict()
+    # An act of several parties or a third party's carries them, as in its trace.
+    extra = {k: full[k] for k in ("actors", "stance", "sides", "tone") if k in full}
     return {
         "date": r.date_text,
         "event_id": r.event,
@@ -316,7 +338,7 @@ def _record_dict(r: Record | None) -> dict[str, Any] | None:
         "cause": r.cause,
         # getattr: caused_by is new in traces; a trace from before it still compares.
         "caused_by": list(getattr(r, "caused_by", ())),
-    }
+    } | extra
 
 
 def _end_dict(e: RelationEnd | None) -> dict[str, Any] | None:

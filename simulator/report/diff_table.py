@@ -7,7 +7,7 @@ import datetime as dt
 import difflib
 import textwrap
 
-from simulator.engine.trace import Record, RelationEnd
+from simulator.engine.trace import Record, RelationEnd, parties_text
 from simulator.report.diff import (
     ARROW,
     Departure,
@@ -33,7 +33,7 @@ def _state_cell(r: Record) -> str:
 
 
 def _describe(r: Record) -> str:
-    return f"{r.event} ({r.type}, {r.actor} {ARROW} {','.join(r.target)}): {r.relation} " + (
+    return f"{r.event} ({r.type}, {parties_text(r, f' {ARROW} ')}): {r.relation} " + (
         _state_cell(r)
     )
 
@@ -164,9 +164,7 @@ def _events(d: TraceDiff, width: int) -> list[str]:
 
     def state(c: EventChange, r: Record) -> str:
         kind = {"type", "parties"} & set(c.changed)
-        return (f"{r.type} {r.actor} {ARROW} {','.join(r.target)}, " if kind else "") + (
-            _state_cell(r)
-        )
+        return (f"{r.type} {parties_text(r, f' {ARROW} ')}, " if kind else "") + (_state_cell(r))
 
     groups = {
         "only in the base:": [f"{r.date_text}  {r.event}" for r in d.only_in_base],

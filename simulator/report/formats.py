@@ -33,6 +33,11 @@ CSV_TAIL = (
     "citations",
 )
 
+#: The columns after ``CSV_TAIL`` of a trace with a joint or third-party act (see
+#: ``trace_to_csv``): its stance, the sides it names, and ``bearing``, the Goldstein value the
+#: engine applied to the row's relation (the coded one but for a third party taking sides).
+CSV_PARTIES = ("stance", "sides", "bearing")
+
 
 def trace_to_json(trace: Trace) -> str:
     """The whole trace as indented JSON, byte for byte the same for the same run (a value that
@@ -41,7 +46,8 @@ def trace_to_json(trace: Trace) -> str:
 
 
 def trace_to_csv(trace: Trace) -> str:
-    """One CSV row per record; each variable is a column; targets are joined with ``;``.
+    """One CSV row per record; each variable is a column; actors and targets are joined with
+    ``;``. A trace with a joint or third-party act has the columns ``CSV_PARTIES`` too.
 
     ``source`` and ``quote`` are the event's first citation, the one it rests on; ``citations``
     holds them all, as the JSON trace has them (a list of ``ref``, ``quote``, ``note``) on one
@@ -50,15 +56,20 @@ def trace_to_csv(trace: Trace) -> str:
     A text cell a spreadsheet would take for a formula (``=1+1``, ``-x``, ``@x``) has a ``'``
     before it (:func:`~simulator.core.text.csv_cell`); numbers are never guarded.
     """
+    parties = any(r.actors or r.stance or r.tone is not None for r in trace.records)
+    tail = (*CSV_TAIL, *CSV_PARTIES) if parties else CSV_TAIL
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([csv_cell(name) for name in (*CSV_FIELDS, *trace.variables, *CSV_TAIL)])
+    writer.writerow([csv_cell(name) for name in (*CSV_FIELDS, *trace.variables, *tail)])
     for r in trace.records:
         d = r.to_dict()
+        d["actor"] = ";".join(r.parties)
         d["target"] = ";".join(r.target)
         d["citations"] = json_text(d["citations"], indent=None) if r.citations else None
+        d["sides"] = ";".join(r.sides)
+        d["bearing"] = r.bearing
         row = [d[k] for k in CSV_FIELDS]
         row += [r.variables.get(v, "") for v in trace.variables]
-        row += ["" if d[k] is None else d[k] for k in CSV_TAIL]
+        row += ["" if d.get(k) is None else d[k] for k in tail]
         writer.writerow([csv_cell(v) if isinstance(v, str) else v for v in row])
     return out.getvalue()

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simulator.core.text import printable_data
-from simulator.engine.trace import Record, RelationEnd, Trace
+from simulator.engine.trace import Record, RelationEnd, Trace, bearing_text, parties_text, same_act
 from simulator.report.table_layout import GAP, Layout, fit
 
 ARROW = "→"
@@ -146,7 +147,7 @@ def _state_cell(r: Record, style: TableStyle) -> _Cell:
 
 
 def _parties(r: Record) -> str:
-    return f"{r.actor} {ARROW} {','.join(r.target)}"
+    return parties_text(r, f" {ARROW} ")
 
 
 def trace_table(
@@ -204,8 +205,8 @@ def table_parts(
         head.append(indent + ", ".join(header[i] for i in layout.details))
     head.append(_join(["-" * w for w in kept], kept))
     blocks = [
-        _event_block(r, row, layout, kept, indent, width, style)
-        for r, row in zip(trace.records, rows, strict=True)
+        _event_block(r, row, layout, kept, indent, width, style, again)
+        for r, row, again in zip(trace.records, rows, _repeats(trace.records), strict=True)
     ]
     tail: list[str] = []
     if trace.log:
@@ -237,7 +238,9 @@ def _cells(r: Record, multi: bool, variable: str | None, style: TableStyle) -> l
     cells: list[_Cell] = [(date, date)]
     if multi:
         cells.append((r.relation, r.relation))
-    marker, role = goldstein_marker(r.goldstein)
+    # Marked by what the act does on this relation, as the engine applied it (a third party
+    # backing one side raises tension on its relation, whatever its coded sign).
+    marker, role = goldstein_marker(r.bearing)
     cells += [
         (r.type, r.type),
         (marker, style.paint(marker, role)),
@@ -264,6 +267,13 @@ def _printable(trace: Trace) -> Trace:
     return trace if shown == data else Trace.from_dict(shown)
 
 
+def _repeats(records: Sequence[Record]) -> list[bool]:
+    """Whether each record continues the act of the one before: an act that reaches several
+    relations is applied to each in turn, at one moment, and is shown once (its rows, then its
+    summary and source under the last)."""
+    return [same_act(a, b) for a, b in itertools.pairwise(records)] + [False] * bool(records)
+
+
 def _event_block(
     r: Record,
     row: list[_Cell],
@@ -272,9 +282,11 @@ def _event_block(
     indent: str,
     width: int,
     style: TableStyle,
+    continued: bool = False,
 ) -> str:
     """A record's lines: its row (and the cells that did not fit on it), then its id and
-    summary, then its source, then why its date is inferred."""
+    summary, then its source, then why its date is inferred. An act that goes on to another
+    relation in the next record (``continued``) has only its row here."""
     lines = [_join([row[i][0] for i in layout.row], widths, [row[i][1] for i in layout.row])]
     if layout.details:
         plain = ", ".join(row[i][0] for i in layout.details)
@@ -284,6 +296,13 @@ def _event_block(
             lines.extend(
                 textwrap.wrap(plain, width, initial_indent=indent, subsequent_indent=indent)
             )
+    sided = bearing_text(r)
+    if sided is not None:
+        lines.extend(
+            textwrap.wrap(sided, width, initial_indent=indent, subsequent_indent=indent + "  ")
+        )
+    if continued:
+        return _lines(lines)
     if r.cause.startswith("rule:"):
         # A response's id is on its ↳ line, under its summary.
         lines.extend(

@@ -61,7 +61,7 @@ def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
         yield from state((*at, "never"), inv.never)
         for key in ("only_from", "while_in"):
             for j, name in enumerate(getattr(inv, key) or ()):
-                path = (*at, key, j) if (*at, key, j) in doc.positions else (*at, key)
+                path = (*at, key, j) if doc.has((*at, key, j)) else (*at, key)
                 yield from state(path, name)
         if inv.always is not None:
             unknown = sorted(inv.always.names - s.variables.keys() - s.parameters.keys())

@@ -20,10 +20,10 @@ from simulator.core.errors import (
     shown_path,
 )
 from simulator.core.files import allowed_roots, kind_of, outside, outside_message
-from simulator.scenario.model import EDIT_KINDS, Scenario, parse_edit
+from simulator.scenario.model import EDIT_KINDS, Scenario, ShiftEvents, parse_edit
 from simulator.scenario.references import check_references, in_file_order
-from simulator.scenario.validation import translate_errors, validate_document
-from simulator.scenario.whatif import InvalidResultError, apply_edit
+from simulator.scenario.validation import translate_errors, unquoted_codes, validate_document
+from simulator.scenario.whatif import InvalidResultError, apply_edit, cause_order_hint
 from simulator.scenario.yamlread import (
     DEFAULT_LIMITS,
     Document,
@@ -125,7 +125,7 @@ def _load_whatif(
     base = _load(base_path, limits, (*chain, here), roots)
     all_texts = {**base.source_texts, **texts}
     # Every problem of the what-if's own keys and edits is reported in one pass.
-    key_problems = _unknown_override_keys(doc)
+    key_problems = in_file_order([*_unknown_override_keys(doc), *unquoted_codes(doc)])
     try:
         edits = _parse_edits(doc)
     except ScenarioError as err:
@@ -145,9 +145,23 @@ def _load_whatif(
             raise ScenarioError([Problem(at, ("edits", i), str(err))]) from None
         problems = check_references(changed, _at(doc, doc.data, at), all_texts)
         if problems:
+            if isinstance(edit, ShiftEvents):
+                problems = _shift_hints(problems, edit, scenario, changed)
             raise ScenarioError(_after_edit(problems, i))
         scenario = changed
+    if "expect" in doc.data:
+        scenario = _claims_after_edits(scenario, doc, all_texts)
     return LoadedScenario(scenario, doc, path, all_texts, base)
+
+
+def _claims_after_edits(
+    scenario: Scenario, doc: Document, texts: dict[str, str | None]
+) -> Scenario:
+    """The edited scenario with the what-if's own ``expect``, checked against it: a claim may
+    name an event an edit added, and not one an edit removed."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    data["expect"] = doc.data["expect"]
+    return validate_document(doc.moved_to(data), texts)
 
 
 def _base_path(path: Path, doc: Document, chain: tuple[Path, ...], roots: tuple[Path, ...]) -> Path:
@@ -190,6 +204,32 @@ def _base_path(path: Path, doc: Document, chain: tuple[Path, ...], roots: tuple[
 def _at(doc: Document, data: Any, location: Location) -> Document:
     """``data`` as if written in ``doc``, every key path placed at ``location`` (an edit's)."""
     return Document(doc.file, data, {(): (location.line or 1, location.column or 1)})
+
+
+def _shift_hints(
+    problems: list[Problem], edit: ShiftEvents, before: Scenario, after: Scenario
+) -> list[Problem]:
+    """A shift that leaves an event before its cause: each such problem says how to move the
+    two together. A problem's key path names the event (and the cause's index when the file
+    wrote one); its late causes are reported in ``caused_by`` order, so they are taken in turn."""
+    late: dict[int, list[str]] = {}
+    hinted = []
+    for p in problems:
+        hint = None
+        if len(p.key_path) >= 3 and p.key_path[0] == "events" and p.key_path[2] == "caused_by":
+            i = int(p.key_path[1])
+            event = after.events[i]
+            if i not in late:
+                when = {e.id: e.when for e in after.events}
+                late[i] = [c for c in event.caused_by if when.get(c, event.when) > event.when]
+            cause = event.caused_by[int(p.key_path[3])] if len(p.key_path) > 3 else None
+            if cause is None and late[i]:
+                cause = late[i].pop(0)
+            if cause is not None:
+                hint = cause_order_hint(before, edit.shift, edit.with_consequences, event.id, cause)
+        message = p.message if hint is None else f"{p.message}; {hint}"
+        hinted.append(Problem(p.location, p.key_path, message))
+    return hinted
 
 
 def _after_edit(problems: list[Problem], index: int) -> list[Problem]:
@@ -269,7 +309,9 @@ def _unknown_override_keys(doc: Document) -> list[Problem]:
 
 def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Scenario:
     """The base with the what-if's own top-level keys on top (merged or replaced)."""
-    overrides = {k: v for k, v in doc.data.items() if k not in WHATIF_KEYS}
+    # Its own expectations may name events its edits add: they are judged after the edits
+    # (_claims_after_edits), not against the base.
+    overrides = {k: v for k, v in doc.data.items() if k not in (*WHATIF_KEYS, "expect")}
     data = base.model_dump(mode="json", by_alias=True)
     # The base's expectations are claims about the base's runs, which a what-if sets out to
     # change: they are not inherited (its invariants, rules of the model, are).
@@ -282,7 +324,7 @@ def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Sc
         else:
             data[key] = value
     # The merged data, located by the what-if's own positions (where its keys are written).
-    return validate_document(Document(doc.file, data, doc.positions, doc.key_positions), texts)
+    return validate_document(doc.moved_to(data), texts)
 
 
 def _source_texts(

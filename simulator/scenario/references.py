@@ -13,7 +13,8 @@ from collections.abc import Iterator, Mapping
 from simulator.core.errors import KeyPath, Problem, did_you_mean, unknown_name
 from simulator.core.expressions import Expression
 from simulator.scenario.expect_refs import check_claims
-from simulator.scenario.model import Citation, EventPattern, Scenario
+from simulator.scenario.model import Citation, EventPattern, EventSpec, Scenario
+from simulator.scenario.model.parties import reach
 from simulator.scenario.yamlread import Document
 
 
@@ -30,6 +31,7 @@ def check_references(
             *_check_span(scenario, doc),
             *_check_machine(scenario, doc),
             *_check_relations(scenario, doc),
+            *_check_members(scenario, doc),
             *_check_sources(scenario, doc, source_texts),
             *_check_events(scenario, doc, source_texts),
             *_check_parameters(scenario, doc),
@@ -65,9 +67,7 @@ def _check_machine(s: Scenario, doc: Document) -> Iterator[Problem]:
             )
         for j, src in enumerate(t.source):
             if src != "*" and src not in seen:
-                path = (
-                    (*at, "source", j) if (*at, "source", j) in doc.positions else (*at, "source")
-                )
+                path = (*at, "source", j) if doc.has((*at, "source", j)) else (*at, "source")
                 yield doc.problem(path, unknown_name("state", src, states))
         if t.dest not in seen:
             yield doc.problem((*at, "dest"), unknown_name("state", t.dest, states))
@@ -130,7 +130,7 @@ def _check_citations(
     normalised: Mapping[str, str],
 ) -> Iterator[Problem]:
     for j, c in enumerate(cited):
-        cpath: KeyPath = (*at, j) if (*at, j) in doc.positions else at
+        cpath: KeyPath = (*at, j) if doc.has((*at, j)) else at
         src = s.sources.get(c.ref)
         if src is None:
             yield doc.problem((*cpath, "ref"), unknown_name("source", c.ref, s.sources))
@@ -169,7 +169,7 @@ def _check_pattern(
         ("state", p.state, "state", s.machine.state_names),
     ):
         for j, name in enumerate(names or ()):
-            path = (*at, key, j) if (*at, key, j) in doc.positions else (*at, key)
+            path = (*at, key, j) if doc.has((*at, key, j)) else (*at, key)
             if name not in known:
                 yield doc.problem(path, unknown_name(kind, name, known))
     if p.relation is not None:
@@ -245,6 +245,11 @@ def _check_names(
 def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -> Iterator[Problem]:
     first_index: dict[str, int] = {}
     normalised = {sid: _normalise(t) for sid, t in texts.items() if t is not None}
+    # The first event of each id, for causes (looked up, not searched for: a file of 10,000
+    # events each caused by the one before took 3.7 s to load, most of it in that search).
+    first_event: dict[str, EventSpec] = {}
+    for e in s.events:
+        first_event.setdefault(e.id, e)
     for i, e in enumerate(s.events):
         at: KeyPath = ("events", i)
         if e.id in first_index:
@@ -265,10 +270,7 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 f"date {e.date.isoformat()} is outside the scenario's "
                 f"span {s.start.isoformat()}..{s.end.isoformat()}",
             )
-        for code, path in [(e.actor, (*at, "actor"))] + [
-            (t, (*at, "target", j) if (*at, "target", j) in doc.positions else (*at, "target"))
-            for j, t in enumerate(e.target)
-        ]:
+        for code, path in _party_codes(e, at, doc):
             if code not in s.actors:
                 yield doc.problem(path, unknown_name("actor", code, s.actors))
         yield from _check_event_relation(s, doc, i)
@@ -279,17 +281,13 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 )
         yield from _check_citations(s, doc, (*at, "source"), e.source, normalised)
         for j, cause in enumerate(e.caused_by):
-            path = (
-                (*at, "caused_by", j)
-                if (*at, "caused_by", j) in doc.positions
-                else ((*at, "caused_by"))
-            )
-            if cause not in first_index and cause not in {x.id for x in s.events}:
+            path = (*at, "caused_by", j) if doc.has((*at, "caused_by", j)) else ((*at, "caused_by"))
+            if cause not in first_event:
                 yield doc.problem(path, unknown_name("event", cause, [x.id for x in s.events]))
             elif cause == e.id:
                 yield doc.problem(path, f"event {e.id!r} cannot cause itself")
             else:
-                cause_event = next(x for x in s.events if x.id == cause)
+                cause_event = first_event[cause]
                 if cause_event.when > e.when:
                     yield doc.problem(
                         path,
@@ -298,19 +296,64 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                     )
 
 
+def _party_codes(e: EventSpec, at: KeyPath, doc: Document) -> list[tuple[str, KeyPath]]:
+    """Every actor code an event names, with where: actors, targets, stance's sides."""
+
+    def where(key: str, j: int) -> KeyPath:
+        return (*at, key, j) if doc.has((*at, key, j)) else (*at, key)
+
+    named = [(c, where("actor", j)) for j, c in enumerate(e.actor)]
+    named += [(c, where("target", j)) for j, c in enumerate(e.target)]
+    for key in ("supports", "opposes"):
+        code = getattr(e, key)
+        if code is not None:
+            named.append((code, (*at, key)))
+    named += [(c, where("mediates", j)) for j, c in enumerate(e.mediates or ())]
+    for j, pair in enumerate(e.relations):
+        named += [(c, (*at, "relations", j)) for c in pair]
+    return named
+
+
+def _check_members(s: Scenario, doc: Document) -> Iterator[Problem]:
+    """A group's members are declared actors, and not groups with members themselves."""
+    for code, actor in s.actors.items():
+        for j, member in enumerate(actor.members):
+            at: KeyPath = ("actors", code, "members", j)
+            path = at if doc.has(at) else at[:-1]
+            if member not in s.actors:
+                yield doc.problem(
+                    path, f"member of group {code}: " + unknown_name("actor", member, s.actors)
+                )
+            elif member == code:
+                yield doc.problem(path, f"group {code} cannot be a member of itself")
+            elif s.actors[member].members:
+                yield doc.problem(
+                    path,
+                    f"group {code}: member {member} is a group itself; list its members instead "
+                    "(groups do not nest)",
+                )
+
+
 def _check_event_relation(s: Scenario, doc: Document, i: int) -> Iterator[Problem]:
     e = s.events[i]
     at: KeyPath = ("events", i)
+    if e.relations:
+        for j, named in enumerate(e.relations):
+            if all(code in s.actors for code in named):
+                yield from _check_pair(s, doc, (*at, "relations", j), named)
+        return
     pair = e.relation_pair
     if pair is None:
-        yield doc.problem(
-            at,
-            f"event {e.id!r} has {len(e.target)} targets: say which relation it "
-            "acts on with 'relation: [A, B]'",
-        )
+        if any(code not in s.actors for code, _ in _party_codes(e, at, doc)):
+            return  # already reported as an unknown actor
+        _, why = reach(s, e)
+        if why is not None:
+            yield doc.problem(at, f"event {e.id!r} reaches no relation: {why}")
         return
     if any(code not in s.actors for code in pair):
         return  # already reported as an unknown actor
+    if e.relation is None and s.reach(e):
+        return  # a bloc's act, on its members' relations
     where = (*at, "relation") if e.relation is not None else (*at, "target")
     yield from _check_pair(
         s, doc, where, pair, " (declare it under relations, or give the event a 'relation')"

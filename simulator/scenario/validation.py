@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from simulator.core.dates import why_not_a_date
 from simulator.core.errors import QUOTED_MOST, KeyPath, Problem, ScenarioError, did_you_mean
 from simulator.scenario.model import Scenario
+from simulator.scenario.model.events import unquoted_cameo
 from simulator.scenario.references import check_references, in_file_order
 from simulator.scenario.yamlread import Document
 
@@ -44,10 +45,14 @@ def validate_document(doc: Document, source_texts: Mapping[str, str | None]) -> 
                 )
             ]
         )
+    unquoted = unquoted_codes(doc)
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as err:
-        raise ScenarioError(list(translate_errors(err, doc, Scenario))) from None
+        problems = [*unquoted, *translate_errors(err, doc, Scenario)]
+        raise ScenarioError(in_file_order(problems)) from None
+    if unquoted:
+        raise ScenarioError(unquoted)
     problems = check_references(scenario, doc, source_texts)
     if problems:
         raise ScenarioError(problems)
@@ -73,7 +78,7 @@ def translate_errors(
             msg = f"unknown key {key!r}{did_you_mean(str(key), allowed)}"
             if allowed:
                 msg += f"; allowed here: {', '.join(allowed)}"
-            found.append(doc.problem(path, msg, key=True))
+            found.append(doc.problem(path, _with_home(msg, str(key), allowed), key=True))
             continue
         if kind == "missing":
             name = missing_key if missing_key is not None else e["loc"][-1]
@@ -191,3 +196,50 @@ def _element(annotation: Any, part: str | int) -> Any:
         if origin in (tuple, list) and args and isinstance(part, int):
             return args[0]
     return None
+
+
+#: Keys written one level too high, or by another name, and how to write them where they are
+#: met (when the place named first is allowed there): a spelling suggestion would mislead
+#: ("quote" on an event is not "note", "goldstein" has no neighbour at all).
+_MISPLACED = {
+    "cameo": ("codes", "codes: {cameo: ...}"),
+    "goldstein": ("codes", "codes: {goldstein: ...}"),
+    "plover": ("codes", "codes: {plover: ...}"),
+    "quote": ("source", "a citation, source: {ref: ..., quote: ...}"),
+    "ref": ("source", "a citation, source: {ref: ...}"),
+    "date_inferred": ("date_basis", "date_basis: inferred, with a date_note saying why"),
+    "inferred": ("date_basis", "date_basis: inferred, with a date_note saying why"),
+    # A relation's two actors; a shift's amount and day; a removal's consequences.
+    "actors": ("pair", "pair: [A, B]"),
+    "days": ("by", "by: N (days; negative moves earlier)"),
+    "date": ("to", "to: YYYY-MM-DD (the day the first event named moves to)"),
+    "with_consequences": (
+        "keep",
+        "keep: [EVENT-ID, ...] (a removal always takes the events that name it as a cause, "
+        "except those listed in keep)",
+    ),
+}
+
+
+def unquoted_codes(doc: Document) -> list[Problem]:
+    """CAMEO codes written as unquoted digits with a leading zero (``cameo: 050``). YAML read
+    them as text, but they are refused as ``cameo: 111`` is, which it reads as a number: one
+    rule for both (quote the code), wherever the file writes codes (what-if edits included)."""
+    found = []
+    for path in doc.plain_digits:
+        if path[-2:] == ("codes", "cameo"):
+            written = doc.data
+            for part in path:
+                written = written[part]
+            found.append(doc.problem(path, unquoted_cameo(str(written), str(written))))
+    return in_file_order(found)
+
+
+def _with_home(msg: str, key: str, allowed: list[str]) -> str:
+    """An unknown key's message, saying what to write instead when the key is one written where
+    another belongs (:data:`_MISPLACED`) and that other is allowed here."""
+    home = _MISPLACED.get(key)
+    if home is None or home[0] not in allowed:
+        return msg
+    listed = f"; allowed here: {', '.join(allowed)}" if allowed else ""
+    return f"unknown key {key!r}: write it as {home[1]}{listed}"

@@ -160,6 +160,25 @@ def shift_events(
     return _revalidate(scenario, events=tuple(events))
 
 
+def cause_order_hint(
+    scenario: Scenario, ids: Iterable[str], with_consequences: bool, event: str, cause: str
+) -> str | None:
+    """What to write when shifting ``ids`` in ``scenario`` (before the shift) put ``event``
+    before its ``cause``: move the two together, or ``None`` if the shift moved neither."""
+    moved = consequences(scenario, ids) if with_consequences else set(ids)
+    if cause in moved and event not in moved:
+        return (
+            f"add 'with_consequences: true' to the shift: {event!r}, which it caused, "
+            "then moves with it"
+        )
+    if event in moved and cause not in moved:
+        return (
+            f"to move both, shift its cause {cause!r} with 'with_consequences: true' "
+            "(the events it caused move with it)"
+        )
+    return None
+
+
 def add_rule(scenario: Scenario, rule: RuleSpec) -> Scenario:
     """Add a rule, or replace the rule with the same id."""
     rules = [r for r in scenario.rules if r.id != rule.id]

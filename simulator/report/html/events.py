@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
+from simulator.engine.trace import bearing_text, same_act
 from simulator.report.diff import record_key
 from simulator.report.html.parts import (
     breakable,
@@ -45,11 +46,20 @@ def _codes_cell(r: Record, codes: Codes | None) -> str:
         parts.append(
             f'<span class="code"><abbr title="CAMEO event code">CAMEO</abbr> {esc(r.cameo)}</span>'
         )
-    if r.goldstein is not None:
-        tone = "conflict" if r.goldstein < 0 else "coop" if r.goldstein > 0 else "neutral"
+    bearing = r.bearing
+    if r.goldstein is not None and bearing is not None:
+        # Coloured by what the act does on this relation, as the engine applied it: a third
+        # party backing one side is conflict here, though its coded value is positive.
+        tone = "conflict" if bearing < 0 else "coop" if bearing > 0 else "neutral"
+        sided = bearing_text(r)
+        here = (
+            f' <span class="sided" title="{esc(sided)}">→ {signed(bearing)} here</span>'
+            if sided is not None
+            else ""
+        )
         parts.append(
             f'<span class="code gs {tone}"><abbr title="Goldstein scale, −10 to +10">G</abbr> '
-            f"{signed(r.goldstein)}</span>"
+            f"{signed(r.goldstein)}{here}</span>"
         )
     if codes is not None and codes.plover:
         # A break allowed after the slash: ``ASSAULT/heavy-weapons`` is wider than its cell.
@@ -119,7 +129,10 @@ def _event_row(
     number: int | None,
     codes: dict[tuple[str, str], Codes],
     mark: str,
+    again: bool = False,
 ) -> str:
+    """A record's row; ``again``: the act of the row before, on another relation (an act that
+    reaches several is shown once: its summary and sources are in its first row)."""
     variable = main_variable(view.trace)
     key = (r.cause, r.event if r.cause == "script" else "")
     cause = ""
@@ -146,8 +159,18 @@ def _event_row(
         f'<small class="outcome">{esc(r.outcome)}</small></td>'
         f'<td class="num">{_value(r, variable)}</td>'
         f'<td class="codes">{_codes_cell(r, codes.get(key))}</td>'
-        f'<td class="what"><p class="summary">{esc(r.summary)}</p>'
-        f"{_citation(r, view.scenario.sources)}{_notes(r)}</td></tr>"
+        f'<td class="what">{_what(r, view, again)}</td></tr>'
+    )
+
+
+def _what(r: Record, view: RunView, again: bool) -> str:
+    if again:
+        return '<p class="summary again">The same act, on this relation too (see above).</p>'
+    sided = bearing_text(r)
+    effect = f'<p class="cite sided">{esc(sided)}</p>' if sided is not None else ""
+    return (
+        f'<p class="summary">{esc(r.summary)}</p>{effect}'
+        f"{_citation(r, view.scenario.sources)}{_notes(r)}"
     )
 
 
@@ -164,13 +187,15 @@ def events_section(view: RunView, diff: TraceDiff | None) -> str:
     variable = main_variable(t)
     rows = []
     number = 0
+    before: Record | None = None
     for r in t.records:
         shown: int | None = None
         if r.relation == view.relation:
             number += 1
             shown = number
         mark = marks.get(record_key(r), "")
-        rows.append(_event_row(r, view, shown, codes, mark))
+        rows.append(_event_row(r, view, shown, codes, mark, same_act(before, r)))
+        before = r
     columns = "".join(f'<col class="{name}">' for name in _EVENT_COLUMNS)
     head = (
         f"<colgroup>{columns}</colgroup>"

@@ -172,9 +172,10 @@ def timeline_section(view: RunView) -> str:
         drawing = f'<p class="note missing-figure">{esc(view.timeline_note)}</p>'
     caption = (
         f"{esc(view.relation)} over the run. Top: its state (a step band, states in the "
-        "machine's order) and tension. Bottom: each event at its Goldstein value, red for "
-        "conflict, green for cooperation, ringed when it changed the state; the numbers are "
-        "those of the event table's first column."
+        "machine's order) and tension. Bottom: each event at its Goldstein value on this "
+        "relation (a third party taking sides is conflict here), red for conflict, green for "
+        "cooperation, ringed when it changed the state; the numbers are those of the event "
+        "table's first column."
     )
     body = (
         f'<figure class="timeline" data-run="{view.role}">{drawing}'

@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from simulator.engine.trace import parties_text
+
 if TYPE_CHECKING:
     from simulator.engine.trace import Record, Trace
 
@@ -57,7 +59,8 @@ def date_cell(r: Record) -> str:
 
 
 def parties(r: Record) -> str:
-    return f"{esc(r.actor)} {ARROW} {esc(', '.join(r.target))}"
+    """Every party of the act, as the table shows them (``GULF for SAU``), escaped."""
+    return esc(parties_text(r, f" {ARROW} "))
 
 
 def main_variable(trace: Trace) -> str | None:

@@ -28,6 +28,7 @@ from simulator.scenario.model.machine import (
     TransitionSpec,
     VariableSpec,
 )
+from simulator.scenario.model.parties import Reach
 from simulator.scenario.model.rules import Delay, EventPattern, LogNormal, Response, RuleSpec
 from simulator.scenario.model.scenario import MAX_RESPONSES, Scenario
 
@@ -52,6 +53,7 @@ __all__ = [
     "InvariantSpec",
     "LogNormal",
     "MachineSpec",
+    "Reach",
     "RelationSpec",
     "RemoveEvents",
     "RemoveRule",

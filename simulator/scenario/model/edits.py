@@ -92,6 +92,17 @@ EDIT_KINDS: dict[str, type[Frozen]] = {
 Edit = RemoveEvents | AddEvent | ReplaceEvent | ShiftEvents | SetValue | AddRule | RemoveRule
 
 
+#: Other names users give the operations (from other tools' vocabularies), and the dipsim one.
+_OTHER_NAMES = {
+    "delete": "remove",
+    "drop": "remove",
+    "move": "shift",
+    "insert": "add",
+    "change": "replace",
+    "update": "replace",
+}
+
+
 def parse_edit(data: Any) -> Edit:
     """The edit a mapping describes, chosen by its operation key.
 
@@ -104,7 +115,11 @@ def parse_edit(data: Any) -> Edit:
     ops = [k for k in EDIT_KINDS if k in data]
     if len(ops) != 1:
         found = ", ".join(ops) or "none"
-        raise ValueError(f"an edit has exactly one of {', '.join(EDIT_KINDS)} (found {found})")
+        guessed = [f"{k!r} is {_OTHER_NAMES[k]!r}" for k in data if k in _OTHER_NAMES]
+        also = f": {'; '.join(guessed)}" if guessed and not ops else ""
+        raise ValueError(
+            f"an edit has exactly one of {', '.join(EDIT_KINDS)} (found {found}){also}"
+        )
     model: Any = EDIT_KINDS[ops[0]].model_validate(data)
     return model  # type: ignore[no-any-return]
 

@@ -22,6 +22,7 @@ from simulator.scenario.model.base import (
     invalid,
     one_or_many,
 )
+from simulator.scenario.model.parties import parties_problem, stance_of
 
 
 class Source(Frozen):
@@ -42,11 +43,35 @@ class Source(Frozen):
 
 
 class Actor(Frozen):
-    """A state or organisation taking part."""
+    """A state or organisation taking part; a group (a bloc) may list its ``members``."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: Literal["state", "organisation", "group"] = "state"
     note: Text | None = None
+    #: The actors a group or organisation stands for (a bloc: the GCC, "Gulf allies"): an act
+    #: of the group reaches its members' relations where it has none of its own.
+    members: Annotated[
+        tuple[ActorCode, ...],
+        BeforeValidator(as_tuple, json_schema_input_type=one_or_many(ActorCode)),
+    ] = ()
+
+    @model_validator(mode="after")
+    def _members_of_a_group(self) -> Actor:
+        if self.members and self.kind == "state":
+            raise invalid(
+                "a state has no members: give a bloc 'kind: group' (or 'organisation') to list "
+                "its members"
+            )
+        return self
+
+
+def unquoted_cameo(written: str, code: str) -> str:
+    """Why an unquoted CAMEO code is refused, whether YAML read it as a number (``111``) or,
+    for its leading zero, as text (``050``): the same rule and fix for both."""
+    return (
+        f'CAMEO code {written} must be quoted (write "{code}"): a code is text, and unquoted '
+        "digits are a number to YAML readers, which drop leading zeros (0256 is not 256)"
+    )
 
 
 class Codes(Frozen):
@@ -60,10 +85,7 @@ class Codes(Frozen):
     @classmethod
     def _cameo_is_text(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            raise invalid(
-                f'CAMEO code {value} must be quoted (write "{value:03d}"): as a number it loses '
-                "leading zeros, e.g. 0256 becomes 256"
-            )
+            raise invalid(unquoted_cameo(str(value), f"{value:03d}"))
         return value
 
     @field_validator("plover")
@@ -101,6 +123,14 @@ class EventType(Frozen):
     codes: Codes = Codes.model_construct()
 
 
+def _two_sides(value: Any) -> Any:
+    if isinstance(value, list | tuple) and len(value) != 2:
+        raise invalid(f"'mediates' names the two sides, written [A, B] (got {len(value)} items)")
+    if isinstance(value, str):
+        raise invalid(f"'mediates' names the two sides, written [A, B] (got only {value[:16]!r})")
+    return value
+
+
 class Citation(Frozen):
     """Where an event comes from: a source id and, for a file source, a verbatim quote."""
 
@@ -123,12 +153,18 @@ class EventSpec(Frozen):
     date: Date
     time: TimeOfDay | None = None
     type: Name
-    actor: ActorCode
-    target: Annotated[
+    #: Who acted: one actor, or several acting together (``[BHR, ARE]``).
+    actor: Annotated[
         tuple[ActorCode, ...],
         Field(min_length=1),
         BeforeValidator(as_tuple, json_schema_input_type=one_or_many(ActorCode)),
     ]
+    #: Whom the act is aimed at; none for a joint act between its actors (``joint: true``) or
+    #: a third party's act that names its stance.
+    target: Annotated[
+        tuple[ActorCode, ...],
+        BeforeValidator(as_tuple, json_schema_input_type=one_or_many(ActorCode)),
+    ] = ()
     relation: Pair | None = None
     summary: Annotated[str, Field(min_length=1, max_length=2_000)]
     codes: Codes | None = None
@@ -145,12 +181,43 @@ class EventSpec(Frozen):
         BeforeValidator(as_tuple, json_schema_input_type=EventId | list[EventId]),
     ] = ()
     note: Text = ""
+    #: The relations the act reaches, when more than one (see ``model.parties``).
+    relations: tuple[Pair, ...] = ()
+    #: The actors act as one, on the relation between them (no direction): a joint statement.
+    joint: bool = False
+    #: A third party's stance: it takes the side of ``supports`` or goes against ``opposes``
+    #: in that actor's relation (which raises tension there, whatever the Goldstein sign), or
+    #: ``mediates`` between two sides (an appeal to both, as coded).
+    supports: ActorCode | None = None
+    opposes: ActorCode | None = None
+    mediates: Annotated[tuple[ActorCode, ActorCode], BeforeValidator(_two_sides)] | None = None
 
     @model_validator(mode="after")
     def _inferred_dates_say_why(self) -> EventSpec:
         if self.date_basis == "inferred" and not self.date_note:
             raise invalid("an event with date_basis 'inferred' needs a date_note saying why")
         return self
+
+    @model_validator(mode="after")
+    def _parties_fit(self) -> EventSpec:
+        problem = parties_problem(self)
+        if problem is not None:
+            raise invalid(problem)
+        return self
+
+    @property
+    def stance(self) -> str | None:
+        """``joint``, ``supports``, ``opposes``, ``mediates``, or None for a plain act."""
+        return stance_of(self)
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The side(s) a stance names: the supported or opposed actor, or the two mediated."""
+        if self.supports is not None:
+            return (self.supports,)
+        if self.opposes is not None:
+            return (self.opposes,)
+        return self.mediates or ()
 
     @property
     def when(self) -> dt.datetime:
@@ -161,6 +228,6 @@ class EventSpec(Frozen):
         """The relation the event acts on: ``relation`` if given, else actor with sole target."""
         if self.relation is not None:
             return self.relation
-        if len(self.target) == 1:
-            return (self.actor, self.target[0])
+        if len(self.actor) == 1 and len(self.target) == 1 and self.stance is None:
+            return (self.actor[0], self.target[0])
         return None

@@ -47,6 +47,15 @@ Role = Annotated[
 ]
 
 
+def _one_responder(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        raise invalid(
+            "a response has one actor: write one code, or 'actor' or 'target' (the trigger's); "
+            "an act of several parties is an event with 'actor: [A, B]'"
+        )
+    return value
+
+
 def _fixed(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return {"fixed": value}
@@ -166,7 +175,7 @@ class Response(Frozen):
     """The event a rule schedules."""
 
     type: Name
-    actor: Role = "target"
+    actor: Annotated[Role, BeforeValidator(_one_responder)] = "target"
     target: Annotated[
         tuple[Role, ...],
         Field(min_length=1),

@@ -10,6 +10,7 @@ from simulator.scenario.model.base import ActorCode, Date, Frozen, Name, Text
 from simulator.scenario.model.events import Actor, Codes, EventSpec, EventType, Source
 from simulator.scenario.model.expect import ExpectSpec, InvariantSpec
 from simulator.scenario.model.machine import MachineSpec, RelationSpec, VariableSpec
+from simulator.scenario.model.parties import Reach, reach
 from simulator.scenario.model.rules import RuleSpec
 
 #: Default cap on the responses one run may schedule (see ``max_responses``).
@@ -57,3 +58,9 @@ class Scenario(Frozen):
         """The declared relation between two actors, whichever way round."""
         wanted = frozenset(pair)
         return next((r for r in self.relations if frozenset(r.pair) == wanted), None)
+
+    def reach(self, event: EventSpec) -> tuple[Reach, ...]:
+        """The declared relations ``event`` reaches and its tone on each (see
+        :mod:`simulator.scenario.model.parties`); none if it reaches none (validation says
+        why)."""
+        return reach(self, event)[0]
