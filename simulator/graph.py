@@ -54,7 +54,7 @@ from simulator.core.errors import DipsimError, did_you_mean
 from simulator.core.palette import StateColour, state_palette
 from simulator.core.text import printable
 from simulator.engine.trace import Trace
-from simulator.scenario.model import RelationSpec, Scenario, TransitionSpec
+from simulator.scenario.model import DIPLOMATIC, RelationSpec, Scenario, TransitionSpec
 
 #: The image formats :func:`render` produces.
 IMAGE_FORMATS: Final = ("svg", "png")
@@ -147,12 +147,28 @@ def choose_relation(scenario: Scenario, relation: str | None) -> RelationSpec:
     return found
 
 
+def choose_track(scenario: Scenario, track: str | None) -> Scenario:
+    """``scenario`` with the parallel track ``track`` in its machine's place (relations start in
+    the track's initial state), or as it is for ``None`` or ``diplomatic``."""
+    if track is None or track == DIPLOMATIC:
+        return scenario
+    spec = scenario.tracks.get(track)
+    if spec is None:
+        known = [DIPLOMATIC, *scenario.tracks]
+        raise DipsimError(
+            f"no track {track!r} in the scenario{did_you_mean(track, known)}; tracks: "
+            + ", ".join(known)
+        )
+    return scenario.as_track(track)
+
+
 def diagram(
     scenario: Scenario,
     trace: Trace | None = None,
     *,
     relation: str | None = None,
     title: str | None = None,
+    track: str | None = None,
 ) -> Diagram:
     """The diagram of ``scenario``'s machine; with ``trace``, the path ``relation`` took.
 
@@ -161,6 +177,7 @@ def diagram(
         trace: A run of that scenario, whose path is highlighted.
         relation: The relation (``A-B``, either way round) whose path is drawn; default: the
             scenario's first relation. Only used with a trace.
+        track: A parallel track to draw instead of the machine (``diplomatic``: the machine).
         title: The diagram's title; default the scenario's title (with a trace, followed by the
             relation and the seed); ``""`` for none.
 
@@ -169,6 +186,14 @@ def diagram(
             along an edge or into a state the machine does not have (it is from another
             scenario).
     """
+    if track is not None and track != DIPLOMATIC:
+        # A track is drawn as the machine it is, and a run's path on it as the run seen there.
+        scenario = choose_track(scenario, track)
+        trace = trace.on_track(track) if trace is not None else None
+        if title is None:
+            title = f"{scenario.title} — track {track}"
+            if trace is not None:
+                title += f", {choose_relation(scenario, relation).id}, seed {trace.seed}"
     spec = scenario.machine
     names = spec.state_names
     labels: dict[tuple[str, str], list[str]] = {}  # insertion order: the edges' order

@@ -51,3 +51,18 @@ def test_mypy_strict_clean() -> None:
         [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+#: A module's hard limit in lines (DEVELOPERS: 400 is the habit, 600 the limit): past it a
+#: module has more than one job and is split by job.
+MODULE_LIMIT = 600
+
+
+def test_no_module_over_the_limit() -> None:
+    package = ROOT / "simulator"
+    sizes = {
+        str(p.relative_to(package)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in sorted(package.rglob("*.py"))
+    }
+    over = {name: n for name, n in sizes.items() if n > MODULE_LIMIT}
+    assert not over, f"modules over {MODULE_LIMIT} lines (split them by job): {over}"

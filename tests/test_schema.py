@@ -78,6 +78,14 @@ BAD: dict[str, tuple[str, str]] = {
     "scenario with a misspelt key": (HEAD + "evnets: []\n", "evnets"),
     "scenario without its machine": (HEAD.replace("machine:", "machin:"), "machine"),
     "scenario with a negative cap": (HEAD + "max_responses: -1\n", "max_responses"),
+    "scenario with a track without states": (
+        HEAD + "tracks: {economic: {initial: normal}}\n",
+        "tracks.economic",
+    ),
+    "scenario with a decay by state above 1": (
+        HEAD + "variables: {tension: {decay_in: {tense: 2}}}\n",
+        "variables.tension.decay_in.tense",
+    ),
     "what-if that adds events by key": ("extends: a.yaml\nevents: []\n", "events"),
     "what-if with an unknown edit": ("extends: a.yaml\nedits: [{delete: x}]\n", "edits.0"),
     "what-if edit with two operations": (

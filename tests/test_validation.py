@@ -66,7 +66,7 @@ SECOND_EVENT = """\
 
 TOP_KEYS = (
     "dipsim, title, description, start, end, sources, actors, event_types, machine, variables, "
-    "relations, events, parameters, rules, max_responses, expect, invariants"
+    "relations, events, parameters, rules, max_responses, expect, invariants, tracks"
 )
 EVENT_KEYS = (
     "id, date, time, type, actor, target, relation, summary, codes, effects, source, date_basis, "
@@ -170,7 +170,7 @@ def test_unknown_nested_key_lists_the_keys_of_that_mapping(tmp_path: Path) -> No
             "inital: 0.1}",
             "s.yaml:22:29: variables.tension.inital: unknown key 'inital' "
             "(did you mean 'initial'?); allowed here: min, max, initial, rest, decay_per_day, "
-            "per_goldstein, description",
+            "per_goldstein, description, decay_in, rest_in",
         ),
     ],
 )

@@ -439,8 +439,8 @@ def test_key_and_edit_problems_come_together(tmp_path: Path) -> None:
     body = "titel: x\nedits:\n  - shift: ambassadors-return\n  - {remove: a, add: {}}\n"
     assert problems(whatif(tmp_path, body)) == [
         "w.yaml:2:1: titel: a what-if cannot set 'titel' (did you mean 'title'?); it may set: "
-        "sources, actors, event_types, variables, parameters, dipsim, title, description, start, "
-        "end, machine, relations, max_responses, invariants, expect, rules, extends, edits",
+        "sources, actors, event_types, variables, parameters, tracks, dipsim, title, description, "
+        "start, end, machine, relations, max_responses, invariants, expect, rules, extends, edits",
         "w.yaml:4:5: edits[0]: a shift needs exactly one of 'by' (days) or 'to' (a date)",
         "w.yaml:5:5: edits[1]: an edit has exactly one of remove, add, replace, shift, set, "
         "add_rule, remove_rule (found remove, add)",

@@ -23,7 +23,7 @@ from simulator.core.errors import DipsimError, SimulationError, format_key_path
 from simulator.engine.montecarlo import RunSummary, summarize, summarize_outline
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
-from simulator.engine.trace import Trace
+from simulator.engine.trace import Trace, track_key
 from simulator.scenario.assign import Assigner, assign_values
 from simulator.scenario.model import Scenario
 
@@ -211,27 +211,42 @@ def metrics(
     wanted = set(job.metrics)
     by_relation = {r.relation: r for r in summary.relations}
     finals = {f.relation: f for f in trace.final} if trace is not None else {}
-    for rid in job.relations:
+    if trace is None:
+        assert "variables" not in wanted, "the variables metric reads the records"
+    for rid, states in _units(job):
         rel = by_relation[rid]
         if "final_state" in wanted:
             out[f"{rid}.final_state"] = rel.final
         if "days_in_state" in wanted:
             days = dict(rel.days)
-            for state in job.scenario.machine.state_names:
+            for state in states:
                 out[f"{rid}.days.{state}"] = round(days.get(state, 0.0), 9)
         if "first_entered" in wanted:
             entered = dict(rel.entered)
-            for state in job.scenario.machine.state_names:
+            for state in states:
                 out[f"{rid}.first.{state}"] = entered.get(state)
         if "transitions" in wanted:
             out[f"{rid}.transitions"] = len(rel.path) - 1
-        if "variables" in wanted:
-            assert trace is not None, "the variables metric reads the records"
+        if "variables" in wanted and rid in finals:
+            assert trace is not None
             out.update(_variables(job, trace, rid, finals[rid].variables))
     if "expectations" in wanted:
         assert trace is not None, "claims are judged on the trace"
         out.update(_claims(scenario or job.scenario, trace))
     return out
+
+
+def _units(job: Job) -> list[tuple[str, tuple[str, ...]]]:
+    """What has a state, with its states in order: each relation (its diplomatic machine), then
+    each relation's place on each parallel track (``relation:track``, see ``track_key``)."""
+    scenario = job.scenario
+    units = [(rid, scenario.machine.state_names) for rid in job.relations]
+    units += [
+        (track_key(rid, name), track.state_names)
+        for rid in job.relations
+        for name, track in scenario.tracks.items()
+    ]
+    return units
 
 
 def claim_columns(scenario: Scenario) -> list[str]:
@@ -272,8 +287,7 @@ def columns(job: Job, parameter_kinds: Sequence[str]) -> list[Column]:
     ]
     cols += list(zip(job.parameter_columns, parameter_kinds, strict=True))
     wanted = set(job.metrics)
-    states = job.scenario.machine.state_names
-    for rid in job.relations:
+    for rid, states in _units(job):
         if "final_state" in wanted:
             cols.append((f"{rid}.final_state", "str"))
         if "days_in_state" in wanted:
@@ -282,7 +296,7 @@ def columns(job: Job, parameter_kinds: Sequence[str]) -> list[Column]:
             cols += [(f"{rid}.first.{s}", "float") for s in states]
         if "transitions" in wanted:
             cols.append((f"{rid}.transitions", "int"))
-        if "variables" in wanted:
+        if "variables" in wanted and rid in job.relations:
             for name in job.scenario.variables:
                 cols += [(f"{rid}.{name}.max", "float"), (f"{rid}.{name}.final", "float")]
     if "expectations" in wanted:

@@ -15,8 +15,9 @@ from typing import Any
 from simulator.batch.sinks import read_rows
 from simulator.engine.outcomes import wilson_interval
 
-#: Metric columns are named after their relation: ``PAK-IRN.final_state``.
-METRIC_COLUMN = re.compile(r"^[A-Z][A-Z0-9_]*-[A-Z][A-Z0-9_]*\.")
+#: Metric columns are named after their relation: ``PAK-IRN.final_state``; a relation's place
+#: on a parallel track after both: ``SAU-CAN:economic.final_state``.
+METRIC_COLUMN = re.compile(r"^[A-Z][A-Z0-9_]*-[A-Z][A-Z0-9_]*(:[A-Za-z_][A-Za-z0-9_]*)?\.")
 #: Columns of the ``expectations`` metric: ``expect.<id>``, ``invariant.<id>``.
 CLAIM_PREFIXES = ("expect.", "invariant.")
 #: Columns every results file has besides parameters and metrics.

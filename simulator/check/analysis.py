@@ -51,47 +51,23 @@ What is decided, and what is approximated (always in the direction of saying les
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import NamedTuple
 
-from simulator.check.intervals import Approx, Guards, may_overlap, surely_overlap
-from simulator.core.errors import KeyPath, Location, format_key_path
-from simulator.core.expressions import Expression
-from simulator.scenario.model import (
-    Codes,
-    EventPattern,
-    RuleSpec,
-    Scenario,
-    TransitionSpec,
+from simulator.check.analysis_base import (
+    Context,
+    Finding,
+    Raw,
+    Severity,
+    describe,
+    may_match_type,
+    quote_names,
 )
-
-Severity = Literal["error", "warning", "info"]
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One thing the analysis found, at the YAML location of the thing concerned."""
-
-    severity: Severity
-    code: str
-    location: Location
-    key_path: KeyPath
-    message: str
-
-    def __str__(self) -> str:
-        path = format_key_path(self.key_path)
-        where = f"{path}: " if path else ""
-        return f"{self.location}: {self.severity}: {where}{self.message} [{self.code}]"
-
-
-class _Raw(NamedTuple):
-    """A finding before it is located."""
-
-    severity: Severity
-    code: str
-    path: KeyPath
-    message: str
+from simulator.check.analysis_rules import cascade_findings, rule_findings
+from simulator.check.intervals import may_overlap, surely_overlap
+from simulator.core.errors import KeyPath, Location
+from simulator.core.expressions import Expression
+from simulator.scenario.model import Codes, Scenario, TransitionSpec
 
 
 def analyse(
@@ -107,84 +83,25 @@ def analyse(
         base: For a what-if, the scenario it extends: events whose premise the what-if removed
             are then reported (``premise-gone``).
     """
-    ctx = _Context(scenario)
+    ctx = Context(scenario)
     raw = [
         *_state_findings(ctx),
         *_trigger_findings(ctx),
         *_guard_findings(ctx),
         *_overlap_findings(ctx),
-        *_rule_findings(ctx),
-        *_cascade_findings(ctx),
-        *(_premise_findings(ctx, _Context(base)) if base is not None else ()),
+        *rule_findings(ctx),
+        *cascade_findings(ctx),
+        *(_premise_findings(ctx, Context(base)) if base is not None else ()),
     ]
     found = [Finding(r.severity, r.code, locate(r.path), r.path, r.message) for r in raw]
     # A stable sort: findings at one place keep the order they were made in (file order).
     return sorted(found, key=lambda f: (f.location.line or 0, f.location.column or 0, f.code))
 
 
-# --- The scenario, prepared -------------------------------------------------------------------
-
-
-class _Context:
-    """What several checks need: states, transitions' sources, guards, the rules that can fire."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.s = scenario
-        self.states = scenario.machine.state_names
-        bounds = {name: (v.min, v.max) for name, v in scenario.variables.items()}
-        self.guards = Guards(bounds, scenario.parameters)
-        self.handled = {t.trigger for t in scenario.machine.transitions}
-        # Rules that may fire at all: enabled, a chance above 0, fires left, a possible guard.
-        self.live = [
-            (i, r)
-            for i, r in enumerate(scenario.rules)
-            if r.enabled
-            and r.probability != 0.0
-            and r.max_fires != 0
-            and not self.guards.never(self.approx(r.when.guard))
-        ]
-        self.active, self.produced = self._fixed_point()
-
-    def approx(self, guard: Expression | None) -> Approx:
-        return self.guards.approx(None if guard is None else guard.text)
-
-    def sources(self, t: TransitionSpec) -> tuple[str, ...]:
-        return self.states if "*" in t.source else t.source
-
-    def _fixed_point(self) -> tuple[list[tuple[int, RuleSpec]], set[str]]:
-        """The live rules some event can set off, and every event type a run can produce."""
-        produced = {e.type for e in self.s.events}
-        active: dict[int, RuleSpec] = {}
-        grew = True
-        while grew:
-            grew = False
-            for i, r in self.live:
-                if i not in active and _may_match_type(r.when, produced):
-                    active[i] = r
-                    produced.add(r.respond.type)
-                    grew = True
-        return sorted(active.items()), produced
-
-
-def _may_match_type(p: EventPattern, types: set[str]) -> bool:
-    return bool(types) if p.type is None else not types.isdisjoint(p.type)
-
-
-def _quote(names: Iterable[str], limit: int = 4) -> str:
-    items = [repr(n) for n in names]
-    more = len(items) - limit
-    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
-
-
-def _describe(i: int, t: TransitionSpec) -> str:
-    source = ", ".join(t.source)
-    return f"transitions[{i}] ({t.trigger}: {source} → {t.dest})"
-
-
 # --- States -----------------------------------------------------------------------------------
 
 
-def _state_findings(ctx: _Context) -> Iterator[_Raw]:
+def _state_findings(ctx: Context) -> Iterator[Raw]:
     machine = ctx.s.machine
     starts = [machine.initial, *(r.initial for r in ctx.s.relations if r.initial)]
     starts = sorted(set(starts), key=ctx.states.index)
@@ -200,12 +117,12 @@ def _state_findings(ctx: _Context) -> Iterator[_Raw]:
     origin = (
         f"the initial state {starts[0]!r}"
         if len(starts) == 1
-        else f"the initial states {_quote(starts)}"
+        else f"the initial states {quote_names(starts)}"
     )
     for i, state in enumerate(machine.states):
         at: KeyPath = ("machine", "states", i)
         if state.name not in reachable:
-            yield _Raw(
+            yield Raw(
                 "warning",
                 "unreachable-state",
                 at,
@@ -215,7 +132,7 @@ def _state_findings(ctx: _Context) -> Iterator[_Raw]:
             )
         elif not state.final and not exits[state.name] and len(ctx.states) > 1:
             # (A one-state machine has nowhere to go: a dead end there says nothing.)
-            yield _Raw(
+            yield Raw(
                 "warning",
                 "dead-end-state",
                 at,
@@ -224,8 +141,8 @@ def _state_findings(ctx: _Context) -> Iterator[_Raw]:
                 "if that is intended",
             )
         if state.final and exits[state.name]:
-            leaving = [_describe(j, t) for j, t in exits[state.name]]
-            yield _Raw(
+            leaving = [describe(j, t) for j, t in exits[state.name]]
+            yield Raw(
                 "info",
                 "final-state-has-exits",
                 at,
@@ -235,7 +152,7 @@ def _state_findings(ctx: _Context) -> Iterator[_Raw]:
             )
 
 
-def _reachable(ctx: _Context, starts: Sequence[str]) -> set[str]:
+def _reachable(ctx: Context, starts: Sequence[str]) -> set[str]:
     # Guards are ignored: a state unreachable here is unreachable whatever the variables do.
     successors: dict[str, set[str]] = {}
     for t in ctx.s.machine.transitions:
@@ -262,7 +179,7 @@ class _Found(NamedTuple):
     may_fire: bool
 
 
-def _may_fire(ctx: _Context) -> dict[str, _Found]:
+def _may_fire(ctx: Context) -> dict[str, _Found]:
     """For each scripted event (by id): the states its relation may be in when it comes, and
     whether one of them has a transition for it whose guard may hold. Over-approximated (see the
     module's notes), so ``may_fire`` false means no run fires anything with the event."""
@@ -304,7 +221,7 @@ def _may_fire(ctx: _Context) -> dict[str, _Found]:
 
 
 def _closed(
-    ctx: _Context, states: frozenset[str], live: Sequence[TransitionSpec], triggers: set[str]
+    ctx: Context, states: frozenset[str], live: Sequence[TransitionSpec], triggers: set[str]
 ) -> frozenset[str]:
     """``states`` and what rule responses (``triggers``) may move them to, at any time."""
     seen = set(states)
@@ -323,11 +240,11 @@ def premise_findings(
 ) -> list[Finding]:
     """The ``premise-gone`` warnings of ``scenario`` against ``base`` alone (for ``dipsim
     diff``, which compares two files without checking them), in file order."""
-    raw = _premise_findings(_Context(scenario), _Context(base))
+    raw = _premise_findings(Context(scenario), Context(base))
     return [Finding(r.severity, r.code, locate(r.path), r.path, r.message) for r in raw]
 
 
-def _premise_findings(ctx: _Context, base: _Context) -> Iterator[_Raw]:
+def _premise_findings(ctx: Context, base: Context) -> Iterator[Raw]:
     """Events the base may let fire a transition and this what-if surely does not.
 
     A what-if that removes an event and keeps (or never removes) what rested on it leaves a
@@ -347,18 +264,18 @@ def _premise_findings(ctx: _Context, base: _Context) -> Iterator[_Raw]:
             continue
         gone = [c for c in causes.get(e.id, ()) if c not in present]
         why = (
-            f"its cause {_quote(gone)} was removed"
+            f"its cause {quote_names(gone)} was removed"
             if len(gone) == 1
-            else f"its causes {_quote(gone)} were removed"
+            else f"its causes {quote_names(gone)} were removed"
             if gone
-            else f"{_quote(earlier)} {'was' if len(earlier) == 1 else 'were'} removed before it"
+            else f"{quote_names(earlier)} {_was(earlier)} removed before it"
         )
-        yield _Raw(
+        yield Raw(
             "warning",
             "premise-gone",
             ("events", i),
             f"event {e.id!r} ({e.type}) fires a transition in the base but none here: "
-            f"{now.relation} can only be {_quote(sorted(now.states, key=ctx.states.index))} "
+            f"{now.relation} can only be {quote_names(sorted(now.states, key=ctx.states.index))} "
             f"when it comes, and {why}; remove it too, keep what it rests on, or say why in a "
             "note",
         )
@@ -367,7 +284,7 @@ def _premise_findings(ctx: _Context, base: _Context) -> Iterator[_Raw]:
 # --- Triggers ---------------------------------------------------------------------------------
 
 
-def _trigger_findings(ctx: _Context) -> Iterator[_Raw]:
+def _trigger_findings(ctx: Context) -> Iterator[Raw]:
     s = ctx.s
     for i, e in enumerate(s.events):
         if e.type not in ctx.handled:
@@ -383,17 +300,17 @@ def _trigger_findings(ctx: _Context) -> Iterator[_Raw]:
             yield _unhandled(ctx, path, subject, respond.type, respond.codes, respond.effects)
     for i, t in enumerate(s.machine.transitions):
         if t.trigger not in ctx.produced:
-            yield _Raw(
+            yield Raw(
                 "info",
                 "unfired-trigger",
                 ("machine", "transitions", i),
-                f"{_describe(i, t)} never fires: no event has type {t.trigger!r} and no rule "
+                f"{describe(i, t)} never fires: no event has type {t.trigger!r} and no rule "
                 "that can fire responds with it",
             )
 
 
 def _unhandled(
-    ctx: _Context,
+    ctx: Context,
     path: KeyPath,
     subject: str,
     trigger: str,
@@ -401,7 +318,7 @@ def _unhandled(
     explicit: Mapping[str, float],
     *,
     scripted: bool = False,
-) -> _Raw:
+) -> Raw:
     """An event type no transition takes. Worth a warning only when a rule's response does
     nothing else either: a type without transitions that moves a variable or sets off a rule is
     a documented way of writing scenarios (jan2024.yaml's appeals and calls), and a scripted
@@ -413,20 +330,20 @@ def _unhandled(
     rules = [
         r.id
         for _, r in ctx.live
-        if _may_match_type(r.when, {trigger})
-        or (r.cancel_on is not None and _may_match_type(r.cancel_on, {trigger}))
+        if may_match_type(r.when, {trigger})
+        or (r.cancel_on is not None and may_match_type(r.cancel_on, {trigger}))
     ]
-    does = [f"moving {_quote(moved)}"] if moved else []
-    does += [f"matching rule {_quote(rules, 2)}"] if rules else []
+    does = [f"moving {quote_names(moved)}"] if moved else []
+    does += [f"matching rule {quote_names(rules, 2)}"] if rules else []
     if does:
-        return _Raw(
+        return Raw(
             "info",
             "unhandled-trigger",
             path,
             f"no transition takes trigger {trigger!r}, so {subject} always recorded as "
             f"no_transition (still {' and '.join(does)})",
         )
-    return _Raw(
+    return Raw(
         "info" if scripted else "warning",
         "unhandled-trigger",
         path,
@@ -452,10 +369,10 @@ def _moved(s: Scenario, codes: Codes, explicit: Mapping[str, float]) -> list[str
 # --- Guards -----------------------------------------------------------------------------------
 
 
-def _guard_findings(ctx: _Context) -> Iterator[_Raw]:
+def _guard_findings(ctx: Context) -> Iterator[Raw]:
     for i, t in enumerate(ctx.s.machine.transitions):
         at: KeyPath = ("machine", "transitions", i, "guard")
-        yield from _judge(ctx, at, t.guard, f"{_describe(i, t)} never fires")
+        yield from _judge(ctx, at, t.guard, f"{describe(i, t)} never fires")
     for i, r in enumerate(ctx.s.rules):
         yield from _judge(
             ctx, ("rules", i, "when", "guard"), r.when.guard, f"rule {r.id!r} never fires"
@@ -469,12 +386,12 @@ def _guard_findings(ctx: _Context) -> Iterator[_Raw]:
             )
 
 
-def _judge(ctx: _Context, at: KeyPath, guard: Expression | None, effect: str) -> Iterator[_Raw]:
+def _judge(ctx: Context, at: KeyPath, guard: Expression | None, effect: str) -> Iterator[Raw]:
     if guard is None:
         return
     a = ctx.approx(guard)
     if ctx.guards.never(a):
-        yield _Raw(
+        yield Raw(
             "warning",
             "unsatisfiable-guard",
             at,
@@ -482,7 +399,7 @@ def _judge(ctx: _Context, at: KeyPath, guard: Expression | None, effect: str) ->
             "guard or the bounds",
         )
     elif ctx.guards.always(a):
-        yield _Raw(
+        yield Raw(
             "info",
             "always-true-guard",
             at,
@@ -491,7 +408,7 @@ def _judge(ctx: _Context, at: KeyPath, guard: Expression | None, effect: str) ->
         )
 
 
-def _given(ctx: _Context, guard: Expression) -> str:
+def _given(ctx: Context, guard: Expression) -> str:
     facts = [
         f"{name} in [{spec.min:g}, {spec.max:g}]"
         for name, spec in ctx.s.variables.items()
@@ -504,7 +421,7 @@ def _given(ctx: _Context, guard: Expression) -> str:
 # --- Competing transitions --------------------------------------------------------------------
 
 
-def _overlap_findings(ctx: _Context) -> Iterator[_Raw]:
+def _overlap_findings(ctx: Context) -> Iterator[Raw]:
     transitions = ctx.s.machine.transitions
     for j, later in enumerate(transitions):
         for i, earlier in enumerate(transitions[:j]):
@@ -516,190 +433,49 @@ def _overlap_findings(ctx: _Context) -> Iterator[_Raw]:
 
 
 def _compete(
-    ctx: _Context,
+    ctx: Context,
     first: tuple[int, TransitionSpec],
     second: tuple[int, TransitionSpec],
     shared: Sequence[str],
-) -> Iterator[_Raw]:
+) -> Iterator[Raw]:
     (i, t1), (j, t2) = first, second
     g1, g2 = ctx.approx(t1.guard), ctx.approx(t2.guard)
     if not may_overlap(g1, g2):
         return  # the guards exclude each other
     at: KeyPath = ("machine", "transitions", j)
-    where = f"from {_quote(shared)}"
+    where = f"from {quote_names(shared)}"
     order = "transitions are tried in the order declared and the first whose guard holds fires"
     if ctx.guards.covers(g1, g2):
-        yield _Raw(
+        yield Raw(
             "warning",
             "nondeterministic-transitions",
             at,
-            f"{_describe(j, t2)} can never fire {where}: {_describe(i, t1)} takes the same "
+            f"{describe(j, t2)} can never fire {where}: {describe(i, t1)} takes the same "
             f"trigger and its guard holds whenever this one's does ({order}); remove one, or "
             "make their guards exclusive",
         )
     elif t1.guard is not None and t2.guard is None:
-        yield _Raw(
+        yield Raw(
             "info",
             "nondeterministic-transitions",
             at,
-            f"{_describe(j, t2)} is the fallback of {_describe(i, t1)} {where}: it fires only "
+            f"{describe(j, t2)} is the fallback of {describe(i, t1)} {where}: it fires only "
             f"when {t1.guard.text!r} does not hold ({order})",
         )
     else:
         can = "can" if surely_overlap(g1, g2) else "may"
-        yield _Raw(
+        yield Raw(
             "warning",
             "nondeterministic-transitions",
             at,
-            f"{_describe(j, t2)} and {_describe(i, t1)} both take trigger {t1.trigger!r} "
+            f"{describe(j, t2)} and {describe(i, t1)} both take trigger {t1.trigger!r} "
             f"{where}, and their guards {can} hold at once: then transitions[{i}] fires "
             f"({order}); make the guards exclusive, or check the order is the one you mean",
         )
 
 
-# --- Rules ------------------------------------------------------------------------------------
+def _was(items: Sequence[str]) -> str:
+    return "was" if len(items) == 1 else "were"
 
 
-def _rule_findings(ctx: _Context) -> Iterator[_Raw]:
-    active = {i for i, _ in ctx.active}
-    for i, r in ctx.live:
-        if i in active:
-            continue
-        wanted = _quote(r.when.type or ())
-        yield _Raw(
-            "warning",
-            "rule-never-matches",
-            ("rules", i, "when"),
-            f"rule {r.id!r} never fires: "
-            + (
-                f"no event has type {wanted} and no rule that can fire responds with it"
-                if r.when.type
-                else "the scenario has no events"
-            ),
-        )
-    used = {e.type for e in ctx.s.events} | ctx.handled
-    for r in ctx.s.rules:
-        used.add(r.respond.type)
-        used.update(r.when.type or ())
-        if r.cancel_on is not None:
-            used.update(r.cancel_on.type or ())
-    for name in ctx.s.event_types:
-        if name not in used:
-            yield _Raw(
-                "info",
-                "unused-event-type",
-                ("event_types", name),
-                f"event type {name!r} is declared but no event, transition or rule uses it",
-            )
-
-
-# --- Cascades of rules ------------------------------------------------------------------------
-
-
-class _Out(NamedTuple):
-    """What a rule's responses can look like; None means "any"."""
-
-    type: str
-    actors: frozenset[str] | None
-    targets: frozenset[str] | None
-    relation: frozenset[str] | None
-
-
-def _cascade_findings(ctx: _Context) -> Iterator[_Raw]:
-    rules = dict(ctx.active)
-    outs = {i: _response_shape(ctx, r) for i, r in rules.items()}
-    # A rule with max_fires stops any cycle through it: leave those out of the graph.
-    unlimited = [i for i, r in rules.items() if r.max_fires is None]
-    edges = {i: {k for k in unlimited if _may_match(outs[i], rules[k].when)} for i in unlimited}
-    for cycle in _cycles(unlimited, edges):
-        names = [rules[i].id for i in cycle]
-        if len(cycle) == 1:
-            r = rules[cycle[0]]
-            what = (
-                f"rule {r.id!r} can answer its own responses ({r.respond.type!r} matches its "
-                "when) without end"
-            )
-        else:
-            what = f"rules {_quote(names, 6)} can set each other off in a cycle without end"
-        yield _Raw(
-            "warning",
-            "unbounded-cascade",
-            ("rules", cycle[0]),
-            f"{what}: none has max_fires, so only max_responses ({ctx.s.max_responses}) stops "
-            "the cascade; set max_fires, or a cancel_on that ends the exchange",
-        )
-
-
-def _response_shape(ctx: _Context, r: RuleSpec) -> _Out:
-    several = _several_targets_may_match(ctx, r.when)
-
-    def resolve(role: str) -> frozenset[str] | None:
-        if role == "actor":
-            return frozenset(r.when.actor) if r.when.actor else None
-        if role == "target":
-            # The response takes the trigger's *first* target; the pattern only says that one
-            # of its targets matches, which fixes the first only for single-target events.
-            return frozenset(r.when.target) if r.when.target and not several else None
-        return frozenset({role})
-
-    targets: frozenset[str] | None = frozenset()
-    for role in r.respond.target:
-        one = resolve(role)
-        targets = None if one is None or targets is None else targets | one
-    pair = r.respond.relation or r.when.relation
-    return _Out(
-        r.respond.type,
-        resolve(r.respond.actor),
-        targets,
-        frozenset(pair) if pair else None,
-    )
-
-
-def _several_targets_may_match(ctx: _Context, p: EventPattern) -> bool:
-    events = any(len(e.target) > 1 and _may_match_type(p, {e.type}) for e in ctx.s.events)
-    responses = any(
-        len(r.respond.target) > 1 and _may_match_type(p, {r.respond.type}) for _, r in ctx.active
-    )
-    return events or responses
-
-
-def _may_match(out: _Out, p: EventPattern) -> bool:
-    def meets(have: frozenset[str] | None, want: tuple[str, ...] | None) -> bool:
-        return want is None or have is None or not have.isdisjoint(want)
-
-    return (
-        _may_match_type(p, {out.type})
-        and meets(out.actors, p.actor)
-        and meets(out.targets, p.target)
-        and (p.relation is None or out.relation is None or out.relation == frozenset(p.relation))
-    )
-
-
-def _cycles(nodes: Sequence[int], edges: Mapping[int, set[int]]) -> list[list[int]]:
-    """The strongly connected components that hold a cycle, each sorted, in node order."""
-    reach = {n: _reach(n, edges) for n in nodes}
-    seen: set[int] = set()
-    out: list[list[int]] = []
-    for n in nodes:
-        if n in seen:
-            continue
-        component = sorted(m for m in nodes if m in reach[n] and n in reach[m])
-        seen.update(component)
-        if len(component) > 1 or n in edges[n]:
-            out.append(component)
-    return out
-
-
-def _reach(start: int, edges: Mapping[int, set[int]]) -> set[int]:
-    """Every node reachable from ``start`` by one edge or more."""
-    seen: set[int] = set()
-    todo = list(edges[start])
-    while todo:
-        n = todo.pop()
-        if n not in seen:
-            seen.add(n)
-            todo.extend(edges[n])
-    return seen
-
-
-__all__ = ["Finding", "Severity", "analyse"]
+__all__ = ["Finding", "Severity", "analyse", "premise_findings"]

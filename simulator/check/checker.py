@@ -15,6 +15,7 @@ from pathlib import Path
 from simulator.check.analysis import Finding, analyse, premise_findings
 from simulator.check.expectations import ItemResult, Tally, is_stochastic
 from simulator.check.explore import ExploreResult, explore
+from simulator.check.tracks import track_findings
 from simulator.core.errors import (
     KeyPath,
     Location,
@@ -86,7 +87,10 @@ def check_scenario(
     # analysis sorts by line and column, which interleaves files).
     own = loaded.document.file
     findings = sorted(
-        analyse(scenario, _locator(loaded), loaded.base.scenario if loaded.base else None),
+        [
+            *analyse(scenario, _locator(loaded), loaded.base.scenario if loaded.base else None),
+            *track_findings(scenario, _locator(loaded)),
+        ],
         key=lambda f: (f.location.file != own, f.location.file),
     )
     stochastic = is_stochastic(scenario)

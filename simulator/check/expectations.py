@@ -38,7 +38,9 @@ def relation_of(scenario: Scenario, pair: tuple[str, str] | None) -> str:
     return found.id
 
 
-def _initial_state(scenario: Scenario, relation: str) -> str:
+def _initial_state(scenario: Scenario, relation: str, track: str | None = None) -> str:
+    if track is not None and track in scenario.tracks:
+        return scenario.tracks[track].initial
     return scenario.initial_state(next(r for r in scenario.relations if r.id == relation))
 
 
@@ -62,6 +64,8 @@ def _path(trace: Trace, relation: str, start: str, by: dt.date | None = None) ->
 def describe(item: ExpectSpec, scenario: Scenario) -> str:
     """The expectation as a sentence: ``PAK-IRN reaches restored by 2024-01-31``."""
     rel = relation_of(scenario, item.relation) if item.kind != "event" else ""
+    if item.track is not None:
+        rel += f" ({item.track})"
     if item.kind == "state":
         text = f"{rel} is {item.state} on {item.date}"
     elif item.kind == "reaches":
@@ -87,7 +91,10 @@ def judge(item: ExpectSpec, trace: Trace, scenario: Scenario) -> Verdict:
     if item.kind == "event":
         return _judge_event(item, trace, scenario)
     rel = relation_of(scenario, item.relation)
-    start = _initial_state(scenario, rel)
+    start = _initial_state(scenario, rel, item.track)
+    if item.track is not None and item.track in scenario.tracks:
+        # A claim about a track reads the run as seen on it; the evidence names the track.
+        trace = trace.on_track(item.track)
     if item.kind == "state":
         assert item.date is not None
         day: dt.date = item.date

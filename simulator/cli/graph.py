@@ -50,6 +50,12 @@ if TYPE_CHECKING:
     metavar="A-B",
     help="The relation whose path --trace draws.  [default: the scenario's first]",
 )
+@click.option(
+    "--track",
+    metavar="NAME",
+    help="Draw this parallel track of the scenario (tracks:) instead of its machine; with "
+    "--trace, the relation's path on it.  [default: the machine, 'diplomatic']",
+)
 @out_option
 @limit_option
 @allow_path_option
@@ -61,6 +67,7 @@ def graph(
     with_trace: bool,
     seed: int,
     relation: str | None,
+    track: str | None,
     out: Path | None,
     limits: tuple[tuple[str, int], ...],
     allow_paths: tuple[Path, ...],
@@ -74,6 +81,8 @@ def graph(
     With --trace, the scenario is replayed (with --seed) and the path of one relation
     (--relation) is highlighted: the states it visited, the edges it took, each labelled with
     the steps that took it (2. 2024-01-17 pakistan-recalls-ambassador).
+
+    A scenario with parallel tracks (tracks:) has one diagram per track: --track NAME draws it.
     """
     try:
         if fmt == "png" and out is None:
@@ -88,7 +97,8 @@ def graph(
             if given:
                 verb = "applies" if len(given) == 1 else "apply"
                 raise DipsimError(f"{' and '.join(given)} only {verb} with --trace")
-        output = _draw(scenario, fmt, with_trace, seed, relation, limits_from(limits, allow_paths))
+        limited = limits_from(limits, allow_paths)
+        output = _draw(scenario, fmt, with_trace, seed, relation, limited, track)
     except DipsimError as err:
         fail(err)
     write(output, out)
@@ -101,12 +111,14 @@ def _draw(
     seed: int,
     relation: str | None,
     limits: Limits,
+    track: str | None = None,
 ) -> str | bytes:
     """The diagram as ``dipsim graph`` writes it: text, or image bytes."""
-    from simulator.graph import choose_relation, diagram, render, to_dot, to_mermaid
+    from simulator.graph import choose_relation, choose_track, diagram, render, to_dot, to_mermaid
     from simulator.scenario.loading import load_scenario
 
     scenario = load_scenario(path, limits)
+    choose_track(scenario, track)  # a misspelt track is reported before any run
     trace = None
     if with_trace:
         from simulator.engine.simulation import simulate
@@ -114,7 +126,7 @@ def _draw(
         # Checked before the run, so that a misspelt relation is reported at once.
         choose_relation(scenario, relation)
         trace = simulate(scenario, seed=seed)
-    drawn = diagram(scenario, trace, relation=relation)
+    drawn = diagram(scenario, trace, relation=relation, track=track)
     if fmt == "mermaid":
         return to_mermaid(drawn)
     dot_text = to_dot(drawn)

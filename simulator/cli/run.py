@@ -171,7 +171,10 @@ def _one_run(
 
         # With the scenario's decay, the tension curve is drawn as the engine moved it.
         figure = timeline_figure(
-            trace, states=scenario.machine.state_names, dynamics=dynamics(scenario)
+            trace,
+            states=scenario.machine.state_names,
+            dynamics=dynamics(scenario),
+            track_states=scenario.track_orders,
         )
         save(figure, plot)
     if fmt == "json":

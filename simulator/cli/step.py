@@ -135,7 +135,10 @@ def step_run(
 
         # With the scenario's decay, the tension curve is drawn as the engine moved it.
         figure = timeline_figure(
-            trace, states=scenario.machine.state_names, dynamics=dynamics(scenario)
+            trace,
+            states=scenario.machine.state_names,
+            dynamics=dynamics(scenario),
+            track_states=scenario.track_orders,
         )
         save(figure, plot)
     parts = table_parts(trace, width, style=style)

@@ -46,7 +46,14 @@ class RelationModel:
 class RelationMachine:
     """A scenario's machine, built once and shared by every relation and run."""
 
-    def __init__(self, spec: MachineSpec, constants: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        spec: MachineSpec,
+        constants: Mapping[str, float] | None = None,
+        where: KeyPath = ("machine",),
+    ) -> None:
+        """``where``: the key path of ``spec`` in the scenario (a track's is ``tracks.NAME``),
+        which a guard that cannot be evaluated names."""
         self.spec = spec
         self.states: tuple[str, ...] = spec.state_names
         self.initial = spec.initial
@@ -67,7 +74,7 @@ class RelationMachine:
         for i, t in enumerate(spec.transitions):
             sources = list(self.states) if "*" in t.source else list(t.source)
             guard = t.guard.bind(constants or {}) if t.guard is not None else None
-            path: KeyPath = ("machine", "transitions", i, "guard")
+            path: KeyPath = (*where, "transitions", i, "guard")
             conditions = [as_guard(guard, path)] if guard is not None else []
             if t.guard is not None and guard is not None:
                 self._paths[id(conditions[0])] = path

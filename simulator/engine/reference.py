@@ -29,7 +29,8 @@ def reference_fold(scenario: Scenario, until: dt.date | None = None) -> list[Fol
     """Replay ``scenario``'s events by folding them over the transition table.
 
     Semantics (those documented for the engine): events in time order, ties in file order; per
-    event, the relation's variables decay exponentially towards rest, the event's effects are
+    event, the relation's variables decay exponentially towards rest (the rest and decay of the
+    state the relation is in, where ``decay_in``/``rest_in`` name it), the event's effects are
     added and clamped, and the first transition (in declaration order) for the event's type whose
     source matches and whose guard holds fires (guards read the scenario's parameters too).
     Response rules are not played: the fold replays the scripted events only.
@@ -54,9 +55,10 @@ def reference_fold(scenario: Scenario, until: dt.date | None = None) -> list[Fol
         gap = t - last[rid]
         if gap > 0.0:
             for name, spec in scenario.variables.items():
-                if spec.decay_per_day and gap > 0.0:
-                    rest = spec.rest_value
-                    vals[name] = rest + (vals[name] - rest) * (1.0 - spec.decay_per_day) ** gap
+                # As in the state the relation has been in since its last event (decay_in).
+                rest, rate = spec.decay_for(state[rid])
+                if rate and gap > 0.0:
+                    vals[name] = rest + (vals[name] - rest) * (1.0 - rate) ** gap
             last[rid] = t
         goldstein = reach.goldstein(scenario.codes_of(e).goldstein)
         for name, spec in scenario.variables.items():

@@ -30,6 +30,7 @@ from typing import Any
 import simpy
 
 from simulator.core.errors import ExpressionError, SimulationError
+from simulator.engine.decays import decaying_by_state, dynamics, variable_decay
 from simulator.engine.machine import Outcome, RelationMachine, RelationModel
 from simulator.engine.responses import (
     LAST_SECOND,
@@ -42,57 +43,25 @@ from simulator.engine.responses import (
     rules_by_type,
     sample_delay,
 )
+from simulator.engine.scenarios import DAY_SECONDS, as_scenario, days_since, event_effects
 from simulator.engine.summary import outline_counts
 from simulator.engine.trace import (
-    Decay,
-    Dynamics,
     LogEntry,
     Outline,
     Record,
     RelationEnd,
     Trace,
+    TrackStep,
     decayed,
 )
+from simulator.engine.tracks import fire_tracks, moved, on_tracks, track_machines
 from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
-
-_DAY_SECONDS = 86_400.0
-
-
-def days_since(start: dt.date, when: dt.datetime) -> float:
-    """Simulated time of ``when``: days (a float) since midnight of ``start``."""
-    return (when - dt.datetime.combine(start, dt.time())).total_seconds() / _DAY_SECONDS
-
-
-def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
-    """A :class:`Scenario` as it is, or the one loaded from a scenario file's path.
-
-    Raises:
-        TypeError: Neither a Scenario nor a path (the message says what to pass).
-        ScenarioError: The file is not a valid scenario.
-    """
-    if isinstance(scenario, Scenario):
-        return scenario
-    if isinstance(scenario, str | os.PathLike):
-        from simulator.scenario.loading import load_scenario
-
-        return load_scenario(os.fspath(scenario))
-    raise TypeError(
-        "expected a Scenario (simulator.load_scenario(path) returns one) or the path of a "
-        f"scenario file, not {type(scenario).__name__}"
-    )
-
-
-def event_effects(scenario: Scenario, event: EventSpec) -> dict[str, float]:
-    """The change a scripted event makes to each variable (see
-    :func:`simulator.engine.responses.effects_for`)."""
-    return dict(effects_for(scenario, scenario.codes_of(event), event.effects))
-
 
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
 _RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
 _STEPS_FROM = ("events", "event_types", "relations", "start", "actors")  # actors: blocs
-_FIELDS = frozenset(_MACHINE_FROM + _RULES_FROM + _STEPS_FROM)
+_FIELDS = frozenset((*_MACHINE_FROM, *_RULES_FROM, *_STEPS_FROM, "tracks"))
 
 
 def _moves(scenario: Scenario) -> tuple[tuple[str, float | None], ...]:
@@ -150,6 +119,10 @@ class Simulator:
             self.machine = like.machine.rebound(scenario.parameters)
         else:
             self.machine = RelationMachine(scenario.machine, scenario.parameters)
+        # The parallel tracks, one machine each (none: the diplomatic machine's path alone).
+        self.tracks: tuple[tuple[str, RelationMachine], ...] = track_machines(
+            scenario, like.tracks if like is not None and same("tracks") else None
+        )
         # Each part below is built anew unless the scenario's fields it is made from are the
         # very objects ``like`` made it from (mypy reads a type from the first assignment).
         if like is None or not same("relations"):
@@ -171,6 +144,8 @@ class Simulator:
         else:
             self._variables = like._variables
             self._bounds, self._decaying = like._bounds, like._decaying
+        # Per diplomatic state, when some variable decays by state; else None (``_decaying``).
+        self._decaying_in = decaying_by_state(scenario)
         if like is None or not same("relations", "variables", "machine"):
             self._initial_states = tuple(scenario.initial_state(r) for r in scenario.relations)
             self._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
@@ -243,7 +218,7 @@ class Simulator:
     def when(self, t: float) -> dt.datetime:
         """The calendar moment of simulated time ``t``, to the second; at most the calendar's
         last second (only the stop of a run ending on 9999-12-31 lies past it)."""
-        seconds = round(min(t, self._last_t) * _DAY_SECONDS)
+        seconds = round(min(t, self._last_t) * DAY_SECONDS)
         return min(self._origin + dt.timedelta(seconds=seconds), LAST_SECOND)
 
     def due_text(self, t: float) -> str:
@@ -269,6 +244,7 @@ class Simulator:
             final=self._final(run),
             variables=tuple(name for name, _ in self._variables),
             log=run.closing_log(max(horizon, 0.0)),
+            tracks=tuple(name for name, _ in self.tracks),
         )
 
     def outline(self, seed: int = 0, until: dt.date | None = None) -> Outline:
@@ -286,6 +262,7 @@ class Simulator:
             # once per prefix and kept (a Simulator's steps are fixed).
             **outline_counts(self._steps, run.steps_done, self._script_counts, run.responses),
             log=run.closing_log(max(horizon, 0.0)),
+            track_moves=tuple(run.track_moves),
         )
 
     def _play(self, seed: int, until: dt.date | None, outline: bool) -> tuple[dt.date, float, _Run]:
@@ -300,9 +277,12 @@ class Simulator:
         return stop, horizon, run
 
     def _final(self, run: _Run) -> tuple[RelationEnd, ...]:
+        ends = zip(self.relation_ids, run.models, run.values, strict=True)
+        if not self.tracks:  # the usual case, kept to what it costs without tracks
+            return tuple(RelationEnd(rid, m.state, _rounded(values)) for rid, m, values in ends)
         return tuple(
-            RelationEnd(rid, model.state, _rounded(values))
-            for rid, model, values in zip(self.relation_ids, run.models, run.values, strict=True)
+            RelationEnd(rid, m.state, _rounded(values), {on.track: on.model.state for on in at})
+            for (rid, m, values), at in zip(ends, run.track_models, strict=True)
         )
 
 
@@ -338,6 +318,9 @@ class _Run:
         self.models: list[RelationModel] = [sim.machine.new_model(s) for s in sim._initial_states]
         self.values: list[dict[str, float]] = [dict(v) for v in sim._initial_values]
         self.last_t: list[float] = [0.0] * len(self.models)
+        # Per relation, its place on each parallel track (none without tracks).
+        self.track_models = [on_tracks(sim.tracks) for _ in self.models] if sim.tracks else []
+        self.track_moves: list[tuple[str, str, float, str, str]] = []
         self.records: list[Record] = []
         # An outline keeps, instead of records, the state changes and the counts (see outline).
         self.outline = outline
@@ -354,7 +337,11 @@ class _Run:
         # What every event reads of the Simulator, looked up once per run rather than per event.
         self._fire = sim.machine.fire
         self._bounds = sim._bounds
-        self._decaying = sim._decaying
+        self._decaying = self._usual = sim._decaying
+        self._decaying_in = sim._decaying_in or {}
+        if sim._decaying_in is not None:  # else advance stays the plain one
+            self.advance = self._advance_in_state  # type: ignore[method-assign]
+        self._has_tracks = bool(sim.tracks)
         self._has_rules = bool(sim.rules)
 
     def script(self) -> Generator[simpy.Event, Any, None]:
@@ -375,6 +362,12 @@ class _Run:
             self.last_t[relation] = now
         return values
 
+    def _advance_in_state(self, relation: int, now: float) -> dict[str, float]:
+        """:meth:`advance` when some variable decays by state: the relation has been in its
+        present state since its last event, and decays as in it."""
+        self._decaying = self._decaying_in.get(self.models[relation].state, self._usual)
+        return _Run.advance(self, relation, now)
+
     def decay_all(self, now: float) -> None:
         for i in range(len(self.models)):
             self.advance(i, now)
@@ -389,8 +382,11 @@ class _Run:
             values[name] = value if value < high else high
         model = self.models[h.relation]
         before = model.state
+        steps: tuple[TrackStep, ...] = ()
         try:
             outcome = self._fire(model, h.type, values)
+            if self._has_tracks:
+                steps = fire_tracks(self.track_models[h.relation], h.type, values)
         except ExpressionError as err:
             raise SimulationError(
                 f"event {h.id!r} ({h.when:%Y-%m-%d}): {err}", err.key_path
@@ -399,8 +395,11 @@ class _Run:
             after = model.state
             if after != before:
                 self.moves.append((self.sim.relation_ids[h.relation], h.t, before, after))
+            if steps:
+                rid = self.sim.relation_ids[h.relation]
+                self.track_moves += [(rid, x.track, h.t, x.before, x.after) for x in moved(steps)]
         else:
-            self._record(h, before, model.state, outcome, values)
+            self._record(h, before, model.state, outcome, values, steps)
         if self._has_rules:
             try:
                 if self.pending:
@@ -412,7 +411,13 @@ class _Run:
                 ) from None
 
     def _record(
-        self, h: Happening, before: str, after: str, outcome: Outcome, values: dict[str, float]
+        self,
+        h: Happening,
+        before: str,
+        after: str,
+        outcome: Outcome,
+        values: dict[str, float],
+        steps: tuple[TrackStep, ...],
     ) -> None:
         # Positional, in Record's field order: a named tuple is made faster so, once per event
         # of every run.
@@ -444,6 +449,7 @@ class _Run:
                 h.stance,
                 h.sides,
                 h.tone,
+                steps,
             )
         )
 
@@ -555,23 +561,6 @@ class _Run:
                 )
             )
         return tuple(sorted(log, key=lambda e: e.t))
-
-
-def variable_decay(scenario: Scenario) -> dict[str, Decay]:
-    """The scenario's variables that decay between a relation's events, with how they decay:
-    what the engine applies, and what a timeline needs to draw the curves between records."""
-    return {
-        name: Decay(spec.rest_value, 1.0 - spec.decay_per_day)
-        for name, spec in scenario.variables.items()
-        if spec.decay_per_day != 0.0
-    }
-
-
-def dynamics(scenario: Scenario) -> Dynamics:
-    """How ``scenario``'s variables move between a trace's records (for a timeline)."""
-    return Dynamics(
-        variable_decay(scenario), {r.id: scenario.initial_values(r) for r in scenario.relations}
-    )
 
 
 def simulate(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from simulator.engine.trace import Outline, Trace
+from simulator.engine.trace import Outline, Trace, track_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,8 @@ class RunSummary:
     Attributes:
         seed: The run's seed.
         horizon: Days simulated (from the start to the end of the stop day).
-        relations: One entry per relation, in the scenario's order.
+        relations: One entry per relation, in the scenario's order; then one per relation and
+            parallel track, named ``relation:track``.
         by_type: ``(event type, records)`` pairs, sorted by type.
         by_cause: ``(cause, records)`` pairs (``"script"``, ``"rule:<id>"``), sorted by cause.
         log_kinds: The kinds of the trace's log entries (e.g. ``"cap"``), sorted, each once.
@@ -95,6 +96,14 @@ def summarize(trace: Trace, horizon: float | None = None) -> RunSummary:
             by_cause=Counter(map(_cause_of, records)),
             # A trace read from an older file has no log.
             log=getattr(trace, "log", ()),
+            track_moves=tuple(
+                (r.relation, x.track, r.t, x.before, x.after)
+                for r in records
+                for x in r.tracks
+                if x.after != x.before
+            )
+            if trace.tracks
+            else (),
         ),
         horizon,
     )
@@ -111,13 +120,16 @@ def _summary(outline: Outline, horizon: float) -> RunSummary:
     moves: dict[str, list[tuple[float, str, str]]] = {}
     for relation, t, before, after in outline.moves:
         moves.setdefault(relation, []).append((t, before, after))
+    relations = tuple(
+        _relation_run(end.relation, end.state, moves.get(end.relation, []), horizon)
+        for end in outline.final
+    )
+    if outline.final and outline.final[0].tracks:
+        relations += _track_runs(outline, horizon)
     return RunSummary(
         seed=outline.seed,
         horizon=horizon,
-        relations=tuple(
-            _relation_run(end.relation, end.state, moves.get(end.relation, []), horizon)
-            for end in outline.final
-        ),
+        relations=relations,
         by_type=tuple(sorted(outline.by_type.items())),
         by_cause=tuple(sorted(outline.by_cause.items())),
         log_kinds=tuple(sorted({e.kind for e in outline.log})),
@@ -142,6 +154,20 @@ def outline_counts(
         by_type[kind] = by_type.get(kind, 0) + n
         by_cause[cause] = by_cause.get(cause, 0) + n
     return {"by_type": by_type, "by_cause": by_cause}
+
+
+def _track_runs(outline: Outline, horizon: float) -> tuple[RelationRun, ...]:
+    """Each relation's place on each parallel track, summarised as a relation of its own named
+    ``relation:track`` (track_key), in the order of the relations, then of the tracks."""
+    moves: dict[str, list[tuple[float, str, str]]] = {}
+    for relation, track, t, before, after in outline.track_moves:
+        moves.setdefault(track_key(relation, track), []).append((t, before, after))
+    return tuple(
+        _relation_run(key, state, moves.get(key, []), horizon)
+        for end in outline.final
+        for track, state in end.tracks.items()
+        if (key := track_key(end.relation, track))
+    )
 
 
 _type_of = attrgetter("type")
@@ -170,4 +196,11 @@ def _relation_run(
     return RelationRun(relation, final, tuple(path), tuple(days.items()), tuple(entered.items()))
 
 
-__all__ = ["RelationRun", "RunSummary", "outline_counts", "summarize", "summarize_outline"]
+__all__ = [
+    "RelationRun",
+    "RunSummary",
+    "outline_counts",
+    "summarize",
+    "summarize_outline",
+    "track_key",
+]

@@ -29,7 +29,7 @@ from simulator.engine.outcomes import (
     RelationOutcomes,
     StateOutcome,
 )
-from simulator.engine.summary import RelationRun, RunSummary
+from simulator.engine.summary import RelationRun, RunSummary, track_key
 from simulator.scenario.model import Scenario
 
 #: How many of the most common state paths an ``Outcomes`` keeps per relation.
@@ -197,6 +197,11 @@ class OutcomeTally:
         self.scenario = scenario
         states = scenario.machine.state_names
         self.relations = {r.id: _RelationTally(r.id, states) for r in scenario.relations}
+        # Each relation's place on each parallel track is tallied as a relation of its own.
+        for r in scenario.relations:
+            for name, track in scenario.tracks.items():
+                key = track_key(r.id, name)
+                self.relations[key] = _RelationTally(key, track.state_names)
         self.by_cause: Counter[str] = Counter()
         self.by_type: Counter[str] = Counter()
         self.log_runs: Counter[str] = Counter()

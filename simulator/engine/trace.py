@@ -19,6 +19,31 @@ TRACE_FORMAT = 2
 Cited = tuple[str, str | None, str | None]
 
 
+def track_key(relation: str, track: str) -> str:
+    """How outcomes and batch columns name one relation's place on one track: ``SAU-CAN:economic``
+    (beside ``SAU-CAN``, the relation's diplomatic machine)."""
+    return f"{relation}:{track}"
+
+
+class TrackStep(NamedTuple):
+    """What an event did on one parallel track of its relation (``tracks:``): the track's
+    name, its state before and after, and the outcome, as the record's own fields say them for
+    the diplomatic machine."""
+
+    track: str
+    before: str
+    after: str
+    outcome: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "track": self.track,
+            "before": self.before,
+            "after": self.after,
+            "outcome": self.outcome,
+        }
+
+
 class Record(NamedTuple):
     """One event applied to one relation.
 
@@ -59,6 +84,8 @@ class Record(NamedTuple):
             another than ``goldstein`` (a third party taking sides: see
             :mod:`simulator.scenario.model.parties`); None when it is ``goldstein``. Outputs
             mark an act by :attr:`bearing`, never by ``goldstein`` alone.
+        tracks: What the event did on each parallel track of its relation, in the scenario's
+            order of ``tracks`` (empty for a scenario without tracks).
     """
 
     t: float
@@ -87,6 +114,7 @@ class Record(NamedTuple):
     stance: str | None = None
     sides: tuple[str, ...] = ()
     tone: float | None = None
+    tracks: tuple[TrackStep, ...] = ()
 
     @property
     def bearing(self) -> float | None:
@@ -104,6 +132,15 @@ class Record(NamedTuple):
         """The date, with the time of day when it is not midnight."""
         return date_text(self.when)
 
+    @property
+    def moved(self) -> bool:
+        """Whether the event changed a state: its relation's, or one of its tracks'."""
+        return self.before != self.after or any(x.before != x.after for x in self.tracks)
+
+    def track_step(self, track: str) -> TrackStep | None:
+        """What this event did on ``track`` (None for a track its relation does not carry)."""
+        return next((step for step in self.tracks if step.track == track), None)
+
     def to_dict(self) -> dict[str, Any]:
         d = self._plain_dict()
         # Only an act of several parties or with a stance has these, so that the trace of a
@@ -115,6 +152,8 @@ class Record(NamedTuple):
             d["sides"] = list(self.sides)
         if self.tone is not None:
             d["tone"] = self.tone
+        if self.tracks:  # absent without tracks: such traces read as they always have
+            d["tracks"] = [step.to_dict() for step in self.tracks]
         return d
 
     def _plain_dict(self) -> dict[str, Any]:
@@ -172,6 +211,10 @@ class Record(NamedTuple):
             stance=d.get("stance"),
             sides=tuple(d.get("sides", ())),
             tone=d.get("tone"),
+            tracks=tuple(
+                TrackStep(x["track"], x["before"], x["after"], x["outcome"])
+                for x in d.get("tracks", ())
+            ),
         )
 
 
@@ -234,10 +277,20 @@ class Decay(NamedTuple):
 @dataclass(frozen=True)
 class Dynamics:
     """What a trace does not say about its variables between records: how each decays, and
-    each relation's values at the start (``initial[relation][variable]``)."""
+    each relation's values at the start (``initial[relation][variable]``); ``in_state``: how a
+    variable with a decay of its own in some states (``decay_in``, ``rest_in``) decays in
+    each of them (``in_state[state][variable]``, None when it does not decay there)."""
 
     decay: dict[str, Decay] = field(default_factory=dict)
     initial: dict[str, dict[str, float]] = field(default_factory=dict)
+    in_state: dict[str, dict[str, Decay | None]] = field(default_factory=dict)
+
+    def decay_of(self, variable: str, state: str | None) -> Decay | None:
+        """How ``variable`` decays while its relation is in ``state``."""
+        by_state = self.in_state.get(state) if state is not None else None
+        if by_state is not None and variable in by_state:
+            return by_state[variable]
+        return self.decay.get(variable)
 
 
 def decayed(value: float, rest: float, keep: float, days: float) -> float:
@@ -300,16 +353,34 @@ class LogEntry:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RelationEnd:
     """A relation's state and variables when the run stopped."""
 
     relation: str
     state: str
     variables: dict[str, float]
+    #: Each parallel track's state (``tracks:``), in the scenario's order; empty without tracks.
+    tracks: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"relation": self.relation, "state": self.state, "variables": dict(self.variables)}
+        d: dict[str, Any] = {
+            "relation": self.relation,
+            "state": self.state,
+            "variables": dict(self.variables),
+        }
+        if self.tracks:
+            d["tracks"] = dict(self.tracks)
+        return d
+
+    def __repr__(self) -> str:
+        # The tracks are shown only when there are some: a scenario without tracks reads as
+        # it always has.
+        tracks = f", tracks={self.tracks!r}" if self.tracks else ""
+        return (
+            f"RelationEnd(relation={self.relation!r}, state={self.state!r}, "
+            f"variables={self.variables!r}{tracks})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +393,8 @@ class Outline:
         seed, start, stop, final, log: As in :class:`Trace`.
         moves: ``(relation, t, before, after)`` of each record that changed a state, in order.
         by_type: Records per event type; by_cause: records per cause (unsorted counts).
+        track_moves: ``(relation, track, t, before, after)`` of each change of a parallel
+            track's state, in order.
     """
 
     seed: int
@@ -332,6 +405,7 @@ class Outline:
     by_type: dict[str, int]
     by_cause: dict[str, int]
     log: tuple[LogEntry, ...] = ()
+    track_moves: tuple[tuple[str, str, float, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,9 +420,14 @@ class Trace:
     final: tuple[RelationEnd, ...]
     variables: tuple[str, ...] = field(default=())
     log: tuple[LogEntry, ...] = ()
+    #: The parallel tracks every relation carries, in the scenario's order (``tracks:``).
+    tracks: tuple[str, ...] = ()
 
-    def states_on(self, day: dt.date) -> dict[str, str]:
-        """Each relation's state at the end of ``day`` (its initial state before any record)."""
+    def states_on(self, day: dt.date, track: str | None = None) -> dict[str, str]:
+        """Each relation's state at the end of ``day`` (its initial state before any record);
+        of ``track``, if named, else of the diplomatic machine."""
+        if track is not None:
+            return self._track_states_on(day, track)
         states = {r.relation: r.before for r in reversed(self.records)}
         for end in self.final:
             states.setdefault(end.relation, end.state)
@@ -357,8 +436,37 @@ class Trace:
                 states[r.relation] = r.after
         return states
 
+    def on_track(self, track: str) -> Trace:
+        """This run as seen on one parallel track: each record's ``before``, ``after`` and
+        ``outcome`` (and each relation's final state) are the track's, so that whatever reads a
+        trace's states (expectations, a diff, a timeline band, batch metrics) reads the track's
+        the same way. Records of relations that do not carry the track are left out."""
+        records = tuple(
+            r._replace(before=step.before, after=step.after, outcome=step.outcome, tracks=())
+            for r in self.records
+            if (step := r.track_step(track)) is not None
+        )
+        final = tuple(
+            RelationEnd(f.relation, f.tracks[track], f.variables)
+            for f in self.final
+            if track in f.tracks
+        )
+        return Trace(
+            self.title, self.seed, self.start, self.stop, records, final, self.variables, self.log
+        )
+
+    def _track_states_on(self, day: dt.date, track: str) -> dict[str, str]:
+        steps = [(r, step) for r in self.records if (step := r.track_step(track)) is not None]
+        states = {r.relation: step.before for r, step in reversed(steps)}
+        for end in self.final:
+            states.setdefault(end.relation, end.tracks[track])
+        for r, step in steps:
+            if r.when.date() <= day:
+                states[r.relation] = step.after
+        return states
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "trace_format": TRACE_FORMAT,
             "title": self.title,
             "seed": self.seed,
@@ -369,6 +477,9 @@ class Trace:
             "final": [f.to_dict() for f in self.final],
             "log": [e.to_dict() for e in self.log],
         }
+        if self.tracks:
+            d["tracks"] = list(self.tracks)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Trace:
@@ -379,8 +490,12 @@ class Trace:
             stop=dt.date.fromisoformat(d["stop"]),
             records=tuple(Record.from_dict(r) for r in d["records"]),
             final=tuple(
-                RelationEnd(f["relation"], f["state"], dict(f["variables"])) for f in d["final"]
+                RelationEnd(
+                    f["relation"], f["state"], dict(f["variables"]), dict(f.get("tracks", {}))
+                )
+                for f in d["final"]
             ),
             variables=tuple(d.get("variables", ())),
             log=tuple(LogEntry.from_dict(e) for e in d.get("log", ())),
+            tracks=tuple(d.get("tracks", ())),
         )

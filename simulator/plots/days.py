@@ -87,34 +87,40 @@ def variable_curve(
     decay: Decay | None,
     start: float | None,
     final: float | None,
+    decays: Sequence[Decay | None] | None = None,
 ) -> tuple[list[float], list[float]]:
     """The variable ``name`` over the run as the engine moves it: from each record's value it
     decays (``decay``; none: it stays) until the next event, where it jumps to that record's
     value (a vertical step at the event's x). ``start`` is its value at day 0 (unknown: the
     curve starts at the first record); ``final`` its value at the end, drawn as the decay's
-    end if there is no decay to compute it."""
+    end if there is no decay to compute it. ``decays``, if given, is the decay after each
+    record (one per record: a variable that decays by state), ``decay`` then the one before
+    the first."""
+    after = list(decays) if decays is not None else [decay] * len(records)
     points = [
-        (x, r.t, r.variables[name]) for x, r in zip(xs, records, strict=True) if name in r.variables
+        (x, r.t, r.variables[name], d)
+        for x, r, d in zip(xs, records, after, strict=True)
+        if name in r.variables
     ]
     cx: list[float] = []
     cy: list[float] = []
     if start is not None:
-        points.insert(0, (0.0, 0.0, start))
-    for k, (x0, t0, v0) in enumerate(points):
+        points.insert(0, (0.0, 0.0, start, decay))
+    for k, (x0, t0, v0, segment) in enumerate(points):
         cx.append(x0)
         cy.append(v0)
         if k + 1 < len(points):
             x1, t1 = points[k + 1][0], points[k + 1][1]
-        elif final is not None or decay is not None:
+        elif final is not None or segment is not None:
             x1, t1 = scale.end, float(scale.days)
         else:
             break
-        if decay is not None:
+        if segment is not None:
             n = max(2, math.ceil((x1 - x0) * SAMPLES_PER_DAY))
             for j in range(1, n + 1):
                 s = j / n
                 cx.append(x0 + s * (x1 - x0))
-                cy.append(decay.after(v0, s * (t1 - t0)))
+                cy.append(segment.after(v0, s * (t1 - t0)))
         else:
             cx.append(x1)
             cy.append(v0 if k + 1 < len(points) or final is None else final)

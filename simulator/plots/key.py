@@ -38,7 +38,7 @@ def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bo
             # An act of several parties or a third party's says who, under its id.
             coded = "" if r.tone is None else f", coded {_signed(r.goldstein)}"
             text += "\n" + " " * (len(date) + 2) + parties_text(r) + coded
-        lines.append((str(i), text, r.before != r.after))
+        lines.append((str(i), text, r.moved))
     return lines
 
 
@@ -100,7 +100,8 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
     parts: list[Any] = [TextArea("events", textprops={"fontweight": "bold"}), body]
     if lines:
         note = {"fontsize": size, "style": "italic", "color": "#555555"}
-        parts.append(TextArea("bold: changed the state", textprops=note))
+        changed = "a state" if any(r.tracks for r in records) else "the state"
+        parts.append(TextArea(f"bold: changed {changed}", textprops=note))
         # Only the events shown count (zip stops before the elided ones).
         if any(
             r.date_basis == "inferred" for r, line in zip(records, lines, strict=False) if line[0]

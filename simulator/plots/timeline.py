@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from simulator.core.errors import DipsimError
@@ -34,6 +34,7 @@ def timeline_figure(
     states: Sequence[str] | None = None,
     variables: Sequence[str] | None = None,
     dynamics: Dynamics | None = None,
+    track_states: Mapping[str, Sequence[str]] | None = None,
 ) -> Figure:
     """One relation over one run: its state, its variables and the events that moved them.
 
@@ -42,31 +43,42 @@ def timeline_figure(
     (default: all of the trace's) as lines on a second axis. Bottom: each event of the relation
     as a marker at its Goldstein value on this relation (``Record.bearing``: a third party
     taking sides is conflict there), red for conflict, green for cooperation, grey for
-    neither, sized by the value's magnitude, ringed in black when it changed the state, and
-    numbered; the key on the right names each number. Events of one day are spread evenly
-    across it, in the order they happened; a day with more events than one is wide enough for
-    is drawn wider. ``relation`` defaults to the trace's first.
+    neither, sized by the value's magnitude, ringed in black when it changed the state (or a
+    track's), and numbered; the key on the right names each number. Events of one day are
+    spread evenly across it, in the order they happened; a day with more events than one is
+    wide enough for is drawn wider. ``relation`` defaults to the trace's first.
 
     The variables are drawn as the engine moves them: a jump at each event, and between events
     the decay towards their resting value that ``dynamics`` gives (pass
     ``simulator.engine.simulation.dynamics(scenario)``; without it, each variable holds its
     value until the next event, and the curve starts at the first event).
+
+    A trace with parallel tracks has a band per track under the state, its states in the order
+    ``track_states[track]`` gives (pass each of ``scenario.tracks``' ``state_names``).
     """
     rel = _pick_relation(trace, relation)
     records = [r for r in trace.records if r.relation == rel]
     order = _state_order(trace, rel, records, states)
     names = list(_default_variables(trace) if variables is None else variables)
+    bands = [t for t in trace.tracks if any(t in end.tracks for end in trace.final)]
     with styled():
         fig = new_figure()
-        grid = fig.add_gridspec(2, 2, height_ratios=(3, 2), width_ratios=(2.75, 1), hspace=0.04)
+        # A band per parallel track between the state and the events, each a third as high.
+        heights = (3, *(1 for _ in bands), 2)
+        grid = fig.add_gridspec(
+            len(heights), 2, height_ratios=heights, width_ratios=(2.75, 1), hspace=0.04
+        )
         ax_state = fig.add_subplot(grid[0, 0])
-        ax_events = fig.add_subplot(grid[1, 0], sharex=ax_state)
+        ax_events = fig.add_subplot(grid[len(heights) - 1, 0], sharex=ax_state)
         ax_key = fig.add_subplot(grid[:, 1])
         # x is days since the start, busy days wider: no dependence on matplotlib's date units.
         scale = day_scale(records, (trace.stop - trace.start).days + 1)
         xs = event_positions(records, scale)
         _draw_states(ax_state, records, xs, order, 0.0, scale.end)
         _draw_variables(ax_state, trace, rel, records, xs, names, scale, dynamics or Dynamics())
+        for row, track in enumerate(bands, start=1):
+            ax_track = fig.add_subplot(grid[row, 0], sharex=ax_state)
+            _draw_track(ax_track, trace, rel, track, xs, scale.end, (track_states or {}).get(track))
         _draw_events(ax_events, records, xs)
         _date_axis(ax_events, trace.start, scale)
         ax_state.tick_params(axis="x", labelbottom=False)
@@ -150,6 +162,26 @@ def _draw_states(
     ax.grid(axis="y", color="#d0d0d0", linewidth=1)
 
 
+def _draw_track(
+    ax: Axes,
+    trace: Trace,
+    relation: str,
+    track: str,
+    xs: Sequence[float],
+    stop: float,
+    states: Sequence[str] | None,
+) -> None:
+    """A parallel track's state as a band like the relation's (its records are the relation's,
+    one to one: each carries the track's step)."""
+    seen = trace.on_track(track)
+    records = [r for r in seen.records if r.relation == relation]
+    _draw_states(ax, records, xs, _state_order(seen, relation, records, states), 0.0, stop)
+    # Named on the right, where the band has no axis of its own (the state names are left).
+    ax.yaxis.set_label_position("right")
+    ax.set_ylabel(track, rotation=0, ha="left", va="center", labelpad=8, fontweight="bold")
+    ax.tick_params(axis="x", labelbottom=False)
+
+
 def _draw_variables(
     ax: Axes,
     trace: Trace,
@@ -169,15 +201,21 @@ def _draw_variables(
     final = next((e.variables for e in trace.final if e.relation == relation), {})
     initial = dynamics.initial.get(relation, {})
     top = 1.0
+    first = records[0].before if records else None
     for i, name in enumerate(names):
+        # A variable that decays by state decays, after each record, as in the state it left.
+        by_state = (
+            [dynamics.decay_of(name, r.after) for r in records] if dynamics.in_state else None
+        )
         cx, cy = variable_curve(
             name,
             records,
             xs,
             scale,
-            dynamics.decay.get(name),
+            dynamics.decay_of(name, first),
             initial.get(name),
             final.get(name),
+            by_state,
         )
         if not cx:
             continue
@@ -213,8 +251,8 @@ def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> No
         values,
         s=[marker_area(v) for v in values],
         c=colours,
-        edgecolors=["black" if r.before != r.after else "white" for r in records],
-        linewidths=[2.0 if r.before != r.after else 1.0 for r in records],
+        edgecolors=["black" if r.moved else "white" for r in records],
+        linewidths=[2.0 if r.moved else 1.0 for r in records],
         zorder=3,
     )
     # Named so that tests (and a report restyling the figure) can find the event markers.

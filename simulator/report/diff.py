@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.core.text import json_text
-from simulator.engine.trace import Record, RelationEnd, Trace
+from simulator.engine.trace import Record, RelationEnd, Trace, track_key
 
 #: 2: an event's id is `event_id` (it was `event`), as in traces (format 2).
 DIFF_FORMAT = 2
@@ -58,8 +58,9 @@ class VariableDifference:
 class EventChange:
     """An event (same id, same relation) in both traces that differs.
 
-    ``changed`` names what differs: ``date``, ``type``, ``parties`` (actor or targets) and/or
-    ``state`` (state before or after, or outcome).
+    ``changed`` names what differs: ``date``, ``type``, ``parties`` (actor or targets),
+    ``state`` (state before or after, or outcome) and/or ``tracks`` (its steps on the parallel
+    tracks).
     """
 
     base: Record
@@ -100,6 +101,7 @@ class FinalPair:
             self.base is not None
             and self.whatif is not None
             and self.base.state == self.whatif.state
+            and self.base.tracks == self.whatif.tracks
             and same_values(self.base.variables, self.whatif.variables)
         )
 
@@ -130,6 +132,7 @@ class TraceDiff:
 
 
 def record_key(r: Record) -> tuple[object, ...]:
+    # A record's steps on the parallel tracks are part of it (none without tracks).
     return (
         r.event,
         r.relation,
@@ -144,6 +147,7 @@ def record_key(r: Record) -> tuple[object, ...]:
         r.stance,
         r.sides,
         r.tone,
+        r.tracks,
     )
 
 
@@ -176,7 +180,7 @@ def diff_traces(base: Trace, whatif: Trace) -> TraceDiff:
         only_in_base=only_base,
         only_in_whatif=only_whatif,
         changed=changed,
-        states=_state_gaps(base, whatif),
+        states=(*_state_gaps(base, whatif), *_track_gaps(base, whatif)),
         final=_finals(base, whatif),
     )
 
@@ -246,6 +250,7 @@ def _match_events(
                 ("type", b.type != w.type),
                 ("parties", _parties(b) != _parties(w)),
                 ("state", (b.before, b.after, b.outcome) != (w.before, w.after, w.outcome)),
+                ("tracks", b.tracks != w.tracks),
             )
             if differs
         )
@@ -302,6 +307,16 @@ def _state_gaps(base: Trace, whatif: Trace) -> tuple[StateGap, ...]:
                 gaps.append(run)
     order = {rel: i for i, rel in enumerate(relations)}
     return tuple(sorted(gaps, key=lambda g: (g.first, order[g.relation])))
+
+
+def _track_gaps(base: Trace, whatif: Trace) -> tuple[StateGap, ...]:
+    """The days on which a relation's place on a parallel track differs, as its
+    ``relation:track`` (after the relations' own gaps)."""
+    return tuple(
+        StateGap(track_key(g.relation, track), g.first, g.last, g.base, g.whatif)
+        for track in dict.fromkeys([*base.tracks, *whatif.tracks])
+        for g in _state_gaps(base.on_track(track), whatif.on_track(track))
+    )
 
 
 def _finals(base: Trace, whatif: Trace) -> tuple[FinalPair, ...]:

@@ -25,11 +25,17 @@ DATE_W = 10  # the date column: YYYY-MM-DD
 def _state_cell(r: Record) -> str:
     """The state change as the trace table shows it (``a → b``, ``a (unchanged)``, ...)."""
     # Repeated from report.table rather than imported: report modules read traces only.
+    # Each parallel track the event moved follows: ``; economic: normal → restricted``.
+    moved = "".join(
+        f"; {x.track}: {x.before} {ARROW} {x.after}" for x in r.tracks if x.before != x.after
+    )
     if r.outcome == "transition":
-        return f"{r.before} {ARROW} {r.after}" if r.before != r.after else f"{r.after} (again)"
+        if r.before != r.after:
+            return f"{r.before} {ARROW} {r.after}{moved}"
+        return f"{r.after} (again){moved}"
     if r.outcome == "guard_failed":
-        return f"{r.after} (guard not met)"
-    return f"{r.after} (unchanged)"
+        return f"{r.after} (guard not met){moved}"
+    return f"{r.after} (unchanged){moved}"
 
 
 def _describe(r: Record) -> str:
@@ -220,7 +226,8 @@ def _finals_lines(d: TraceDiff, width: int) -> list[str]:
             for v in wanted
             if v in e.variables
         ]
-        return e.state + (f" ({', '.join(values)})" if values else "")
+        tracks = "".join(f", {track} {state}" for track, state in e.tracks.items())
+        return e.state + tracks + (f" ({', '.join(values)})" if values else "")
 
     rows = [(f.relation, end(f.base, f.whatif), end(f.whatif, f.base), f.same) for f in d.final]
     widths = [max([len(str(r[i])) for r in rows] + [0]) for i in range(3)]

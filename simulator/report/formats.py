@@ -39,6 +39,9 @@ CSV_TAIL = (
 CSV_PARTIES = ("stance", "sides", "bearing")
 
 
+_TRACK_FIELDS = ("before", "after", "outcome")
+
+
 def trace_to_json(trace: Trace) -> str:
     """The whole trace as indented JSON, byte for byte the same for the same run (a value that
     is not finite, such as a variable at an infinite bound, is ``null``)."""
@@ -47,7 +50,8 @@ def trace_to_json(trace: Trace) -> str:
 
 def trace_to_csv(trace: Trace) -> str:
     """One CSV row per record; each variable is a column; actors and targets are joined with
-    ``;``. A trace with a joint or third-party act has the columns ``CSV_PARTIES`` too.
+    ``;``. A trace with a joint or third-party act has the columns ``CSV_PARTIES`` too; each
+    parallel track has three columns after ``outcome``: ``TRACK.before``, ``.after``, ``.outcome``.
 
     ``source`` and ``quote`` are the event's first citation, the one it rests on; ``citations``
     holds them all, as the JSON trace has them (a list of ``ref``, ``quote``, ``note``) on one
@@ -60,7 +64,10 @@ def trace_to_csv(trace: Trace) -> str:
     tail = (*CSV_TAIL, *CSV_PARTIES) if parties else CSV_TAIL
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([csv_cell(name) for name in (*CSV_FIELDS, *trace.variables, *tail)])
+    # Each parallel track's state before and after, and the outcome there: TRACK.before, ...
+    on_tracks = [f"{t}.{k}" for t in trace.tracks for k in _TRACK_FIELDS]
+    header = (*CSV_FIELDS, *on_tracks, *trace.variables, *tail)
+    writer.writerow([csv_cell(name) for name in header])
     for r in trace.records:
         d = r.to_dict()
         d["actor"] = ";".join(r.parties)
@@ -69,6 +76,9 @@ def trace_to_csv(trace: Trace) -> str:
         d["sides"] = ";".join(r.sides)
         d["bearing"] = r.bearing
         row = [d[k] for k in CSV_FIELDS]
+        for track in trace.tracks:
+            step = r.track_step(track)
+            row += [getattr(step, k) if step is not None else "" for k in _TRACK_FIELDS]
         row += [r.variables.get(v, "") for v in trace.variables]
         row += ["" if d.get(k) is None else d[k] for k in tail]
         writer.writerow([csv_cell(v) if isinstance(v, str) else v for v in row])

@@ -146,6 +146,16 @@ def _state_cell(r: Record, style: TableStyle) -> _Cell:
     return r.after + note, style.state(r.after) + note
 
 
+def _track_cell(r: Record, track: str) -> _Cell:
+    """A track's state after the event: ``a → b`` when the event moved it, else the state (the
+    diplomatic column says the outcome in words; a track's column stays narrow)."""
+    step = r.track_step(track)
+    if step is None:
+        return ("", "")
+    text = f"{step.before} {ARROW} {step.after}" if step.before != step.after else step.after
+    return (text, text)
+
+
 def _parties(r: Record) -> str:
     return parties_text(r, f" {ARROW} ")
 
@@ -187,9 +197,11 @@ def table_parts(
     columns |= {"parties": "actor → target", "state": "state"}
     if not multi:
         del columns["relation"]
+    # A state column per parallel track, headed by the track's name.
+    columns |= {f"track:{name}": name for name in trace.tracks}
     if variable is not None:
         columns["variable"] = variable
-    rows = [_cells(r, multi, variable, style) for r in trace.records]
+    rows = [_cells(r, multi, variable, style, trace.tracks) for r in trace.records]
     names, header = list(columns), list(columns.values())
     # At least one column each, so that the marker column has its rule even without events.
     widths = [max([len(h), 1] + [len(row[i][0]) for row in rows]) for i, h in enumerate(header)]
@@ -223,6 +235,7 @@ def table_parts(
     tail.append("")
     ends = [
         f"{f.relation} {f.state}"
+        + "".join(f", {track} {state}" for track, state in f.tracks.items())
         + (f" ({variable} {f.variables[variable]:.2f})" if variable in f.variables else "")
         for f in trace.final
     ]
@@ -231,7 +244,9 @@ def table_parts(
     return TableParts(_lines(head), tuple(blocks), _lines(tail))
 
 
-def _cells(r: Record, multi: bool, variable: str | None, style: TableStyle) -> list[_Cell]:
+def _cells(
+    r: Record, multi: bool, variable: str | None, style: TableStyle, tracks: Sequence[str] = ()
+) -> list[_Cell]:
     """A record's cells, in the order of the table's columns."""
     # An inferred date is marked: a student should not take it for one a source reports.
     date = r.date_text + (INFERRED if r.date_basis == "inferred" else "")
@@ -247,6 +262,7 @@ def _cells(r: Record, multi: bool, variable: str | None, style: TableStyle) -> l
         (_parties(r), _parties(r)),
         _state_cell(r, style),
     ]
+    cells += [_track_cell(r, track) for track in tracks]
     if variable is not None:
         value = f"{r.variables.get(variable, 0.0):.2f}"
         cells.append((value, value))

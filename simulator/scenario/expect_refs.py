@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from simulator.core.errors import KeyPath, Problem, unknown_name
-from simulator.scenario.model import Scenario, relation_id
+from simulator.scenario.model import DIPLOMATIC, ExpectSpec, Scenario, relation_id
 from simulator.scenario.yamlread import Document
 
 #: A rule response's id: the rule's id, ``#``, and which of its responses (1 is the first).
@@ -48,8 +48,11 @@ def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
     for i, e in enumerate(s.expect):
         at: KeyPath = ("expect", i)
         yield from relation((*at, "relation"), e.relation, needed=e.kind != "event")
-        for key in ("state", "reaches", "never", "final", "to"):
-            yield from state((*at, key), getattr(e, key))
+        if e.track is not None:
+            yield from _check_track(at, e, s, doc)
+        else:
+            for key in ("state", "reaches", "never", "final", "to"):
+                yield from state((*at, key), getattr(e, key))
         yield from in_span((*at, "date"), e.date)
         yield from in_span((*at, "by"), e.by)
         if e.event is not None:
@@ -71,6 +74,21 @@ def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
                     unknown_name("variable", name, [*s.variables, *s.parameters])
                     + f" in {inv.always.text!r}",
                 )
+
+
+def _check_track(at: KeyPath, e: ExpectSpec, s: Scenario, doc: Document) -> Iterator[Problem]:
+    """An expectation about a track: the track exists and its states are the track's."""
+    states = s.track_states(e.track)
+    if not states:
+        yield doc.problem(
+            (*at, "track"),
+            unknown_name("track", str(e.track), dict.fromkeys([DIPLOMATIC, *s.tracks])),
+        )
+        return
+    for key in ("state", "reaches", "never", "final"):
+        name = getattr(e, key)
+        if name is not None and name not in states:
+            yield doc.problem((*at, key), unknown_name(f"state of track {e.track}", name, states))
 
 
 def _check_event(path: KeyPath, event: str, s: Scenario, doc: Document) -> Iterator[Problem]:

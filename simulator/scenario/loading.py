@@ -37,7 +37,7 @@ from simulator.scenario.yamlread import (
 #: Keys of a what-if file besides the scenario keys it overrides.
 WHATIF_KEYS = ("extends", "edits")
 #: Scenario sections a what-if merges key by key (its entries add to or replace the base's).
-MERGED = ("sources", "actors", "event_types", "variables", "parameters")
+MERGED = ("sources", "actors", "event_types", "variables", "parameters", "tracks")
 #: Scenario keys a what-if replaces whole.
 REPLACED = (
     "dipsim",

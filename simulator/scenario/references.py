@@ -13,7 +13,14 @@ from collections.abc import Iterator, Mapping
 from simulator.core.errors import KeyPath, Problem, did_you_mean, unknown_name
 from simulator.core.expressions import Expression
 from simulator.scenario.expect_refs import check_claims
-from simulator.scenario.model import Citation, EventPattern, EventSpec, Scenario
+from simulator.scenario.model import (
+    DIPLOMATIC,
+    Citation,
+    EventPattern,
+    EventSpec,
+    MachineSpec,
+    Scenario,
+)
 from simulator.scenario.model.parties import reach
 from simulator.scenario.yamlread import Document
 
@@ -30,6 +37,7 @@ def check_references(
         [
             *_check_span(scenario, doc),
             *_check_machine(scenario, doc),
+            *_check_tracks(scenario, doc),
             *_check_relations(scenario, doc),
             *_check_members(scenario, doc),
             *_check_sources(scenario, doc, source_texts),
@@ -48,17 +56,21 @@ def _check_span(s: Scenario, doc: Document) -> Iterator[Problem]:
         )
 
 
-def _check_machine(s: Scenario, doc: Document) -> Iterator[Problem]:
-    states = s.machine.state_names
+def _check_machine(
+    s: Scenario, doc: Document, machine: MachineSpec | None = None, where: KeyPath = ("machine",)
+) -> Iterator[Problem]:
+    """The machine's (or a track's, at ``where``) states, initial state and transitions."""
+    machine = s.machine if machine is None else machine
+    states = machine.state_names
     seen: set[str] = set()
     for i, name in enumerate(states):
         if name in seen:
-            yield doc.problem(("machine", "states", i), f"state {name!r} is declared twice")
+            yield doc.problem((*where, "states", i), f"state {name!r} is declared twice")
         seen.add(name)
-    if s.machine.initial not in seen:
-        yield doc.problem(("machine", "initial"), unknown_name("state", s.machine.initial, states))
-    for i, t in enumerate(s.machine.transitions):
-        at: KeyPath = ("machine", "transitions", i)
+    if machine.initial not in seen:
+        yield doc.problem((*where, "initial"), unknown_name("state", machine.initial, states))
+    for i, t in enumerate(machine.transitions):
+        at: KeyPath = (*where, "transitions", i)
         if t.trigger not in s.event_types:
             yield doc.problem(
                 (*at, "trigger"),
@@ -72,6 +84,27 @@ def _check_machine(s: Scenario, doc: Document) -> Iterator[Problem]:
         if t.dest not in seen:
             yield doc.problem((*at, "dest"), unknown_name("state", t.dest, states))
         yield from _check_names(s, doc, (*at, "guard"), t.guard, "guard")
+
+
+def _check_tracks(s: Scenario, doc: Document) -> Iterator[Problem]:
+    """Each track as a machine of its own; and the states that per-state decay names."""
+    for name, track in s.tracks.items():
+        if name == DIPLOMATIC:
+            yield doc.problem(
+                ("tracks", name),
+                f"{DIPLOMATIC!r} names the scenario's machine; give the track another name",
+            )
+        yield from _check_machine(s, doc, track, ("tracks", name))
+    states = s.machine.state_names
+    for name, spec in s.variables.items():
+        for key in ("decay_in", "rest_in"):
+            for state in getattr(spec, key):
+                if state not in states:
+                    yield doc.problem(
+                        ("variables", name, key, state),
+                        unknown_name("machine state", state, states)
+                        + f" (decay by state reads the {DIPLOMATIC} machine's states)",
+                    )
 
 
 def _check_relations(s: Scenario, doc: Document) -> Iterator[Problem]:

@@ -104,6 +104,9 @@ def _view(
     timeline_svg, timeline_note = _timeline_svg(scenario, trace, relation, role)
     warnings += [n for n in (diagram_note, timeline_note) if n]
     return RunView(
+        tracks=tuple(
+            _track_view(role, file, scenario, trace, relation, t) for t in scenario.tracks
+        ),
         role=role,
         file=file,
         scenario=scenario,
@@ -115,6 +118,17 @@ def _view(
         timeline_svg=timeline_svg,
         timeline_note=timeline_note,
     )
+
+
+def _track_view(
+    role: str, file: str, scenario: Scenario, trace: Trace, relation: str, track: str
+) -> RunView:
+    """A parallel track as the page shows it: its diagram, the run's path on it."""
+    on_track, seen = scenario.as_track(track), trace.on_track(track)
+    drawn = diagram(on_track, seen, relation=relation, title="")
+    # (A missing ``dot`` is already among the warnings, from the machine's diagram.)
+    svg, note = _diagram_svg(to_dot(drawn, page=True))
+    return RunView(f"{role}-track-{track}", file, on_track, seen, relation, drawn, svg, note)
 
 
 def _diagram_svg(dot_text: str) -> tuple[str | None, str]:
@@ -141,6 +155,7 @@ def _timeline_svg(
         relation=relation,
         states=scenario.machine.state_names,
         dynamics=dynamics(scenario),
+        track_states=scenario.track_orders,
     )
     return svg_element(figure, salt=f"dipsim-{role}"), ""
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 from simulator.engine.trace import bearing_text, same_act
 from simulator.report.diff import record_key
 from simulator.report.html.parts import (
+    ARROW,
     breakable,
     date_cell,
     esc,
@@ -123,6 +124,21 @@ def _notes(r: Record) -> str:
     return out
 
 
+def _tracks(r: Record) -> str:
+    """The event's step on each parallel track: ``economic: normal → restricted``, or the
+    track's state where the event left it as it was."""
+    return "".join(
+        f'<br><small class="track" data-track="{esc(x.track)}">{breakable(x.track)}: '
+        + (
+            f"{breakable(x.before)} {ARROW} <strong>{breakable(x.after)}</strong>"
+            if x.before != x.after
+            else breakable(x.after)
+        )
+        + "</small>"
+        for x in r.tracks
+    )
+
+
 def _event_row(
     r: Record,
     view: RunView,
@@ -156,7 +172,7 @@ def _event_row(
         f'<span class="type">{breakable(r.type)}</span><br>'
         f'<span class="parties">{parties(r)}</span>{cause}</th>'
         f'<td class="change">{state_change(r)}<br>'
-        f'<small class="outcome">{esc(r.outcome)}</small></td>'
+        f'<small class="outcome">{esc(r.outcome)}</small>{_tracks(r)}</td>'
         f'<td class="num">{_value(r, variable)}</td>'
         f'<td class="codes">{_codes_cell(r, codes.get(key))}</td>'
         f'<td class="what">{_what(r, view, again)}</td></tr>'

@@ -32,6 +32,20 @@ def _path_of(trace: Trace, relation: str) -> list[str]:
     return states
 
 
+def _track_row(trace: Trace, relation: str, track: str) -> str:
+    """A relation's place on a parallel track at the end, and its path there (as a row of
+    its own, ``SAU-CAN:economic``, under the relation's)."""
+    seen = trace.on_track(track)
+    end = next(f.state for f in seen.final if f.relation == relation)
+    path = f" {ARROW} ".join(esc(s) for s in _path_of(seen, relation))
+    return (
+        f'<tr class="final track" data-relation="{esc(relation)}" data-track="{esc(track)}">'
+        f'<th scope="row">{esc(relation)}<br><small>track {esc(track)}</small></th>'
+        f'<td><span class="state-name ended">{esc(end)}</span></td>'
+        f'<td class="num"></td><td class="path">{path}</td></tr>'
+    )
+
+
 def glance_section(
     run: RunView, check: CheckReport | None, base: RunView | None, diff: TraceDiff | None
 ) -> str:
@@ -47,6 +61,7 @@ def glance_section(
             f'<td><span class="state-name ended">{esc(end.state)}</span></td>'
             f'<td class="num">{value}</td><td class="path">{path}</td></tr>'
         )
+        rows += [_track_row(t, end.relation, track) for track in end.tracks]
     var_head = f'<th scope="col" class="num">{esc(variable)}</th>' if variable else "<th></th>"
     table = (
         '<table class="finals"><caption>How the run ended</caption>'
@@ -56,6 +71,10 @@ def glance_section(
     )
     counts = _Counts.of(t.records)
     facts = [f"{len(t.records)} events recorded: {counts.phrase()}."]
+    if t.tracks:
+        # The counts above are the machine's; an event may have moved a track all the same.
+        on_tracks = sum(any(x.before != x.after for x in r.tracks) for r in t.records)
+        facts[0] = facts[0][:-1] + f" on the machine; {on_tracks} moved a track's state."
     if check is not None:
         facts.append(check_phrase(check))
     if diff is not None and base is not None:

@@ -61,6 +61,11 @@ if TYPE_CHECKING:
     from simulator.report.diff import TraceDiff
 
 
+def _coloured(run: RunView, base: RunView | None) -> list[RunView]:
+    """The views whose states the page colours: each run's, and each of its tracks'."""
+    return [t for v in (run, base) if v for t in (v, *v.tracks)]
+
+
 def report_page(
     run: RunView,
     *,
@@ -86,6 +91,10 @@ def report_page(
     sections = [
         glance_section(run, check, base, diff),
         diagram_section(run, "The state machine and the run's path"),
+        *(
+            diagram_section(view, f"Track {name} and the run's path")
+            for name, view in zip(run.scenario.tracks, run.tracks, strict=True)
+        ),
         timeline_section(run),
         events_section(run, diff),
     ]
@@ -104,7 +113,7 @@ def report_page(
         f"<title>{esc(title)}</title>\n"
         # An empty icon: otherwise a browser asks the server (or the disk) for /favicon.ico.
         '<link rel="icon" href="data:,">\n'
-        f"<style>\n{STYLE}{''.join(state_css(v) for v in (run, base) if v)}</style>\n"
+        f"<style>\n{STYLE}{''.join(state_css(v) for v in _coloured(run, base))}</style>\n"
         "</head>\n"
     )
     body = (

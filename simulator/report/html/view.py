@@ -27,6 +27,9 @@ class RunView:
         diagram_note: Why the diagram is not drawn (shown with the Mermaid text).
         timeline_svg: The timeline figure as an ``<svg>`` element (``plots.svg_element``).
         timeline_note: Why there is no timeline figure (shown in its place).
+        tracks: One view per parallel track (``tracks:``), its diagram drawn: the scenario
+            with the track as its machine (``Scenario.as_track``), the run as seen on it
+            (``Trace.on_track``), ``role`` ``ROLE-track-NAME``; empty without tracks.
     """
 
     role: str
@@ -39,6 +42,7 @@ class RunView:
     diagram_note: str = ""
     timeline_svg: str | None = None
     timeline_note: str = ""
+    tracks: tuple[RunView, ...] = ()
 
 
 __all__ = ["RunView"]

@@ -22,9 +22,11 @@ from simulator.scenario.model.edits import (
 from simulator.scenario.model.events import Actor, Citation, Codes, EventSpec, EventType, Source
 from simulator.scenario.model.expect import EXPECT_KINDS, INVARIANT_KINDS, ExpectSpec, InvariantSpec
 from simulator.scenario.model.machine import (
+    DIPLOMATIC,
     MachineSpec,
     RelationSpec,
     StateSpec,
+    TrackSpec,
     TransitionSpec,
     VariableSpec,
 )
@@ -33,6 +35,7 @@ from simulator.scenario.model.rules import Delay, EventPattern, LogNormal, Respo
 from simulator.scenario.model.scenario import MAX_RESPONSES, Scenario
 
 __all__ = [
+    "DIPLOMATIC",
     "EDIT_KINDS",
     "EXPECT_KINDS",
     "FORMAT_VERSION",
@@ -65,6 +68,7 @@ __all__ = [
     "ShiftEvents",
     "Source",
     "StateSpec",
+    "TrackSpec",
     "TransitionSpec",
     "VariableSpec",
     "parse_edit",

@@ -87,6 +87,9 @@ class ExpectSpec(Frozen):
         default=None, description="for event: the state the event leaves its relation in"
     )
     final: Name | None = Field(default=None, description="the state when the run stops")
+    track: Name | None = Field(
+        default=None, description="whose states: a track's (default: the diplomatic machine's)"
+    )
     at_least: Probability | None = Field(
         default=None, description="the statement holds in at least this share of runs"
     )
@@ -102,6 +105,8 @@ class ExpectSpec(Frozen):
             raise invalid(f"'by' goes with 'reaches' or 'never', not with {kind!r}")
         if self.to is not None and kind != "event":
             raise invalid(f"'to' goes with 'event', not with {kind!r}")
+        if self.track is not None and kind == "event":
+            raise invalid("'track' goes with state, reaches, never or final, not with 'event'")
         if self.relation is not None and kind == "event":
             raise invalid("an event names its own relation: leave 'relation' out")
         if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:

@@ -65,6 +65,18 @@ class MachineSpec(Frozen):
         return tuple(s.name for s in self.states)
 
 
+#: The name by which tracks, expectations and per-state decay refer to ``machine`` (the
+#: diplomatic track); no entry of ``tracks`` may take it.
+DIPLOMATIC = "diplomatic"
+
+
+class TrackSpec(MachineSpec):
+    """A parallel track: a machine of its own that every relation also carries (an economic
+    track, a military posture), fired by the same events through its own transitions."""
+
+    description: Text = ""
+
+
 class VariableSpec(Frozen):
     """A number attached to every relation (e.g. ``tension``)."""
 
@@ -75,6 +87,10 @@ class VariableSpec(Frozen):
     decay_per_day: float = Field(default=0.0, ge=0.0, le=1.0)
     per_goldstein: float = 0.0
     description: Text = ""
+    #: Per diplomatic state: the decay and the resting value while a relation is in it (the
+    #: single values above hold in every state not named).
+    decay_in: dict[Name, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
+    rest_in: dict[Name, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _bounds(self) -> VariableSpec:
@@ -84,7 +100,17 @@ class VariableSpec(Frozen):
             value = getattr(self, key)
             if value is not None and not self.min <= value <= self.max:
                 raise invalid(f"{key} {value} is outside [{self.min}, {self.max}]")
+        for state, value in self.rest_in.items():
+            if not self.min <= value <= self.max:
+                raise invalid(f"rest_in.{state} {value} is outside [{self.min}, {self.max}]")
         return self
+
+    def decay_for(self, state: str) -> tuple[float, float]:
+        """``(rest, decay_per_day)`` while a relation is in ``state``."""
+        return (
+            self.rest_in.get(state, self.rest_value),
+            self.decay_in.get(state, self.decay_per_day),
+        )
 
     @property
     def initial_value(self) -> float:
