@@ -386,3 +386,16 @@ def test_an_act_on_two_relations_is_drawn_one_day_for_both() -> None:
         assert records[0].when == records[1].when
         days.add(records[0].when.date())
     assert len(days) > 5
+
+
+def test_an_outline_counts_the_events_a_drawn_run_played() -> None:
+    """Stopped on 5 August, a run that drew the expulsion on 6 August played one event fewer:
+    its outline's counts are those of its own steps, not of the replay's order."""
+    sim = Simulator(EXAMPLE)
+    stop = dt.date(2018, 8, 5)
+    for seed in range(20):
+        trace = sim.run(seed, until=stop, draw_dates=True)
+        counts: dict[str, int] = {}
+        for r in trace.records:
+            counts[r.type] = counts.get(r.type, 0) + 1
+        assert sim.outline(seed, until=stop, draw_dates=True).by_type == counts

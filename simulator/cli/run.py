@@ -188,10 +188,10 @@ def _one_run(
     """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``); with
     ``since``, the part of it from that day on; with ``draw_dates``, its uncertain dates drawn
     from ``seed``."""
-    from simulator.engine.simulation import dynamics, simulate
+    from simulator.engine.simulation import Simulator, dynamics
     from simulator.engine.trace import window
 
-    trace = simulate(scenario, seed=seed, until=until, draw_dates=draw_dates)
+    trace = Simulator(scenario).run(seed=seed, until=until, draw_dates=draw_dates)
     moves = dynamics(scenario)
     if since is not None:
         trace, moves = window(trace, since, moves)
