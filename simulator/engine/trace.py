@@ -525,9 +525,13 @@ def window(
         last = earlier.get(end.relation)
         values = dict(last.variables if last else dynamics.initial.get(end.relation, {}))
         gap = offset - (last.t if last else 0.0)
-        for name, decay in dynamics.decay.items():
-            if name in values:
-                values[name] = decay.after(values[name], gap)
+        # Decayed as the engine did over the gap: by the state the relation was in (decay_in),
+        # which is the last record's; before any record, the default decay.
+        state = last.after if last else None
+        for name, value in values.items():
+            decay = dynamics.decay_of(name, state)
+            if decay is not None:
+                values[name] = decay.after(value, gap)
         initial[end.relation] = values
     shown = Trace(
         title=trace.title,
@@ -542,5 +546,6 @@ def window(
             for e in trace.log
             if e.t >= offset
         ),
+        tracks=trace.tracks,
     )
-    return shown, Dynamics(dynamics.decay, initial)
+    return shown, Dynamics(dynamics.decay, initial, dynamics.in_state)

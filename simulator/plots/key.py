@@ -41,7 +41,10 @@ def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bo
         date = f"{day} {r.when:%b}" + (f" {r.when.year}" if years else "")
         # The mark takes the place of one of the two spaces after the date: the key is no
         # wider, so the plots beside it are not narrowed (busy days' markers would touch).
-        mark = INFERRED if r.date_basis == "inferred" else UNCERTAIN if _uncertain(r) else " "
+        # An uncertain date's mark wins over an inferred one's: the day drawn is one of several,
+        # and '*' alone would say that this very day was worked out (a month-only date is
+        # usually both: trainees-leave in scenarios/saudi-canada-2018.yaml).
+        mark = UNCERTAIN if _uncertain(r) else INFERRED if r.date_basis == "inferred" else " "
         # A long id is wrapped (at a hyphen if it has one), never cut: the key is where the
         # reader finds the id to look up.
         name = _wrapped(r.event, width, " " * (len(date) + 2))
@@ -120,14 +123,12 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
         parts.append(TextArea(f"bold: changed {changed}", textprops=note))
         # Only the events shown count (zip stops before the elided ones).
         if any(
-            r.date_basis == "inferred" for r, line in zip(records, lines, strict=False) if line[0]
-        ):
-            parts.append(TextArea(INFERRED_NOTE, textprops=note))
-        if any(
-            _uncertain(r) and r.date_basis != "inferred"
+            r.date_basis == "inferred" and not _uncertain(r)
             for r, line in zip(records, lines, strict=False)
             if line[0]
         ):
+            parts.append(TextArea(INFERRED_NOTE, textprops=note))
+        if any(_uncertain(r) for r, line in zip(records, lines, strict=False) if line[0]):
             parts.append(TextArea(UNCERTAIN_NOTE_TEXT, textprops=note))
     else:
         parts.append(TextArea("none", textprops={"fontsize": size}))
