@@ -9,12 +9,15 @@ import matplotlib
 import pytest
 from click.testing import CliRunner
 
+from simulator.check.checker import check_scenario
 from simulator.cli import cli
 from simulator.engine.simulation import dynamics, simulate
 from simulator.engine.trace import Record, Trace, window
 from simulator.plots import timeline_figure
 from simulator.plots.key import INFERRED_NOTE, UNCERTAIN_NOTE_TEXT
-from simulator.scenario.loading import load_scenario
+from simulator.report.check import check_text
+from simulator.report.html.checks import checks_section
+from simulator.scenario.loading import load_scenario, load_scenario_with_origin
 from simulator.scenario.model import Scenario
 from tests.conftest import SCENARIOS
 
@@ -154,3 +157,17 @@ def test_the_header_says_how_it_relates_to_the_three_examples() -> None:
     )
     for name in ("third-parties.yaml", "economic-track.yaml", "uncertain-dates.yaml"):
         assert f"examples/{name}" in header
+
+
+def test_check_does_not_call_a_scenario_with_drawn_dates_not_random() -> None:
+    """The verdicts' heading says the replay days are used, since the same report then draws
+    the dates; a scenario whose dates are all days keeps "nothing ... is random"."""
+    report = check_scenario(load_scenario_with_origin(SAUDI))
+    assert report.draw_runs > 0
+    heading = "one run, seed 0, uncertain dates on their replay days: no rule draws at random"
+    assert f"expectations and invariants ({heading}):" in check_text(report)
+    assert "the uncertain dates on their replay days (no rule draws" in checks_section(report)
+    assert "nothing in the scenario is random" not in checks_section(report)
+    plain = check_scenario(load_scenario_with_origin(SCENARIOS / "india-pakistan-2019.yaml"))
+    assert plain.draw_runs == 0
+    assert "nothing in the scenario is random" in check_text(plain)

@@ -35,6 +35,10 @@ def check_text(report: CheckReport, strict: bool = False, notes: bool = False) -
             f"{report.runs:,} runs, seeds derived from {report.seed}"
             if report.stochastic
             else f"one run, seed {report.seed}: nothing in the scenario is random"
+            if not report.draw_runs
+            # Dates are drawn further down: "nothing is random" would contradict it.
+            else f"one run, seed {report.seed}, uncertain dates on their replay days: no rule "
+            "draws at random"
         )
         lines.append(f"  expectations and invariants ({how}):")
         for r in report.results:

@@ -35,6 +35,10 @@ def checks_section(check: CheckReport) -> str:
         f"{check.runs:,} runs, run k seeded from {check.seed} and k (its rules draw at random)"
         if check.stochastic
         else f"one run, seed {check.seed} (nothing in the scenario is random)"
+        if not check.draw_runs
+        # The uncertain dates are drawn further down: "nothing is random" would contradict it.
+        else f"one run, seed {check.seed}, the uncertain dates on their replay days (no rule "
+        "draws at random)"
     )
     rows = []
     for r in check.results:
