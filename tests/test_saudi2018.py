@@ -164,6 +164,8 @@ def test_check_does_not_call_a_scenario_with_drawn_dates_not_random() -> None:
     the dates; a scenario whose dates are all days keeps "nothing ... is random"."""
     report = check_scenario(load_scenario_with_origin(SAUDI))
     assert report.draw_runs > 0
+    # The one claim docs/modelling-your-own-crisis.md says depends on the expulsion's day.
+    assert [r.name for r in report.draw_dependent] == ["expect[1]"]
     heading = "one run, seed 0, uncertain dates on their replay days: no rule draws at random"
     assert f"expectations and invariants ({heading}):" in check_text(report)
     assert "the uncertain dates on their replay days (no rule draws" in checks_section(report)
@@ -171,3 +173,22 @@ def test_check_does_not_call_a_scenario_with_drawn_dates_not_random() -> None:
     plain = check_scenario(load_scenario_with_origin(SCENARIOS / "india-pakistan-2019.yaml"))
     assert plain.draw_runs == 0
     assert "nothing in the scenario is random" in check_text(plain)
+
+
+def test_the_goldstein_axis_words_do_not_touch_under_a_track_band(
+    scenario: Scenario, trace: Trace
+) -> None:
+    """With the economic band above it the Goldstein axis is short: its two words still stand
+    apart, "cooperation" above zero and "conflict" below."""
+    fig = timeline_figure(trace, states=scenario.machine.state_names)
+    fig.draw_without_rendering()
+    words = {
+        str(t.get_text()): t.get_window_extent()
+        for t in fig.findobj(matplotlib.text.Text)
+        if t.get_text() in {"cooperation", "conflict"}
+    }
+    up, down = words["cooperation"], words["conflict"]
+    assert down.y1 < up.y0
+    ax = next(a for a in fig.axes if any(t.get_text() == "Goldstein value" for t in a.texts))
+    zero = ax.transData.transform((0, 0))[1]
+    assert down.y1 <= zero <= up.y0

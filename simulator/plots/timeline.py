@@ -288,8 +288,10 @@ def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> No
     ax.set_ylim(-reach * 1.35, reach * 1.35)
     ax.set_yticks([-reach, -reach / 2, 0, reach / 2, reach])
     # The axis is named by its two halves, in their colours, beside the tick labels: inside the
-    # axes a word would sit on the events.
-    for y, word, colour in ((0.75, "cooperation", COOPERATION), (0.25, "conflict", CONFLICT)):
+    # axes a word would sit on the events. Each word starts at zero (the middle) and runs away
+    # from it: centred on its half, the two met when the axes were short (a track's band above).
+    halves = (("cooperation", COOPERATION, "bottom", 0.52), ("conflict", CONFLICT, "top", 0.48))
+    for word, colour, anchor, y in halves:
         ax.text(
             -0.075,
             y,
@@ -298,7 +300,7 @@ def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> No
             transform=ax.transAxes,
             rotation=90,
             ha="center",
-            va="center",
+            va=anchor,
             fontweight="bold",
         )
     ax.text(
