@@ -216,6 +216,10 @@ def test_the_example_loads_and_says_what_it_claims() -> None:
     # The claims about the track bite: on the machine's trace they would fail.
     wrong = scenario.expect[1].model_copy(update={"state": "sanctions"})
     assert not judge(wrong, trace, scenario).held
+    # The evidence names the track it was read on, as the claim's sentence does.
+    verdict = judge(wrong, trace, scenario)
+    assert verdict.evidence.startswith("SAU-CAN (economic) on 2018-08-05: restricted"), verdict
+    assert judge(scenario.expect[0], trace, scenario).evidence.startswith("SAU-CAN on ")
 
 
 @pytest.mark.parametrize(
