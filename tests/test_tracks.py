@@ -354,6 +354,26 @@ def test_timeline_has_a_band_per_track() -> None:
     assert not math.isnan(band.get_xlim()[1])
 
 
+def test_the_goldstein_axis_words_do_not_meet_in_a_figure_with_a_track() -> None:
+    """With a track's band the events' panel is short; its two axis words still stay apart."""
+    pytest.importorskip("matplotlib")
+    from simulator.plots import timeline_figure
+
+    scenario = load_scenario(ROOT / "scenarios" / "india-pakistan-2019.yaml")
+    figure = timeline_figure(
+        simulate(scenario), dynamics=dynamics(scenario), track_states=scenario.track_orders
+    )
+    figure.canvas.draw()
+    words = {
+        t.get_text(): t.get_window_extent()
+        for ax in figure.axes
+        for t in ax.texts
+        if t.get_text() in ("cooperation", "conflict")
+    }
+    assert set(words) == {"cooperation", "conflict"}
+    assert words["conflict"].y1 < words["cooperation"].y0
+
+
 def test_the_report_shows_every_track() -> None:
     pytest.importorskip("matplotlib")
     from simulator.report.html.build import build_report
