@@ -8,6 +8,7 @@ Profiles: ``ci`` (derandomised, so CI is repeatable; the default when ``CI`` is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,21 @@ def suffix(request: pytest.FixtureRequest) -> str:
     """Each results format of a batch in turn (``simulator.batch.sinks.FORMATS``)."""
     value: str = request.param
     return value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scenario_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """``dipsim run``'s validated-scenario cache, in a folder of this session's: the tests never
+    read or write the user's cache (``~/.cache/dipsim``), and run with the cache on, as users
+    do, so every later run of a scenario in the session is a cache hit. Set in the environment,
+    so that the commands the tests start as processes use it too."""
+    folder = tmp_path_factory.mktemp("scenario-cache")
+    saved = {k: os.environ.get(k) for k in ("DIPSIM_CACHE_DIR", "DIPSIM_NO_CACHE")}
+    os.environ["DIPSIM_CACHE_DIR"] = str(folder)
+    os.environ.pop("DIPSIM_NO_CACHE", None)
+    yield folder
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

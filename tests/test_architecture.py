@@ -40,12 +40,32 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.yamlplain": {"core.errors", "scenario.limits"},
     "scenario.document": {"core.errors"},
     "scenario.yamlsyntax": {"core.errors"},
-    "scenario.model": {"core.errors", "core.expressions"},
+    # scenario: model itself, from the package (Frozen._sibling finds a type by name there)
+    "scenario.model": {
+        "core.errors",
+        "core.expressions",
+        "scenario",
+        "scenario.parties",
+        "scenario.traits",
+    },
+    # parties and traits: outside model/, without pydantic (a cache hit applies them); they
+    # name the models for typing only.
+    "scenario.parties": {"scenario.model"},
+    "scenario.traits": {"scenario.parties"},
+    "scenario.records": {"core.expressions", "scenario.traits"},
+    "scenario.cache": {
+        "core.files",
+        "scenario.limits",
+        "scenario.loading",
+        "scenario.model",
+        "scenario.records",
+    },
     "scenario.references": {
         "core.errors",
         "core.expressions",
         "scenario.expect_refs",
         "scenario.model",
+        "scenario.parties",
         "scenario.yamlread",
     },
     "scenario.expect_refs": {"core.errors", "scenario.model", "scenario.yamlread"},
@@ -74,7 +94,12 @@ ALLOWED: dict[str, set[str]] = {
     "engine.trace": set(),
     "engine.responses": {"core.errors", "core.expressions", "scenario.model"},
     "engine.decays": {"engine.trace", "scenario.model"},
-    "engine.scenarios": {"engine.responses", "scenario.loading", "scenario.model"},
+    "engine.scenarios": {
+        "engine.responses",
+        "scenario.loading",
+        "scenario.model",
+        "scenario.traits",
+    },
     "engine.tracks": {"engine.machine", "engine.trace", "scenario.model"},
     "engine.simulation": {
         "core.errors",
@@ -86,6 +111,7 @@ ALLOWED: dict[str, set[str]] = {
         "engine.trace",
         "scenario.loading",
         "scenario.model",
+        "scenario.traits",
     },
     "engine.seeds": set(),
     "engine.outcomes": set(),
@@ -290,6 +316,7 @@ ALLOWED: dict[str, set[str]] = {
         "report.html.page",
         "report.outcomes",
         "report.table",
+        "scenario.cache",
         "scenario.loading",
         "scenario.model",
         "scenario.limits",

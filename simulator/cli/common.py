@@ -248,7 +248,7 @@ allow_path_option = click.option(
 
 def limits_from(pairs: tuple[tuple[str, int], ...], allow_paths: tuple[Path, ...] = ()) -> Limits:
     """The default limits with the ``--limit`` and ``--allow-path`` options given applied."""
-    from simulator.scenario.yamlread import DEFAULT_LIMITS
+    from simulator.scenario.limits import DEFAULT_LIMITS
 
     numbers: dict[str, int] = dict(pairs)
     return dataclasses.replace(DEFAULT_LIMITS, allow_paths=allow_paths, **numbers)

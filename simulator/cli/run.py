@@ -90,6 +90,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="On a terminal, show one event per key: Enter or space for the next, q to stop.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Load and validate the scenario in full even if it was validated before, and keep "
+    "nothing (the output is the same either way; see docs/cli.md, The scenario cache).",
+)
 def run(
     scenario: Path,
     fmt: str,
@@ -104,6 +110,7 @@ def run(
     plot: Path | None,
     color: bool | None,
     step: bool,
+    no_cache: bool,
 ) -> None:
     """Replay SCENARIO and print its trace, event by event.
 
@@ -115,7 +122,7 @@ def run(
     intervals), days in each state, days until each state is reached, the commonest paths.
     """
     from simulator.cli.step import check_step, step_run, table_style, use_color
-    from simulator.scenario.loading import load_scenario
+    from simulator.scenario.cache import load_for_run
 
     if step:
         check_step(fmt, out, runs)
@@ -131,7 +138,7 @@ def run(
                 f"--runs {shown_number(runs)} is more runs than one command makes "
                 f"{limit_hint('max_runs', chosen)}"
             )
-        loaded = load_scenario(scenario, chosen)
+        loaded = load_for_run(scenario, chosen, use_cache=not no_cache)
         if until is not None and until < loaded.start:
             raise DipsimError(
                 f"--until {until.isoformat()} is before the scenario's start "

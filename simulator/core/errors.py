@@ -6,7 +6,6 @@ Every error dipsim raises on purpose derives from :class:`DipsimError`, so a cal
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -172,6 +171,8 @@ def format_key_path(path: KeyPath) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ``" (did you mean 'x'?)"`` suffix for a misspelt name, or ``""``."""
+    import difflib  # only when a name is wrong: it costs ~10 ms to import, on every start
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {quoted(close[0])}?)" if close else ""
 

@@ -21,7 +21,10 @@ import os
 import shlex
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -94,6 +97,52 @@ def read_regular(path: Path, most: int | None = None) -> bytes:
     :func:`open_regular` does."""
     with open_regular(path) as file:
         return file.read() if most is None else file.read(most)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One file :func:`read_bounded` was asked for: the bytes and size it got, or the name of
+    the error it raised (``data`` is then None)."""
+
+    path: Path
+    data: bytes | None
+    size: int
+    error: str = ""
+
+
+#: The reads of the innermost ``recording_reads`` block, if one is running.
+_READS: ContextVar[list[Read] | None] = ContextVar("dipsim_reads", default=None)
+
+
+@contextmanager
+def recording_reads() -> Iterator[list[Read]]:
+    """Every :func:`read_bounded` call in the block, in order: what a loaded scenario was made
+    from (the validated-scenario cache keys its entry on exactly those bytes)."""
+    log: list[Read] = []
+    token = _READS.set(log)
+    try:
+        yield log
+    finally:
+        _READS.reset(token)
+
+
+def read_bounded(path: Path, most: int) -> tuple[bytes, int]:
+    """The bytes of the regular file ``path`` and its size; a file over ``most`` bytes is not
+    read at all (and one that grows while read is cut at ``most + 1``). Raises as
+    :func:`open_regular` does."""
+    log = _READS.get()
+    try:
+        with open_regular(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            raw = b"" if size > most else f.read(most + 1)
+    except (OSError, ValueError, DipsimError) as err:
+        if log is not None:
+            log.append(Read(path, None, 0, type(err).__name__))
+        raise
+    size = size if size > most else len(raw)
+    if log is not None:
+        log.append(Read(path, raw, size))
+    return raw, size
 
 
 def regular_fd(path: Path, flags: int, mode: int = 0o666) -> int:
@@ -250,13 +299,16 @@ def save_bytes(path: Path, data: bytes) -> Path:
 
 __all__ = [
     "NotRegularFileError",
+    "Read",
     "allowed_roots",
     "kind_of",
     "open_regular",
     "output_target",
     "outside",
     "outside_message",
+    "read_bounded",
     "read_regular",
+    "recording_reads",
     "regular_fd",
     "save_bytes",
     "write_atomically",

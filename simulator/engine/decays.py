@@ -8,8 +8,12 @@ state holds from the relation's last event to its next, so the decay stays exact
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from simulator.engine.trace import Decay, Dynamics
-from simulator.scenario.model import Scenario
+
+if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
+    from simulator.scenario.model import Scenario
 
 
 def variable_decay(scenario: Scenario) -> dict[str, Decay]:

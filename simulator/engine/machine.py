@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transitions import Machine
 
 from simulator.core.errors import KeyPath
 from simulator.core.expressions import Expression, as_guard
-from simulator.scenario.model import MachineSpec
+
+if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
+    from simulator.scenario.model import MachineSpec
 
 
 class Outcome(StrEnum):

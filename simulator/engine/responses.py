@@ -14,10 +14,13 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 from simulator.core.errors import KeyPath
 from simulator.core.expressions import EVALUATION_ERRORS, Expression, as_guard, evaluation_error
-from simulator.scenario.model import Codes, Delay, EventPattern, RuleSpec, Scenario
+
+if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
+    from simulator.scenario.model import Codes, Delay, EventPattern, RuleSpec, Scenario
 
 _STANDARD_NORMAL = NormalDist()
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import TYPE_CHECKING
 
 from simulator.engine.responses import effects_for
-from simulator.scenario.model import EventSpec, Scenario
+from simulator.scenario.traits import ScenarioTraits
+
+if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
+    from simulator.scenario.model import EventSpec, Scenario
 
 DAY_SECONDS = 86_400.0
 
@@ -27,12 +31,13 @@ def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
         TypeError: Neither a Scenario nor a path (the message says what to pass).
         ScenarioError: The file is not a valid scenario.
     """
-    if isinstance(scenario, Scenario):
-        return scenario
     if isinstance(scenario, str | os.PathLike):
         from simulator.scenario.loading import load_scenario
 
         return load_scenario(os.fspath(scenario))
+    # A model or a cache's record of one (simulator.scenario.records): both have its traits.
+    if isinstance(scenario, ScenarioTraits):
+        return scenario
     raise TypeError(
         "expected a Scenario (simulator.load_scenario(path) returns one) or the path of a "
         f"scenario file, not {type(scenario).__name__}"

@@ -26,7 +26,7 @@ import os
 import random
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -53,7 +53,9 @@ from simulator.engine.trace import (
     decayed,
 )
 from simulator.engine.tracks import fire_tracks, moved, on_tracks, track_machines
-from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
+
+if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
+    from simulator.scenario.model import EventSpec, Reach, Scenario, VariableSpec
 
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
@@ -182,7 +184,7 @@ class Simulator:
         codes = self.scenario.codes_of(e)
         applied = reach.goldstein(codes.goldstein)
         tone = None if applied == codes.goldstein else applied
-        moving = codes if tone is None else codes.model_copy(update={"goldstein": applied})
+        moving = codes if tone is None else codes.with_goldstein(applied)
         citation = e.source[0]
         return Happening(
             id=e.id,

@@ -82,7 +82,7 @@ class Record(NamedTuple):
         sides: The side(s) the stance names (the supported or opposed actor, the two mediated).
         tone: The Goldstein value the act has on *this* relation, when the engine applied
             another than ``goldstein`` (a third party taking sides: see
-            :mod:`simulator.scenario.model.parties`); None when it is ``goldstein``. Outputs
+            :mod:`simulator.scenario.parties`); None when it is ``goldstein``. Outputs
             mark an act by :attr:`bearing`, never by ``goldstein`` alone.
         tracks: What the event did on each parallel track of its relation, in the scenario's
             order of ``tracks`` (empty for a scenario without tracks).

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from simulator.engine.machine import RelationMachine, RelationModel
 from simulator.engine.trace import TrackStep
-from simulator.scenario.model import Scenario
+
+if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic (see cache)
+    from simulator.scenario.model import Scenario
 
 
 @dataclass(slots=True)

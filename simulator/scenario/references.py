@@ -21,7 +21,7 @@ from simulator.scenario.model import (
     MachineSpec,
     Scenario,
 )
-from simulator.scenario.model.parties import reach
+from simulator.scenario.parties import reach
 from simulator.scenario.yamlread import Document
 
 

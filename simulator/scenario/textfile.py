@@ -5,11 +5,13 @@ cited source files are read with (those are never refused: a source that cannot 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from simulator.core.errors import DipsimError, Location, Problem, ScenarioError
-from simulator.core.files import open_regular
+
+# Bounded reads of regular files live in core.files, which also lists them while a scenario
+# loads (recording_reads: what the validated-scenario cache keys its entry on).
+from simulator.core.files import read_bounded
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 
@@ -26,17 +28,6 @@ def read_source_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
         return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except (OSError, ValueError, DipsimError):  # ValueError: a NUL in the path, or not UTF-8
         return None
-
-
-def read_bounded(path: Path, most: int) -> tuple[bytes, int]:
-    """The bytes of the regular file ``path`` and its size; a file over ``most`` bytes is not
-    read at all (and one that grows while read is cut at ``most + 1``)."""
-    with open_regular(path) as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > most:
-            return b"", size
-        raw = f.read(most + 1)
-    return raw, len(raw)
 
 
 def decode(raw: bytes, file: str, limits: Limits) -> str:

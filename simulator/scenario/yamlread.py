@@ -37,12 +37,11 @@ from typing import Any
 import yaml
 
 from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
-from simulator.core.files import NotRegularFileError
+from simulator.core.files import NotRegularFileError, read_bounded
 from simulator.scenario.document import Document, Positions, Written
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
-from simulator.scenario.textfile import decode, read_bounded, read_source_text, too_big
+from simulator.scenario.textfile import decode, read_source_text, too_big
 from simulator.scenario.yamlplain import Grammar, plain_data, plain_positions
-from simulator.scenario.yamlsyntax import reader_problem, syntax_problems
 
 # Re-exported: the limits are read with the YAML, and callers have always found them here.
 __all__ = [
@@ -344,10 +343,15 @@ def _read_located(text: str, file: str, limits: Limits) -> Document:
         loc = Location(file, err.mark.line + 1, err.mark.column + 1)
         raise ScenarioError([Problem(loc, err.path, err.message)]) from None
     except yaml.MarkedYAMLError as err:  # with a fix, and the syntax errors after it
+        # Imported only for a file with a syntax error: every other start skips it.
+        from simulator.scenario.yamlsyntax import syntax_problems
+
         find = lambda fragment: _syntax_error(fragment, limits)  # noqa: E731
         raise ScenarioError(syntax_problems(text, file, err, find)) from None
     except yaml.reader.ReaderError as err:
         # PyYAML's reader refuses control characters (NUL, escape, ...) with an offset only.
+        from simulator.scenario.yamlsyntax import reader_problem
+
         raise ScenarioError([reader_problem(text, file, err.position, err.character)]) from None
     except yaml.YAMLError as err:
         raise ScenarioError([Problem(Location(file, 1, 1), (), f"invalid YAML: {err}")]) from None

@@ -30,9 +30,9 @@ from simulator.scenario.model.machine import (
     TransitionSpec,
     VariableSpec,
 )
-from simulator.scenario.model.parties import Reach
 from simulator.scenario.model.rules import Delay, EventPattern, LogNormal, Response, RuleSpec
 from simulator.scenario.model.scenario import MAX_RESPONSES, Scenario
+from simulator.scenario.parties import Reach
 
 __all__ = [
     "DIPLOMATIC",

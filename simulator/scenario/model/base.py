@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +21,10 @@ from pydantic_core import PydanticCustomError
 
 from simulator.core.errors import QUOTED_MOST, ExpressionError
 from simulator.core.expressions import Expression, parse_expression
+from simulator.scenario.traits import relation_id
+
+if TYPE_CHECKING:
+    from simulator.scenario.traits import Kind
 
 FORMAT_VERSION = 1
 
@@ -209,6 +213,19 @@ class Frozen(BaseModel):
         frozen=True, extra="forbid", strict=False, str_strip_whitespace=False, defer_build=True
     )
 
+    # The hooks of simulator.scenario.traits, whose classes hold the types' behaviour.
+    def _field_values(self) -> dict[str, Any]:
+        return self.model_dump()
+
+    def _copy(self, **changes: Any) -> Any:
+        return self.model_copy(update=changes)  # no validation: values taken from valid models
+
+    def _sibling(self, name: str) -> Kind:
+        from simulator.scenario import model  # the package of this module: loaded by now
+
+        kind: Kind = getattr(model, name)
+        return kind
+
 
 def as_tuple(value: Any) -> Any:
     return (value,) if isinstance(value, str) else value
@@ -237,6 +254,4 @@ Pair = Annotated[
 ]
 
 
-def relation_id(pair: tuple[str, str]) -> str:
-    """The name of a relation, ``"PAK-IRN"``; a pair names the same relation either way round."""
-    return f"{pair[0]}-{pair[1]}"
+__all__ = ["relation_id"]  # defined with the types' behaviour (simulator.scenario.traits)

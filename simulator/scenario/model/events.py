@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -22,7 +21,8 @@ from simulator.scenario.model.base import (
     invalid,
     one_or_many,
 )
-from simulator.scenario.model.parties import parties_problem, stance_of
+from simulator.scenario.parties import parties_problem
+from simulator.scenario.traits import CodesTraits, EventSpecTraits
 
 
 class Source(Frozen):
@@ -74,7 +74,7 @@ def unquoted_cameo(written: str, code: str) -> str:
     )
 
 
-class Codes(Frozen):
+class Codes(CodesTraits, Frozen):
     """Event codes in the recognised event ontologies."""
 
     cameo: str | None = Field(default=None, pattern=r"^[0-9]{2,4}$")
@@ -99,19 +99,9 @@ class Codes(Frozen):
             )
         return value
 
-    def merged(self, override: Codes | None) -> Codes:
-        """These codes with every field ``override`` sets replacing ours."""
-        if override is None:
-            return self
-        return Codes(**{**self.model_dump(), **override.model_dump(exclude_none=True)})
+    if TYPE_CHECKING:  # the trait's method, typed for the model (defined in CodesTraits)
 
-    @property
-    def plover_type(self) -> str | None:
-        return self.plover.split("/")[0] if self.plover else None
-
-    @property
-    def plover_mode(self) -> str | None:
-        return self.plover.split("/", 1)[1] if self.plover and "/" in self.plover else None
+        def merged(self, override: CodesTraits | None) -> Codes: ...
 
 
 class EventType(Frozen):
@@ -146,7 +136,7 @@ def citations(value: Any) -> Any:
 DateBasis = Literal["reported", "inferred"]
 
 
-class EventSpec(Frozen):
+class EventSpec(EventSpecTraits, Frozen):
     """A dated happening that fires its ``type`` as a trigger on its relation."""
 
     id: EventId
@@ -181,7 +171,7 @@ class EventSpec(Frozen):
         BeforeValidator(as_tuple, json_schema_input_type=EventId | list[EventId]),
     ] = ()
     note: Text = ""
-    #: The relations the act reaches, when more than one (see ``model.parties``).
+    #: The relations the act reaches, when more than one (see ``scenario.parties``).
     relations: tuple[Pair, ...] = ()
     #: The actors act as one, on the relation between them (no direction): a joint statement.
     joint: bool = False
@@ -204,30 +194,3 @@ class EventSpec(Frozen):
         if problem is not None:
             raise invalid(problem)
         return self
-
-    @property
-    def stance(self) -> str | None:
-        """``joint``, ``supports``, ``opposes``, ``mediates``, or None for a plain act."""
-        return stance_of(self)
-
-    @property
-    def sides(self) -> tuple[str, ...]:
-        """The side(s) a stance names: the supported or opposed actor, or the two mediated."""
-        if self.supports is not None:
-            return (self.supports,)
-        if self.opposes is not None:
-            return (self.opposes,)
-        return self.mediates or ()
-
-    @property
-    def when(self) -> dt.datetime:
-        return dt.datetime.combine(self.date, self.time or dt.time())
-
-    @property
-    def relation_pair(self) -> tuple[str, str] | None:
-        """The relation the event acts on: ``relation`` if given, else actor with sole target."""
-        if self.relation is not None:
-            return self.relation
-        if len(self.actor) == 1 and len(self.target) == 1 and self.stance is None:
-            return (self.actor[0], self.target[0])
-        return None

@@ -34,21 +34,18 @@ from simulator.scenario.model.base import (
     invalid,
     one_or_many,
 )
+from simulator.scenario.traits import (
+    EXPECT_KINDS,
+    INVARIANT_KINDS,
+    ExpectSpecTraits,
+    InvariantSpecTraits,
+)
 
 #: What ``outcome`` may say of an event: an engine outcome, or accepted (= ``transition``) /
 #: rejected (= ``guard_failed`` or ``no_transition``).
 OutcomeWord = Literal["accepted", "rejected", "transition", "guard_failed", "no_transition"]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-
-#: The keys that make each kind of expectation (the first is the kind's name).
-EXPECT_KINDS: dict[str, tuple[str, ...]] = {
-    "state": ("state", "date"),
-    "reaches": ("reaches",),
-    "never": ("never",),
-    "event": ("event", "outcome"),
-    "final": ("final",),
-}
 
 
 def _kind_of(item: Frozen, kinds: dict[str, tuple[str, ...]], what: str) -> str:
@@ -65,7 +62,7 @@ def _kind_of(item: Frozen, kinds: dict[str, tuple[str, ...]], what: str) -> str:
     return kind
 
 
-class ExpectSpec(Frozen):
+class ExpectSpec(ExpectSpecTraits, Frozen):
     """One expectation: a statement about a run, or a bound on the share of runs where it holds."""
 
     id: EventId | None = Field(default=None, description="a name for the report")
@@ -113,25 +110,8 @@ class ExpectSpec(Frozen):
             raise invalid(f"at_least {self.at_least} is greater than at_most {self.at_most}")
         return self
 
-    @property
-    def kind(self) -> str:
-        return next(k for k in EXPECT_KINDS if getattr(self, k) is not None)
 
-    @property
-    def bounded(self) -> bool:
-        """Whether this is a bound on a share of runs (else it must hold in every run)."""
-        return self.at_least is not None or self.at_most is not None
-
-
-#: The keys that make each kind of invariant.
-INVARIANT_KINDS: dict[str, tuple[str, ...]] = {
-    "enter": ("enter", "only_from"),
-    "never": ("never",),
-    "always": ("always",),
-}
-
-
-class InvariantSpec(Frozen):
+class InvariantSpec(InvariantSpecTraits, Frozen):
     """A rule every run must keep, checked after every event on the relation(s) it names."""
 
     id: EventId | None = Field(default=None, description="a name for the report")
@@ -167,10 +147,6 @@ class InvariantSpec(Frozen):
         if self.while_in is not None and kind != "always":
             raise invalid("'while_in' goes with 'always'")
         return self
-
-    @property
-    def kind(self) -> str:
-        return next(k for k in INVARIANT_KINDS if getattr(self, k) is not None)
 
 
 __all__ = ["EXPECT_KINDS", "INVARIANT_KINDS", "ExpectSpec", "InvariantSpec", "OutcomeWord"]

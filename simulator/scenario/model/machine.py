@@ -15,7 +15,12 @@ from simulator.scenario.model.base import (
     as_tuple,
     invalid,
     one_or_many,
-    relation_id,
+)
+from simulator.scenario.traits import (
+    DIPLOMATIC,
+    MachineSpecTraits,
+    RelationSpecTraits,
+    VariableSpecTraits,
 )
 
 
@@ -45,7 +50,7 @@ class TransitionSpec(Frozen):
     note: Text = ""
 
 
-class MachineSpec(Frozen):
+class MachineSpec(MachineSpecTraits, Frozen):
     """The relation state machine shared by every relation of the scenario."""
 
     states: Annotated[
@@ -60,14 +65,8 @@ class MachineSpec(Frozen):
     initial: Name
     transitions: tuple[TransitionSpec, ...] = ()
 
-    @property
-    def state_names(self) -> tuple[str, ...]:
-        return tuple(s.name for s in self.states)
 
-
-#: The name by which tracks, expectations and per-state decay refer to ``machine`` (the
-#: diplomatic track); no entry of ``tracks`` may take it.
-DIPLOMATIC = "diplomatic"
+__all__ = ["DIPLOMATIC"]  # defined with the types' behaviour (simulator.scenario.traits)
 
 
 class TrackSpec(MachineSpec):
@@ -77,7 +76,7 @@ class TrackSpec(MachineSpec):
     description: Text = ""
 
 
-class VariableSpec(Frozen):
+class VariableSpec(VariableSpecTraits, Frozen):
     """A number attached to every relation (e.g. ``tension``)."""
 
     min: float = 0.0
@@ -105,30 +104,11 @@ class VariableSpec(Frozen):
                 raise invalid(f"rest_in.{state} {value} is outside [{self.min}, {self.max}]")
         return self
 
-    def decay_for(self, state: str) -> tuple[float, float]:
-        """``(rest, decay_per_day)`` while a relation is in ``state``."""
-        return (
-            self.rest_in.get(state, self.rest_value),
-            self.decay_in.get(state, self.decay_per_day),
-        )
 
-    @property
-    def initial_value(self) -> float:
-        return self.min if self.initial is None else self.initial
-
-    @property
-    def rest_value(self) -> float:
-        return self.initial_value if self.rest is None else self.rest
-
-
-class RelationSpec(Frozen):
+class RelationSpec(RelationSpecTraits, Frozen):
     """A relation between two actors, with its own state and variables."""
 
     pair: Pair
     initial: Name | None = None
     variables: dict[Name, float] = Field(default_factory=dict)
     note: Text = ""
-
-    @property
-    def id(self) -> str:
-        return relation_id(self.pair)
