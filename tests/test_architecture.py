@@ -107,6 +107,7 @@ ALLOWED: dict[str, set[str]] = {
         "engine.machine",
         "engine.responses",
         "engine.scenarios",
+        "engine.summary",
         "engine.tracks",
         "engine.trace",
         "scenario.loading",

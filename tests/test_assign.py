@@ -10,6 +10,7 @@ with an equal scenario; and the runs of a derived Simulator are those of a new o
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from simulator.batch import job as job_module
 from simulator.batch.runner import prepare, run_batch
 from simulator.batch.spec import load_batch_spec
 from simulator.engine.simulation import Simulator
-from simulator.scenario.assign import assign_values, assign_values_only
+from simulator.scenario.assign import Assigner, assign_values, assign_values_only
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.model import Scenario
 from simulator.scenario.whatif import set_values
@@ -62,14 +63,43 @@ def others(value: Any) -> list[Any]:
 
 
 def agree(scenario: Scenario, changes: list[tuple[str, Any]]) -> None:
-    """Where the fast path gives a scenario, the reference gives the same one."""
+    """Where the fast path gives a scenario, the reference gives the same one; an Assigner of
+    the same paths gives the reference's scenario, or raises its error, word for word."""
+    try:
+        reference: Scenario | Exception = set_values(scenario, changes)
+    except Exception as err:
+        reference = err
+    _assigner_agrees(scenario, changes, reference)
     try:
         fast = assign_values_only(scenario, changes)
     except Exception:
         return
-    reference = set_values(scenario, changes)  # must not raise where the fast path did not
+    # The reference must not have raised where the fast path did not.
+    assert isinstance(reference, Scenario), (changes, reference)
     assert fast == reference, changes
     assert fast.model_dump(mode="json") == reference.model_dump(mode="json"), changes
+
+
+def _assigner_agrees(
+    scenario: Scenario, changes: list[tuple[str, Any]], reference: Scenario | Exception
+) -> None:
+    paths, values = [p for p, _ in changes], [v for _, v in changes]
+    assigner = Assigner(scenario, paths)
+    if isinstance(reference, Exception):
+        with pytest.raises(type(reference)) as raised:
+            assigner(values)
+        assert str(raised.value) == str(reference), changes
+        return
+    got = assigner(values)
+    assert got == reference, changes
+    assert got.model_dump(mode="json") == reference.model_dump(mode="json"), changes
+    if not assigner.compiled:
+        return
+    # Set its own way: what it leaves as it was is the very object it was (derive keeps what it
+    # built from those).
+    for field in Scenario.model_fields:
+        if not any(p.split(".")[0].split("[")[0] == field for p in paths):
+            assert getattr(got, field) is getattr(scenario, field), (changes, field)
 
 
 @pytest.mark.parametrize("path", WHATIFS, ids=lambda p: p.stem)
@@ -131,8 +161,10 @@ def test_named_selectors_and_errors_are_the_reference_s() -> None:
 def test_a_derived_simulator_runs_as_a_new_one(spec: Path) -> None:
     job, _, _ = prepare(load_batch_spec(spec))
     base = Simulator(job.scenario)
+    assign = Assigner(base.scenario, job.paths)  # as a worker sets its points
     for values in (job.points[0], job.points[len(job.points) // 2], job.points[-1]):
-        scenario = job_module.scenario_at(job, values)
+        scenario = assign(values)
+        assert scenario == job_module.scenario_at(job, values), (spec.name, values)
         derived, new = base.derive(scenario), Simulator(scenario)
         for seed in (0, 3, 11):
             assert derived.run(seed=seed) == new.run(seed=seed), (spec.name, values, seed)
@@ -148,12 +180,36 @@ def test_a_batch_writes_the_same_rows_either_way(
         small = dataclasses.replace(loaded, spec=loaded.spec.model_copy(update={"replications": 2}))
         fast = run_batch(small, "sequential", out=tmp_path / f"fast-{spec.stem}.csv")
         with monkeypatch.context() as m:
-            m.setattr(job_module, "assign_values", set_values)
+            m.setattr(job_module, "Assigner", _Reference)
             m.setattr(Simulator, "derive", lambda _self, scenario: Simulator(scenario))
             job_module._cache.clear()
+            job_module._bases.clear()
             slow = run_batch(small, "sequential", out=tmp_path / f"slow-{spec.stem}.csv")
         job_module._cache.clear()
+        job_module._bases.clear()
         assert fast.path.read_bytes() == slow.path.read_bytes(), spec.name
+
+
+class _Reference:
+    """What the batch's Assigner stands for: ``set_values``, one full validation per point."""
+
+    def __init__(self, scenario: Scenario, paths: Sequence[str]) -> None:
+        self.scenario, self.paths = scenario, paths
+
+    def __call__(self, values: Sequence[Any]) -> Scenario:
+        return set_values(self.scenario, list(zip(self.paths, values, strict=True)))
+
+
+@pytest.mark.parametrize("spec", sorted(BATCHES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_the_shipped_specs_paths_are_read_once_for_all(spec: Path) -> None:
+    """Every kind of parameter the shipped specs sweep takes the Assigner's own path (not the
+    long way round), and gives each point the reference's scenario."""
+    job, _, _ = prepare(load_batch_spec(spec))
+    assigner = Assigner(job.scenario, job.paths)
+    assert assigner.compiled, spec.name
+    for values in (job.points[0], job.points[len(job.points) // 2], job.points[-1]):
+        changes = list(zip(job.paths, values, strict=True))
+        _assigner_agrees(job.scenario, changes, set_values(job.scenario, changes))
 
 
 @given(

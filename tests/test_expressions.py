@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.core.errors import DipsimError, ExpressionError
 from simulator.core.expressions import (
@@ -371,3 +373,64 @@ def test_expressions_pickle_to_the_same_function() -> None:
     assert again == expr
     for env in ({"x": 0.1, "y": 0.0}, {"x": 0.3, "y": 0.0}, {"x": 0.3, "y": 1.0}):
         assert again(env) == expr(env)
+
+
+# --- binding constants: the template path against a fresh parse --------------------------------
+
+_NAMES = ("a", "b", "p", "q")
+_atoms = st.one_of(
+    st.sampled_from(_NAMES),
+    st.sampled_from(("0", "1", "0.5", "2.25", "true", "false")),
+)
+
+
+def _grown(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    pair = st.tuples(inner, inner)
+    return st.one_of(
+        st.builds(lambda t, op: f"({t[0]} {op} {t[1]})", pair, st.sampled_from("+-*/%")),
+        st.builds(
+            lambda t, op: f"({t[0]} {op} {t[1]})",
+            pair,
+            st.sampled_from(("<", "<=", ">", ">=", "==", "!=", "and", "or")),
+        ),
+        st.builds(lambda t: f"({t[0]} < {t[1]} <= 1)", pair),
+        st.builds(lambda x: f"(not {x})", inner),
+        st.builds(lambda x: f"(-{x})", inner),
+        st.builds(lambda t, c: f"({t[0]} if {c} else {t[1]})", pair, inner),
+        st.builds(lambda t, f: f"{f}({t[0]}, {t[1]})", pair, st.sampled_from(("min", "max"))),
+        st.builds(lambda x: f"abs({x})", inner),
+    )
+
+
+_texts = st.recursive(_atoms, _grown, max_leaves=8)
+_numbers = st.floats(-3, 3, allow_nan=False)
+
+
+@given(
+    text=_texts,
+    first=st.dictionaries(st.sampled_from(_NAMES), _numbers),
+    second=st.dictionaries(st.sampled_from(_NAMES), _numbers),
+    env=st.fixed_dictionaries(dict.fromkeys(_NAMES, _numbers)),
+)
+def test_binding_constants_is_parsing_with_them(
+    text: str, first: dict[str, float], second: dict[str, float], env: dict[str, float]
+) -> None:
+    """``bind`` builds from the text's template what a parse with the constants compiles: the
+    same expression (text, names, what was bound), evaluating as the text does with the
+    constants' values given as variables — bound to one set of values, then the written
+    expression bound to others, as a design point does."""
+    written = parse_expression(text)
+    for bound, constants in ((written.bind(first), first), (written.bind(second), second)):
+        fresh = parse_expression(text, constants=constants) if constants else written
+        assert bound == fresh
+        assert bound.names == fresh.names
+        assert _outcome(bound, env) == _outcome(fresh, env)
+        # And as the text reads with the constants' values among the variables.
+        assert _outcome(bound, env) == _outcome(written, {**env, **constants})
+
+
+def _outcome(expr: Expression, env: dict[str, float]) -> Any:
+    try:
+        return expr(env)
+    except (ArithmeticError, ValueError, TypeError) as err:
+        return type(err)

@@ -24,7 +24,7 @@ from simulator.engine.montecarlo import RunSummary, summarize, summarize_outline
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
 from simulator.engine.trace import Trace, track_key
-from simulator.scenario.assign import assign_values
+from simulator.scenario.assign import Assigner, assign_values
 from simulator.scenario.model import Scenario
 
 Column = tuple[str, str]
@@ -95,17 +95,22 @@ def scenario_at(job: Job, values: tuple[Any, ...], base: Scenario | None = None)
 
 
 _cache: OrderedDict[tuple[str, int], Simulator | DipsimError] = OrderedDict()
-#: The Simulator of each job's base scenario, which every design point's is derived from.
-_bases: dict[str, Simulator] = {}
+#: The Simulator of each job's base scenario, which every design point's is derived from, and
+#: the Assigner that sets a point's values on the base's scenario.
+_bases: dict[str, tuple[Simulator, Assigner]] = {}
 # A Dask worker may run tasks in several threads; the caches are shared by them.
 _cache_lock = threading.Lock()
 
 
-def _base(job: Job) -> Simulator:
+def _base(job: Job) -> tuple[Simulator, Assigner]:
     with _cache_lock:
         found = _bases.get(job.fingerprint)
     if found is None:
-        found = Simulator(job.scenario)
+        sim = Simulator(job.scenario)
+        # On the base's own scenario, not the job's: each chunk's job arrives unpickled, with
+        # a scenario equal to the base's but not the same objects, and derive keeps what it
+        # built only for parts that are the very same objects.
+        found = (sim, Assigner(sim.scenario, job.paths))
         with _cache_lock:
             _bases.clear()  # one job at a time is the rule; never more than one kept
             _bases[job.fingerprint] = found
@@ -119,13 +124,11 @@ def _simulator(job: Job, point: int, values: tuple[Any, ...]) -> Simulator | Dip
         if found is not None:
             _cache.move_to_end(key)
             return found
-    base = _base(job)
+    base, assign = _base(job)
     try:
-        # From the base's own scenario, not the job's: each chunk's job arrives unpickled, with
-        # a scenario equal to the base's but not the same objects, and derive keeps what it
-        # built only for parts that are the very same objects (it rebuilt the machine and the
-        # steps at every point of every chunk but the first).
-        found = base.derive(scenario_at(job, values, base.scenario))
+        # The values set on the base's own scenario (see _base): derive then keeps what the
+        # base built from the parts they leave as they are.
+        found = base.derive(assign(values)) if job.paths else base
     except DipsimError as err:
         found = err  # every run of this point becomes an error row, with its seed
     if job.replications > 1:  # with one run per point, a point is never asked for again

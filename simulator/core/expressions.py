@@ -16,7 +16,7 @@ import math
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,10 @@ from simulator.core.errors import ExpressionError, did_you_mean
 Value = float | bool
 Env = Mapping[str, float]
 Compiled = Callable[[Env], Any]
+#: A checked expression waiting for its constants' values: called with them, it gives the
+#: compiled closures. Binding new values (a design point moving a threshold) then costs a few
+#: closures, not a parse and a check (see ``Expression.bind``).
+Builder = Callable[[Env], Compiled]
 
 #: Longest expression text accepted; guards are one-liners, and the bound keeps the parser
 #: (which recurses) far from its limits on hostile input.
@@ -152,10 +156,19 @@ class Expression:
         return self.text
 
     def bind(self, constants: Mapping[str, float]) -> Expression:
-        """This expression with ``constants`` compiled in as fixed values."""
+        """This expression with ``constants`` compiled in as fixed values: what
+        ``parse_expression(self.text, constants=constants)`` gives, from the text's checked
+        template (made once per text and set of constant names) rather than a new parse."""
         if not constants or not (self.names & constants.keys()):
             return self
-        return parse_expression(self.text, constants=constants)
+        mentioned = _mentioned(self.text.strip())
+        build, names = _template(self.text, frozenset(k for k in constants if k in mentioned))
+        return Expression(
+            text=self.text,
+            names=names,
+            _fn=build(constants),
+            bound=_binding(mentioned, constants),
+        )
 
     def binding(self, constants: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
         """What ``bind(constants)`` would compile in (its ``bound``), without compiling: two
@@ -206,13 +219,22 @@ def parse_expression(
         raise ExpressionError(f"cannot parse {_shown(text)}: {err}") from None
     names: set[str] = set()
     try:
-        fn = _Compiler(text, allowed_names, names, constants or {}).compile(tree.body, depth=1)
+        build = _Compiler(text, allowed_names, names, constants or {}).compile(tree.body, depth=1)
     except ExpressionError as err:
         if err.offset is None or not lead:
             raise
         raise ExpressionError(str(err), err.offset + lead) from None
     used = _binding(_mentioned(text.strip()), constants or {})
-    return Expression(text=text, names=frozenset(names), _fn=fn, bound=used)
+    return Expression(text=text, names=frozenset(names), _fn=build(constants or {}), bound=used)
+
+
+@functools.lru_cache(maxsize=1_024)
+def _template(text: str, constants: frozenset[str]) -> tuple[Builder, frozenset[str]]:
+    """The builder of ``text`` (an expression parsed and checked before) with ``constants``
+    compiled in, and the variable names it reads."""
+    names: set[str] = set()
+    build = _Compiler(text, None, names, constants).compile(_tree(text.strip()).body, depth=1)
+    return build, frozenset(names)
 
 
 #: A run of identifier characters (Unicode-aware, as Python's identifiers are).
@@ -248,7 +270,7 @@ class _Compiler:
         text: str,
         allowed: frozenset[str] | None,
         names: set[str],
-        constants: Mapping[str, float],
+        constants: Collection[str],
     ) -> None:
         self.text = text
         # The text as messages quote it: a 500-character guard is not repeated whole.
@@ -261,7 +283,7 @@ class _Compiler:
         offset = getattr(node, "col_offset", None)
         return ExpressionError(f"{what} is not allowed in {self.shown}", offset)
 
-    def compile(self, node: ast.expr, depth: int) -> Compiled:
+    def compile(self, node: ast.expr, depth: int) -> Builder:
         if depth > MAX_DEPTH:
             raise ExpressionError(
                 f"expression {self.shown} is nested too deeply (limit {MAX_DEPTH})"
@@ -270,10 +292,10 @@ class _Compiler:
         if isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, bool):
-                return _const(value)
+                return _ready(_const(value))
             if isinstance(value, int | float):
                 try:
-                    return _const(float(value))
+                    return _ready(_const(float(value)))
                 except OverflowError:
                     # An integer literal of hundreds of digits: float() cannot hold it.
                     digits = str(value)
@@ -288,9 +310,9 @@ class _Compiler:
         if isinstance(node, ast.UnaryOp):
             operand = self.compile(node.operand, d)
             if isinstance(node.op, ast.Not):
-                return lambda env: not operand(env)
+                return lambda k: _not(operand(k))
             if isinstance(node.op, ast.USub):
-                return lambda env: -operand(env)
+                return lambda k: _negative(operand(k))
             if isinstance(node.op, ast.UAdd):
                 return operand
             raise self.fail(node, "the operator '~'")
@@ -299,29 +321,28 @@ class _Compiler:
             if op is None:
                 raise self.fail(node, f"the operator {type(node.op).__name__}")
             left, right = self.compile(node.left, d), self.compile(node.right, d)
-            return lambda env: op(left(env), right(env))
+            return lambda k: _binary(op, left(k), right(k))
         if isinstance(node, ast.BoolOp):
             parts = [self.compile(v, d) for v in node.values]
-            if isinstance(node.op, ast.And):
-                return lambda env: all(p(env) for p in parts)
-            return lambda env: any(p(env) for p in parts)
+            combine = _all if isinstance(node.op, ast.And) else _any
+            return lambda k: combine([p(k) for p in parts])
         if isinstance(node, ast.Compare):
             return self._compare(node, d)
         if isinstance(node, ast.IfExp):
             test, body, orelse = (self.compile(n, d) for n in (node.test, node.body, node.orelse))
-            return lambda env: body(env) if test(env) else orelse(env)
+            return lambda k: _if(test(k), body(k), orelse(k))
         if isinstance(node, ast.Call):
             return self._call(node, d)
         raise self.fail(node, _describe(node))
 
-    def _name(self, node: ast.Name) -> Compiled:
+    def _name(self, node: ast.Name) -> Builder:
         name = node.id
         if name in ("true", "True"):
-            return _const(True)
+            return _ready(_const(True))
         if name in ("false", "False"):
-            return _const(False)
+            return _ready(_const(False))
         if name in self.constants:
-            return _const(float(self.constants[name]))
+            return lambda k: _const(float(k[name]))
         if self.allowed is not None and name not in self.allowed:
             hint = did_you_mean(name, self.allowed)
             known = ", ".join(sorted(self.allowed)) or "none"
@@ -330,9 +351,9 @@ class _Compiler:
                 node.col_offset,
             )
         self.names.add(name)
-        return lambda env: env[name]
+        return _ready(lambda env: env[name])
 
-    def _compare(self, node: ast.Compare, depth: int) -> Compiled:
+    def _compare(self, node: ast.Compare, depth: int) -> Builder:
         ops: list[Callable[[Any, Any], bool]] = []
         for cmp in node.ops:
             fn = _COMPARE.get(type(cmp))
@@ -344,15 +365,10 @@ class _Compiler:
         ]
         if len(ops) == 1:
             op, left, right = ops[0], operands[0], operands[1]
-            return lambda env: op(left(env), right(env))
+            return lambda k: _binary(op, left(k), right(k))
+        return lambda k: _chained(ops, [o(k) for o in operands])
 
-        def chained(env: Env) -> bool:
-            values = [o(env) for o in operands]
-            return all(op(values[i], values[i + 1]) for i, op in enumerate(ops))
-
-        return chained
-
-    def _call(self, node: ast.Call, depth: int) -> Compiled:
+    def _call(self, node: ast.Call, depth: int) -> Builder:
         if not isinstance(node.func, ast.Name):
             raise self.fail(node.func, _describe(node.func))
         if node.func.id not in FUNCTIONS:
@@ -373,7 +389,51 @@ class _Compiler:
                 node.col_offset,
             )
         args = [self.compile(a, depth) for a in node.args]
-        return lambda env: fn(*(a(env) for a in args))
+        return lambda k: _called(fn, [a(k) for a in args])
+
+
+# The closures an expression is compiled into, one maker per kind of node (see Builder).
+
+
+def _ready(fn: Compiled) -> Builder:
+    """A part that reads no constant: the same closure whatever their values."""
+    return lambda _constants: fn
+
+
+def _not(operand: Compiled) -> Compiled:
+    return lambda env: not operand(env)
+
+
+def _negative(operand: Compiled) -> Compiled:
+    return lambda env: -operand(env)
+
+
+def _binary(op: Callable[[Any, Any], Any], left: Compiled, right: Compiled) -> Compiled:
+    return lambda env: op(left(env), right(env))
+
+
+def _all(parts: list[Compiled]) -> Compiled:
+    return lambda env: all(p(env) for p in parts)
+
+
+def _any(parts: list[Compiled]) -> Compiled:
+    return lambda env: any(p(env) for p in parts)
+
+
+def _if(test: Compiled, body: Compiled, orelse: Compiled) -> Compiled:
+    return lambda env: body(env) if test(env) else orelse(env)
+
+
+def _chained(ops: list[Callable[[Any, Any], bool]], operands: list[Compiled]) -> Compiled:
+    def chained(env: Env) -> bool:
+        values = [o(env) for o in operands]
+        return all(op(values[i], values[i + 1]) for i, op in enumerate(ops))
+
+    return chained
+
+
+def _called(fn: Callable[..., float], args: list[Compiled]) -> Compiled:
+    return lambda env: fn(*(a(env) for a in args))
 
 
 def _shown(text: str, limit: int = 80) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING
@@ -226,6 +226,51 @@ def compile_rules(
         else:
             rules.append(_compiled(spec, scenario, index, i))
     return tuple(rules)
+
+
+#: The rules an event of each type can match, in rule order.
+RulesByType = dict[str, tuple[Rule, ...]]
+
+
+def rules_by_type(
+    rules: tuple[Rule, ...],
+    event_types: Iterable[str],
+    was: tuple[tuple[Rule, ...], RulesByType, tuple[tuple[str, ...], ...]] | None = None,
+) -> tuple[RulesByType, tuple[tuple[str, ...], ...]]:
+    """The rules an event of each type can match, in rule order (a rule with no type in its
+    ``when`` can match any: the others would be tested on every event for nothing), and for
+    each rule, by its place, the types whose list has it.
+
+    ``was``: the same of a variant with the same event types (its rules, and these two): where
+    its rules are these, or these with some compiled again in their place (a design point
+    moving a chance), only the types whose rules changed are listed again.
+    """
+    if was and rules is was[0]:
+        return was[1], was[2]
+    if was and _aligned(rules, was[0]):
+        by_type, kinds_of = dict(was[1]), was[2]
+        for i, (rule, old) in enumerate(zip(rules, was[0], strict=True)):
+            if rule is not old:
+                for kind in kinds_of[i]:
+                    by_type[kind] = tuple(rule if r is old else r for r in by_type[kind])
+        return by_type, kinds_of
+    by_type = {
+        kind: tuple(r for r in rules if r.when.types is None or kind in r.when.types)
+        for kind in event_types
+    }
+    kinds_of = tuple(
+        tuple(kind for kind, listed in by_type.items() if any(x is r for x in listed))
+        for r in rules
+    )
+    return by_type, kinds_of
+
+
+def _aligned(rules: tuple[Rule, ...], was: tuple[Rule, ...]) -> bool:
+    """Whether each rule sits where ``was`` has one of the same id matching the same types."""
+    return len(rules) == len(was) and all(
+        r is w or (r.spec.id == w.spec.id and (r.when is w.when or r.when.types == w.when.types))
+        for r, w in zip(rules, was, strict=True)
+    )
 
 
 def _compiled(

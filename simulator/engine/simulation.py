@@ -20,7 +20,6 @@ below its probability, schedules its response after a delay drawn from its distr
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import os
 import random
@@ -37,12 +36,15 @@ from simulator.engine.responses import (
     LAST_SECOND,
     Happening,
     Rule,
+    RulesByType,
     compile_rules,
     due_text,
     effects_for,
+    rules_by_type,
     sample_delay,
 )
 from simulator.engine.scenarios import DAY_SECONDS, as_scenario, days_since, event_effects
+from simulator.engine.summary import outline_counts
 from simulator.engine.trace import (
     LogEntry,
     Outline,
@@ -77,6 +79,9 @@ class Simulator:
     """
 
     scenario: Scenario
+    _rules_for: RulesByType  # see rules_by_type, with _kinds_of
+    _kinds_of: tuple[tuple[str, ...], ...]
+    _script_counts: dict[int, dict[str, int]]  # see outline_counts
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
         self._prepare(as_scenario(scenario), None)
@@ -94,11 +99,11 @@ class Simulator:
         return derived
 
     def _prepare(self, scenario: Scenario, like: Simulator | None) -> None:
-        kept = (
-            frozenset(f for f in _FIELDS if getattr(scenario, f) is getattr(like.scenario, f))
-            if like is not None
-            else frozenset()
-        )
+        if like is None:
+            kept: frozenset[str] = frozenset()
+        else:
+            base, new = like.scenario.__dict__, scenario.__dict__  # pydantic keeps fields there
+            kept = frozenset([f for f in _FIELDS if new[f] is base[f]])
 
         def same(*fields: str) -> bool:
             return kept.issuperset(fields)
@@ -156,21 +161,21 @@ class Simulator:
             self.rules = compile_rules(scenario, self._index, like.rules, old)
         else:
             self.rules = compile_rules(scenario, self._index)
-        if like is None or self.rules is not like.rules or not same("event_types"):
-            # The rules an event of each type can match, in rule order (a rule with no type in
-            # its ``when`` can match any): the others would be tested on every event for nothing.
-            self._rules_for = {
-                kind: tuple(r for r in self.rules if r.when.types is None or kind in r.when.types)
-                for kind in scenario.event_types
-            }
-        else:
-            self._rules_for = like._rules_for
-        if like is not None and moves and same(*_STEPS_FROM):
+        prev = like if same("event_types") else None
+        was = (prev.rules, prev._rules_for, prev._kinds_of) if prev is not None else None
+        self._rules_for, self._kinds_of = rules_by_type(self.rules, scenario.event_types, was)
+        self._prepare_steps(scenario, like if moves and same(*_STEPS_FROM) else None)
+
+    def _prepare_steps(self, scenario: Scenario, like: Simulator | None) -> None:
+        """The scripted steps: ``like``'s (a variant whose steps are the same), or made."""
+        if like is not None:
             self._steps: tuple[Happening, ...] = like._steps
+            self._script_counts = like._script_counts
         else:
             steps = [h for e in scenario.events for h in self._scripted(e)]
             # sorted() is stable: events at the same time keep their file order.
             self._steps = tuple(sorted(steps, key=lambda h: h.t))
+            self._script_counts = {}
 
     def _scripted(self, e: EventSpec) -> list[Happening]:
         """An event as the engine applies it: once on each relation it reaches, one after
@@ -255,8 +260,9 @@ class Simulator:
             stop=stop,
             final=self._final(run),
             moves=tuple(run.moves),
-            by_type=_totals(run.kinds, 0),
-            by_cause=_totals(run.kinds, 1),
+            # The script's records by type come from how many steps the run played, counted
+            # once per prefix and kept (a Simulator's steps are fixed).
+            **outline_counts(self._steps, run.steps_done, self._script_counts, run.responses),
             log=run.closing_log(max(horizon, 0.0)),
             track_moves=tuple(run.track_moves),
         )
@@ -280,13 +286,6 @@ class Simulator:
             RelationEnd(rid, m.state, _rounded(values), {on.track: on.model.state for on in at})
             for (rid, m, values), at in zip(ends, run.track_models, strict=True)
         )
-
-
-def _totals(kinds: collections.Counter[tuple[str, str]], part: int) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for key, n in kinds.items():
-        totals[key[part]] = totals.get(key[part], 0) + n
-    return totals
 
 
 #: An outcome's text, looked up rather than read through the enum's descriptor on every event.
@@ -328,7 +327,9 @@ class _Run:
         # An outline keeps, instead of records, the state changes and the counts (see outline).
         self.outline = outline
         self.moves: list[tuple[str, float, str, str]] = []
-        self.kinds: collections.Counter[tuple[str, str]] = collections.Counter()  # (type, cause)
+        # How many scripted steps were applied, and the responses applied per (type, cause).
+        self.steps_done = 0
+        self.responses: dict[tuple[str, str], int] = {}
         self.log: list[LogEntry] = []
         self.pending: list[_Pending] = []
         self.fired: dict[str, int] = {}
@@ -347,11 +348,12 @@ class _Run:
 
     def script(self) -> Generator[simpy.Event, Any, None]:
         env, apply = self.env, self.apply
-        for step in self.sim._steps:
+        for done, step in enumerate(self.sim._steps, 1):
             now = env.now  # a property: read once a step
             if step.t > now:
                 yield env.timeout(step.t - now)
             apply(step)
+            self.steps_done = done
 
     def advance(self, relation: int, now: float) -> dict[str, float]:
         values = self.values[relation]
@@ -377,7 +379,9 @@ class _Run:
         bounds = self._bounds
         for name, delta in h.effects:
             low, high = bounds[name]
-            values[name] = min(high, max(low, values[name] + delta))
+            value = values[name] + delta  # clamped as min(high, max(low, v)) is, NaN included
+            value = value if value > low else low
+            values[name] = value if value < high else high
         model = self.models[h.relation]
         before = model.state
         steps: tuple[TrackStep, ...] = ()
@@ -393,7 +397,6 @@ class _Run:
             after = model.state
             if after != before:
                 self.moves.append((self.sim.relation_ids[h.relation], h.t, before, after))
-            self.kinds[h.type, h.cause] += 1
             if steps:
                 rid = self.sim.relation_ids[h.relation]
                 self.track_moves += [(rid, x.track, h.t, x.before, x.after) for x in moved(steps)]
@@ -505,10 +508,11 @@ class _Run:
         self.pending.remove(p)
         actor, targets = p.rule.roles(p.trigger)
         rule = p.rule
+        kind = (rule.spec.respond.type, f"rule:{rule.id}")
         self.apply(
             Happening(
                 id=p.id,
-                type=rule.spec.respond.type,
+                type=kind[0],
                 actor=actor,
                 target=targets,
                 relation=p.relation,
@@ -520,12 +524,14 @@ class _Run:
                 source=rule.source,
                 quote=rule.quote,
                 summary=rule.summary,
-                cause=f"rule:{rule.id}",
+                cause=kind[1],
                 caused_by=(p.trigger.id,),
                 date_basis="simulated",
                 citations=rule.citations,
             )
         )
+        if self.outline:
+            self.responses[kind] = self.responses.get(kind, 0) + 1
 
     def closing_log(self, horizon: float) -> tuple[LogEntry, ...]:
         log = list(self.log)

@@ -10,8 +10,10 @@ when each was first entered; the records by type and by cause; the kinds of log 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 from simulator.engine.trace import Outline, Trace, track_key
 
@@ -134,6 +136,26 @@ def _summary(outline: Outline, horizon: float) -> RunSummary:
     )
 
 
+def outline_counts(
+    steps: Sequence[Any],
+    played: int,
+    by_prefix: dict[int, dict[str, int]],
+    responses: Mapping[tuple[str, str], int],
+) -> dict[str, dict[str, int]]:
+    """An outline's records by type and by cause (``by_type``, ``by_cause``), as counting its
+    trace's records gives them: the first ``played`` of the scripted ``steps`` (each with a
+    ``type``; their counts kept in ``by_prefix``, per number played) and the responses applied,
+    per (type, cause)."""
+    if played not in by_prefix:
+        by_prefix[played] = dict(Counter(step.type for step in steps[:played]))
+    by_type = dict(by_prefix[played])
+    by_cause = {"script": played} if played else {}
+    for (kind, cause), n in responses.items():
+        by_type[kind] = by_type.get(kind, 0) + n
+        by_cause[cause] = by_cause.get(cause, 0) + n
+    return {"by_type": by_type, "by_cause": by_cause}
+
+
 def _track_runs(outline: Outline, horizon: float) -> tuple[RelationRun, ...]:
     """Each relation's place on each parallel track, summarised as a relation of its own named
     ``relation:track`` (track_key), in the order of the relations, then of the tracks."""
@@ -174,4 +196,11 @@ def _relation_run(
     return RelationRun(relation, final, tuple(path), tuple(days.items()), tuple(entered.items()))
 
 
-__all__ = ["RelationRun", "RunSummary", "summarize", "summarize_outline", "track_key"]
+__all__ = [
+    "RelationRun",
+    "RunSummary",
+    "outline_counts",
+    "summarize",
+    "summarize_outline",
+    "track_key",
+]
