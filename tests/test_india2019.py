@@ -10,7 +10,7 @@ import pytest
 from simulator.engine.simulation import simulate
 from simulator.engine.trace import Record, Trace
 from simulator.scenario.loading import load_scenario
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Scenario, UncertainDate
 from tests.conftest import SCENARIOS
 
 INDIA2019 = SCENARIOS / "india-pakistan-2019.yaml"
@@ -105,13 +105,25 @@ def test_inferred_dates_name_a_reason(scenario: Scenario) -> None:
     assert all(e.date_note for e in scenario.events if e.id in inferred)
 
 
+def test_the_us_appeal_is_dated_26_or_27_february_and_played_on_the_26th(trace: Trace) -> None:
+    """'On Tuesday', from Hanoi and Washington, is a range in South Asia's clock; the replay
+    plays its first day, after the strike it answered."""
+    (event,) = [e for e in load_scenario(INDIA2019).events if e.id == "usa-urges-restraint"]
+    assert isinstance(event.date, UncertainDate)
+    assert (event.date.between, event.date.replay) == (
+        (dt.date(2019, 2, 26), dt.date(2019, 2, 27)),
+        dt.date(2019, 2, 26),
+    )
+    assert _record(trace, "usa-urges-restraint").when.date() == dt.date(2019, 2, 26)
+
+
 def test_the_header_says_which_features_are_used_and_what_is_left_out() -> None:
     """The opening comment describes the model as written, not as it was to be upgraded."""
     header = "".join(
         line for line in INDIA2019.read_text(encoding="utf-8").splitlines(True) if line[:1] == "#"
     )
     assert "to be upgraded" not in header
-    for word in ("`tracks:", "`mediates: [IND, PAK]`", "`joint: true`", "`opposes:"):
+    for word in ("`tracks:", "`mediates: [IND, PAK]`", "`joint: true`", "`opposes:", "{between:"):
         assert word in header, word
     for left_out in ("economic track", "United Arab Emirates", "`decay_in`"):
         assert left_out in header, left_out

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
-from simulator.core.dates import parse_date
+from simulator.core.dates import parse_date, window_problem
 from simulator.core.errors import DipsimError, ScenarioError, quoted
 from simulator.core.text import printable
 
@@ -136,6 +136,27 @@ class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
             return parse_date(str(value))
         except ValueError as err:
             self.fail(str(err), param, ctx)
+
+
+def from_option(what: str) -> Callable[[F], F]:
+    """``--from DATE``: show ``what`` from the start of that day on (the run still starts at
+    the scenario's start, so the states and variables there are the run's)."""
+    return click.option(
+        "--from",
+        "since",
+        type=DateType(),
+        help=f"Show {what} from the start of this day; the run still starts at the "
+        "scenario's start.",
+    )
+
+
+def check_window(
+    since: dt.date | None, until: dt.date | None, start: dt.date, end: dt.date
+) -> None:
+    """``--from``/``--until`` inside the scenario's span and in order (raises DipsimError)."""
+    problem = window_problem(since, until, start, end)
+    if problem is not None:
+        raise DipsimError(problem)
 
 
 def check_plot(plot: Path | None) -> None:
