@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Literal, NoReturn, TypeVar
 
 import click
 
@@ -174,8 +174,13 @@ class OutputPath(click.Path):
     leads to). A FIFO, a device, a socket or a directory is refused before any work is done,
     since writing replaces the file whole (see :mod:`simulator.core.files`)."""
 
-    def __init__(self, *, allow_dash: bool = False) -> None:
-        super().__init__(path_type=Path, dir_okay=False, allow_dash=allow_dash)
+    def __init__(self, *, dash: Literal["refuse", "keep", "stdout"] = "refuse") -> None:
+        # "-" is standard output by convention: an option whose default is standard output takes
+        # it as that default ("stdout": converted to None), one that handles it itself keeps it
+        # ("keep"), and one that cannot write there (a figure, a results file) refuses it rather
+        # than write a file named "-".
+        super().__init__(path_type=Path, dir_okay=False, allow_dash=True)
+        self.dash = dash
 
     def convert(
         self,
@@ -184,7 +189,15 @@ class OutputPath(click.Path):
         ctx: click.Context | None,
     ) -> str | bytes | os.PathLike[str]:
         path = super().convert(value, param, ctx)
-        if isinstance(path, Path) and str(path) != "-":
+        if str(path) == "-":
+            if self.dash == "stdout":
+                return None  # type: ignore[return-value]  # the option's default: standard output
+            if self.dash == "refuse":
+                self.fail(
+                    "'-' (standard output) cannot take this output: give a file name", param, ctx
+                )
+            return path
+        if isinstance(path, Path):
             from simulator.core.files import NotRegularFileError, output_target
 
             try:
@@ -202,8 +215,9 @@ class OutputPath(click.Path):
 out_option = click.option(
     "--out",
     "-o",
-    type=OutputPath(),
-    help="Write to this file instead of standard output (written atomically).",
+    type=OutputPath(dash="stdout"),
+    help="Write to this file instead of standard output (written atomically); - is standard "
+    "output.",
 )
 
 

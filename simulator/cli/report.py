@@ -29,7 +29,7 @@ from simulator.core.errors import DipsimError
     "--out",
     "-o",
     required=True,
-    type=OutputPath(allow_dash=True),
+    type=OutputPath(dash="keep"),
     help="The HTML file to write (atomically); - writes the page to standard output.",
 )
 @click.option(
