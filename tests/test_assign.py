@@ -311,7 +311,11 @@ def test_a_slotted_point_runs_as_a_new_simulator(data: st.DataObject) -> None:
     scenario = data.draw(st.sampled_from([_loaded(WHATIFS[1]), _track_guarded()]))
     usable = [p for p in SLOT_PATHS if _reaches(scenario, p[0])]
     if "freeze_at" in scenario.parameters:
-        usable.append(("parameters.freeze_at", 0.0, 1.0))
+        usable += [
+            ("parameters.freeze_at", 0.0, 1.0),
+            ("variables.tension.decay_in.envoys_recalled", 0.0, 0.05),
+            ("variables.tension.rest_in.envoys_recalled", 0.3, 0.9),
+        ]
     paths = data.draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))
     base = Simulator(scenario)
     assigner = Assigner(base.scenario, [p for p, _, _ in paths])

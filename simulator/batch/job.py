@@ -112,7 +112,7 @@ def swept(scenario: Scenario, paths: Sequence[str]) -> Swept | None:
     then every point is derived."""
     parameters: list[str] = []
     chances: list[tuple[int, str]] = []
-    variables = False
+    variables: set[str] = set()
     try:
         for path in paths:
             parts = parse_path(path)
@@ -126,12 +126,12 @@ def swept(scenario: Scenario, paths: Sequence[str]) -> Swept | None:
                 case ["variables", str(name), str(field), *_] if (
                     name in scenario.variables and field in _VARIABLE_FIELDS
                 ):
-                    variables = True
+                    variables.add(field)
                 case _:
                     return None
     except DipsimError:  # a path the reference path refuses: it says how, at every point
         return None
-    return Swept(tuple(parameters), tuple(chances), variables)
+    return Swept(tuple(parameters), tuple(chances), frozenset(variables))
 
 
 #: A variable's fields a run reads through the tuples ``engine.slots`` makes again per point

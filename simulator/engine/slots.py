@@ -47,12 +47,13 @@ class Swept:
         parameters: The names of the swept ``parameters``.
         chances: The places in ``rules`` of the rules whose ``probability`` is swept, with
             their ids (a point whose rule there has another id is not one of this plan's).
-        variables: Whether some variable's decay, rest, initial value or bounds move.
+        variables: The fields of the variables that move (``decay_per_day``, ``rest``,
+            ``initial``, ``min`` ...): what a run reads of them is made again per point.
     """
 
     parameters: tuple[str, ...] = ()
     chances: tuple[tuple[int, str], ...] = ()
-    variables: bool = False
+    variables: frozenset[str] = frozenset()
 
 
 def _chance_key(index: int) -> str:
@@ -104,7 +105,7 @@ class SlotPlan:
         sim.scenario = scenario
         sim._slots = (self.slots, values)
         if self.swept.variables:
-            _variables_of(sim, scenario)
+            _variables_of(sim, scenario, self.swept.variables)
         return sim
 
 
@@ -116,10 +117,19 @@ def _slotted(rule: Rule, swept: Swept, slots: Mapping[str, float]) -> Rule:
     return replace(rule, probability=lambda _values: slots[key])
 
 
-def _variables_of(sim: Simulator, scenario: Scenario) -> None:
-    """What a run reads of the variables, made from ``scenario`` as ``Simulator`` makes it."""
-    sim._variables = tuple(scenario.variables.items())
-    sim._bounds = {name: (spec.min, spec.max) for name, spec in sim._variables}
-    sim._decaying = tuple((name, *d) for name, d in variable_decay(scenario).items())
-    sim._decaying_in = decaying_by_state(scenario)
-    sim._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
+#: The fields of a variable that decay reads (``rest`` falls back on ``initial``).
+_DECAY_FIELDS = frozenset({"decay_per_day", "rest", "initial", "decay_in", "rest_in"})
+
+
+def _variables_of(sim: Simulator, scenario: Scenario, fields: frozenset[str]) -> None:
+    """What a run reads of the variables, made from ``scenario`` as ``Simulator`` makes it:
+    only what the moved ``fields`` reach (the rest is the plan's, made from the same values).
+    The variables' names and order never move (a path cannot add one and keep the plan)."""
+    if not fields.isdisjoint(_DECAY_FIELDS):
+        sim._decaying = tuple((name, *d) for name, d in variable_decay(scenario).items())
+        if sim._decaying_in is not None or not fields.isdisjoint({"decay_in", "rest_in"}):
+            sim._decaying_in = decaying_by_state(scenario)
+    if "initial" in fields:
+        sim._initial_values = tuple(scenario.initial_values(r) for r in scenario.relations)
+    if not fields.isdisjoint({"min", "max"}):
+        sim._bounds = {name: (spec.min, spec.max) for name, spec in scenario.variables.items()}
