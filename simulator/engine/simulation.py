@@ -82,8 +82,6 @@ class Simulator:
     _rules_for: RulesByType  # see rules_by_type, with _kinds_of
     _kinds_of: tuple[tuple[str, ...], ...]
     _script_counts: dict[int, dict[str, int]]  # see outline_counts
-    #: A design point's slots and its values in them, written as a run starts (engine.slots).
-    _slots: tuple[dict[str, float], dict[str, float]] | None = None
 
     def __init__(self, scenario: Scenario | str | os.PathLike[str]) -> None:
         self._prepare(as_scenario(scenario), None)
@@ -272,8 +270,6 @@ class Simulator:
     def _play(self, seed: int, until: dt.date | None, outline: bool) -> tuple[dt.date, float, _Run]:
         stop = self.scenario.end if until is None else min(until, self.scenario.end)
         horizon = float((stop - self.scenario.start).days + 1)
-        if self._slots is not None:
-            self._slots[0].update(self._slots[1])
         env = simpy.Environment()
         run = _Run(self, env, random.Random(seed), outline)
         env.process(run.script())

@@ -20,14 +20,14 @@ module never sees an unchecked value.
 
 The slots dict is shared by every Simulator made from one plan, so a plan belongs to one
 thread (``batch.job`` keeps one per worker thread); a run writes its point's values before it
-plays (``Simulator._play``), so points may interleave between runs, never within one.
+plays (``_Slotted._play``), so points may interleave between runs, never within one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator.core.expressions import Slots
 from simulator.engine.decays import decaying_by_state, variable_decay
@@ -100,13 +100,25 @@ class SlotPlan:
             if not isinstance(chance, float):  # an expression here: compiled by derive
                 return None
             values[_chance_key(index)] = chance
-        sim = Simulator.__new__(Simulator)
+        sim = _Slotted.__new__(_Slotted)
         sim.__dict__.update(self._live.__dict__)
         sim.scenario = scenario
-        sim._slots = (self.slots, values)
+        sim.slotted = (self.slots, values)
         if self.swept.variables:
             _variables_of(sim, scenario, self.swept.variables)
         return sim
+
+
+class _Slotted(Simulator):
+    """A design point's Simulator: the plan's, writing its values into the slots as each run
+    starts (the plan's slots are shared by its points)."""
+
+    slotted: tuple[Slots, dict[str, float]]
+
+    def _play(self, *args: Any, **kwargs: Any) -> Any:
+        slots, values = self.slotted
+        slots.update(values)
+        return super()._play(*args, **kwargs)
 
 
 def _slotted(rule: Rule, swept: Swept, slots: Mapping[str, float]) -> Rule:
