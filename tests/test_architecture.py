@@ -42,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.yamlsyntax": {"core.errors"},
     # scenario: model itself, from the package (Frozen._sibling finds a type by name there)
     "scenario.model": {
+        "core.dates",
         "core.errors",
         "core.expressions",
         "scenario",
@@ -51,7 +52,7 @@ ALLOWED: dict[str, set[str]] = {
     # parties and traits: outside model/, without pydantic (a cache hit applies them); they
     # name the models for typing only.
     "scenario.parties": {"scenario.model"},
-    "scenario.traits": {"scenario.parties"},
+    "scenario.traits": {"core.dates", "scenario.parties"},
     "scenario.records": {"core.expressions", "scenario.traits"},
     "scenario.cache": {
         "core.files",
@@ -66,6 +67,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.expect_refs",
         "scenario.model",
         "scenario.parties",
+        "scenario.traits",
         "scenario.yamlread",
     },
     "scenario.expect_refs": {"core.errors", "scenario.model", "scenario.yamlread"},
@@ -93,6 +95,13 @@ ALLOWED: dict[str, set[str]] = {
     "engine.machine": {"core.errors", "core.expressions", "scenario.model"},
     "engine.trace": set(),
     "engine.responses": {"core.errors", "core.expressions", "scenario.model"},
+    "engine.dates": {
+        "engine.responses",
+        "engine.seeds",
+        "engine.trace",
+        "scenario.model",
+        "scenario.traits",
+    },
     "engine.decays": {"engine.trace", "scenario.model"},
     "engine.scenarios": {
         "engine.responses",
@@ -103,6 +112,7 @@ ALLOWED: dict[str, set[str]] = {
     "engine.tracks": {"engine.machine", "engine.trace", "scenario.model"},
     "engine.simulation": {
         "core.errors",
+        "engine.dates",
         "engine.decays",
         "engine.machine",
         "engine.responses",
@@ -289,6 +299,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "report.html.build": {
         "check.checker",
+        "core.dates",
         "core.errors",
         "engine.simulation",
         "engine.trace",
@@ -316,6 +327,7 @@ ALLOWED: dict[str, set[str]] = {
         "core.text",
         "engine.montecarlo",
         "engine.simulation",
+        "engine.trace",
         "graph",
         "plots",
         "report.check",

@@ -23,6 +23,7 @@ from tests.conftest import ROOT
         ("bench_workers.py", "× 1 worker"),
         ("bench_sobol_rss.py", "× base tree"),
         ("bench_load.py", "the Python parser's"),
+        ("bench_plot.py", "label placement alone"),
     ],
 )
 def test_benchmark_quick_run(script: str, marker: str) -> None:

@@ -340,3 +340,25 @@ def test_batch_summarize_and_analyze_cope_with_names_that_are_not_utf8(tmp_path:
     analysed = dipsim("analyze", str(results), "--outcome", "final:normal", cwd=tmp_path)
     assert analysed.returncode == 0, analysed.stderr
     assert analysed.stdout.startswith("outcome: final:normal")
+
+
+#: Outputs that cannot go to standard output: a figure, a batch's results file.
+NOT_TO_STDOUT = {"run --plot", "batch --out", "summarize --plot", "analyze --plot"}
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_a_dash_is_standard_output_or_refused_never_a_file_named_dash(
+    name: str, tmp_path: Path, results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-o -`` writes to standard output as the option's default does; an output that cannot
+    go there is refused (exit 2) instead of writing a file called ``-``."""
+    command = _command(name, Path("-"), tmp_path, results)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, command)
+    assert not (tmp_path / "-").exists()
+    if name in NOT_TO_STDOUT:
+        assert result.exit_code == 2, result.output
+        assert "'-' (standard output) cannot take this output" in result.stderr
+    else:
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip()

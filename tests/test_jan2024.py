@@ -107,7 +107,7 @@ def test_the_articles_are_unchanged_copies() -> None:
 
 def test_every_dated_fact_of_the_articles_is_an_event(scenario: Scenario) -> None:
     """Each day the articles name (16, 26, 29 January, "two days later", Saturday) has an event."""
-    days = {e.date.day for e in scenario.events if e.relation_pair and "PAK" in e.relation_pair}
+    days = {e.day.day for e in scenario.events if e.relation_pair and "PAK" in e.relation_pair}
     assert {16, 18, 26, 27, 29} <= days
 
 

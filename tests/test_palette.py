@@ -149,13 +149,12 @@ def test_the_timeline_gives_each_state_its_colour(colours: dict[str, str]) -> No
     swatches = next(c for c in ax.collections if c.get_label() == "_state swatches")
     assert [t.get_text() for t in ax.get_yticklabels()] == list(STATES)
     assert [_hex(c) for c in np.asarray(swatches.get_facecolor())] == [colours[s] for s in STATES]
+    # The band is one collection, a rectangle per stay in a state, each with its colour.
     bands = [
-        (
-            _hex(np.asarray(c.get_facecolor())[0]),
-            float(np.asarray(c.get_paths()[0].vertices)[:, 1].max()),
-        )
+        (_hex(face), float(np.asarray(path.vertices)[:, 1].max()))
         for c in ax.collections
         if c is not swatches
+        for path, face in zip(c.get_paths(), np.asarray(c.get_facecolor()), strict=True)
     ]
     for colour, top in bands:  # each band reaches up to its state's level
         assert colour == colours[STATES[round(top)]]

@@ -201,9 +201,11 @@ def run_chunk(job: Job, chunk: Chunk) -> tuple[int, list[Row]]:
             if isinstance(sim, DipsimError):
                 raise sim
             if _needs_trace(job):
-                row.update(metrics(job, sim.run(seed=seed, until=job.until), sim.scenario))
+                trace = sim.run(seed=seed, until=job.until, draw_dates=True)
+                row.update(metrics(job, trace, sim.scenario))
             else:  # the metrics come from the summary alone: no records are made
-                summary = summarize_outline(sim.outline(seed=seed, until=job.until))
+                outline = sim.outline(seed=seed, until=job.until, draw_dates=True)
+                summary = summarize_outline(outline)
                 row.update(summary_metrics(job, summary))
             row["error"] = None
         except Exception as err:

@@ -43,6 +43,11 @@ class CheckReport:
     stochastic: bool
     seed: int
     explored: ExploreResult | None
+    #: The expectations and invariants that hold at the replay point (``results``) but fail on
+    #: some runs whose uncertain dates were drawn: they depend on when those events happened.
+    draw_dependent: tuple[ItemResult, ...] = ()
+    #: Runs made with the uncertain dates drawn (0: every date is a day, or nothing to judge).
+    draw_runs: int = 0
 
     def failures(self, strict: bool = False) -> int:
         """How many checks failed: expectations, invariants, counterexamples found, and
@@ -51,6 +56,7 @@ class CheckReport:
         return (
             sum(not r.passed for r in self.results)
             + sum(f.severity in failing for f in self.findings)
+            + (len(self.draw_dependent) if strict else 0)
             + (len(self.explored.counterexamples) if self.explored else 0)
         )
 
@@ -64,6 +70,12 @@ SMOKE_RUNS = 20
 #: (`dipsim check`, `dipsim report`): a share is then known to within about ±3 points (the
 #: half-width of a 95% Wilson interval at 50% is 3.1 points).
 CLAIM_RUNS = 1_000
+
+#: Runs with the uncertain dates drawn (seeds ``derive_seed(seed, k)``, as ``dipsim run --runs``
+#: draws them) on which ``check`` judges the claims again, to find those that hold at the replay
+#: point but not at every possible date; a scenario with random rules uses as many as judged its
+#: claims, if more.
+DATE_DRAWS = 200
 
 
 def check_scenario(
@@ -112,10 +124,32 @@ def check_scenario(
             progress(k + 1, n)
     else:
         results = tuple(tally.results()) if claims else ()
+    # As many runs as judged the claims, at least DATE_DRAWS, with the same seeds: a share on
+    # random rules then differs from the replay's by the dates alone (the rules draw the same).
+    uncertain = results and any(e.uncertain_date() for e in scenario.events)
+    draws = max(n, DATE_DRAWS) if uncertain else 0
+    dependent = _draw_dependent(sim, results, draws, seed) if draws else ()
     explored = (
         explore(scenario, explore_sequences, seed, progress) if explore_sequences > 0 else None
     )
-    return CheckReport(loaded.path, tuple(findings), results, n, stochastic, seed, explored)
+    return CheckReport(
+        loaded.path, tuple(findings), results, n, stochastic, seed, explored, dependent, draws
+    )
+
+
+def _draw_dependent(
+    sim: Simulator, results: tuple[ItemResult, ...], draws: int, seed: int
+) -> tuple[ItemResult, ...]:
+    """The claims that passed at the replay point and fail on runs with the dates drawn (a
+    bound on a share is judged on the draws' share, as on any runs)."""
+    tally = Tally(sim.scenario, draws)
+    for k in range(draws):
+        try:
+            tally.add(sim.run(derive_seed(seed, k), draw_dates=True), k)
+        except SimulationError:
+            break  # the replay's runs report run errors; a draw's is left to dipsim run --runs
+    passed = {r.name for r in results if r.passed}
+    return tuple(r for r in tally.results() if r.name in passed and not r.passed)
 
 
 def _run_failure(
@@ -177,4 +211,12 @@ def _locator(loaded: LoadedScenario) -> Callable[[KeyPath], Location]:
     return locate
 
 
-__all__ = ["CLAIM_RUNS", "SMOKE_RUNS", "CheckReport", "check_scenario", "located", "premises_gone"]
+__all__ = [
+    "CLAIM_RUNS",
+    "DATE_DRAWS",
+    "SMOKE_RUNS",
+    "CheckReport",
+    "check_scenario",
+    "located",
+    "premises_gone",
+]

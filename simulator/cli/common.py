@@ -13,11 +13,11 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Literal, NoReturn, TypeVar
 
 import click
 
-from simulator.core.dates import parse_date
+from simulator.core.dates import parse_date, window_problem
 from simulator.core.errors import DipsimError, ScenarioError, quoted
 from simulator.core.text import printable
 
@@ -138,6 +138,27 @@ class DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
             self.fail(str(err), param, ctx)
 
 
+def from_option(what: str) -> Callable[[F], F]:
+    """``--from DATE``: show ``what`` from the start of that day on (the run still starts at
+    the scenario's start, so the states and variables there are the run's)."""
+    return click.option(
+        "--from",
+        "since",
+        type=DateType(),
+        help=f"Show {what} from the start of this day; the run still starts at the "
+        "scenario's start.",
+    )
+
+
+def check_window(
+    since: dt.date | None, until: dt.date | None, start: dt.date, end: dt.date
+) -> None:
+    """``--from``/``--until`` inside the scenario's span and in order (raises DipsimError)."""
+    problem = window_problem(since, until, start, end)
+    if problem is not None:
+        raise DipsimError(problem)
+
+
 def check_plot(plot: Path | None) -> None:
     """A figure asked for: refuse a suffix it cannot be drawn as, or a missing matplotlib, before
     any work is done (raises DipsimError)."""
@@ -153,8 +174,13 @@ class OutputPath(click.Path):
     leads to). A FIFO, a device, a socket or a directory is refused before any work is done,
     since writing replaces the file whole (see :mod:`simulator.core.files`)."""
 
-    def __init__(self, *, allow_dash: bool = False) -> None:
-        super().__init__(path_type=Path, dir_okay=False, allow_dash=allow_dash)
+    def __init__(self, *, dash: Literal["refuse", "keep", "stdout"] = "refuse") -> None:
+        # "-" is standard output by convention: an option whose default is standard output takes
+        # it as that default ("stdout": converted to None), one that handles it itself keeps it
+        # ("keep"), and one that cannot write there (a figure, a results file) refuses it rather
+        # than write a file named "-".
+        super().__init__(path_type=Path, dir_okay=False, allow_dash=True)
+        self.dash = dash
 
     def convert(
         self,
@@ -163,7 +189,15 @@ class OutputPath(click.Path):
         ctx: click.Context | None,
     ) -> str | bytes | os.PathLike[str]:
         path = super().convert(value, param, ctx)
-        if isinstance(path, Path) and str(path) != "-":
+        if str(path) == "-":
+            if self.dash == "stdout":
+                return None  # type: ignore[return-value]  # the option's default: standard output
+            if self.dash == "refuse":
+                self.fail(
+                    "'-' (standard output) cannot take this output: give a file name", param, ctx
+                )
+            return path
+        if isinstance(path, Path):
             from simulator.core.files import NotRegularFileError, output_target
 
             try:
@@ -181,8 +215,9 @@ class OutputPath(click.Path):
 out_option = click.option(
     "--out",
     "-o",
-    type=OutputPath(),
-    help="Write to this file instead of standard output (written atomically).",
+    type=OutputPath(dash="stdout"),
+    help="Write to this file instead of standard output (written atomically); - is standard "
+    "output.",
 )
 
 

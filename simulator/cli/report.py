@@ -9,10 +9,12 @@ import click
 
 from simulator.cli.common import (
     CLAIM_RUNS,
+    DateType,
     OutputPath,
     allow_path_option,
     echo,
     fail,
+    from_option,
     limit_option,
     limits_from,
     located,
@@ -27,7 +29,7 @@ from simulator.core.errors import DipsimError
     "--out",
     "-o",
     required=True,
-    type=OutputPath(allow_dash=True),
+    type=OutputPath(dash="keep"),
     help="The HTML file to write (atomically); - writes the page to standard output.",
 )
 @click.option(
@@ -51,6 +53,10 @@ from simulator.core.errors import DipsimError
     help="The relation the diagram and the timeline follow.  [default: the scenario's first]",
 )
 @click.option(
+    "--until", type=DateType(), help="Stop the runs shown at the end of this day (YYYY-MM-DD)."
+)
+@from_option("the runs (events, timeline, the diagram's path)")
+@click.option(
     "--timestamp",
     is_flag=True,
     help="Show when the page was made (then two pages of the same run differ).",
@@ -63,6 +69,8 @@ def report(
     seed: int,
     runs: int,
     relation: str | None,
+    until: dt.date | None,
+    since: dt.date | None,
     timestamp: bool,
     limits: tuple[tuple[str, int], ...],
     allow_paths: tuple[Path, ...],
@@ -91,6 +99,8 @@ def report(
             relation=relation,
             limits=limits_from(limits, allow_paths),
             generated=generated,
+            since=since,
+            until=until,
         )
     except DipsimError as err:
         fail(located(err, scenario, limits_from(limits, allow_paths)))

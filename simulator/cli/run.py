@@ -16,8 +16,10 @@ from simulator.cli.common import (
     OutputPath,
     allow_path_option,
     check_plot,
+    check_window,
     echo,
     fail,
+    from_option,
     limit_option,
     limits_from,
     located,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 )
 @out_option
 @click.option("--until", type=DateType(), help="Stop at the end of this day (YYYY-MM-DD).")
+@from_option("the trace (and the timeline of --plot)")
 @click.option(
     "--seed",
     type=click.IntRange(min=0),
@@ -86,6 +89,12 @@ if TYPE_CHECKING:
     "[default: when standard output is a terminal and NO_COLOR is not set].",
 )
 @click.option(
+    "--draw-dates",
+    is_flag=True,
+    help="Draw a day for each event whose date is uncertain, from --seed, as each run of --runs "
+    "does (run k's trace: --seed derive_seed(S, k)); without it, the replay point.",
+)
+@click.option(
     "--step",
     is_flag=True,
     help="On a terminal, show one event per key: Enter or space for the next, q to stop.",
@@ -101,6 +110,7 @@ def run(
     fmt: str,
     out: Path | None,
     until: dt.date | None,
+    since: dt.date | None,
     seed: int,
     runs: int,
     workers: int,
@@ -109,6 +119,7 @@ def run(
     allow_paths: tuple[Path, ...],
     plot: Path | None,
     color: bool | None,
+    draw_dates: bool,
     step: bool,
     no_cache: bool,
 ) -> None:
@@ -139,10 +150,13 @@ def run(
                 f"{limit_hint('max_runs', chosen)}"
             )
         loaded = load_for_run(scenario, chosen, use_cache=not no_cache)
-        if until is not None and until < loaded.start:
+        check_window(since, until, loaded.start, loaded.end)
+        if draw_dates and step:
+            raise DipsimError("--draw-dates does not go with --step (a step shows the replay)")
+        if since is not None and (runs > 1 or step):
             raise DipsimError(
-                f"--until {until.isoformat()} is before the scenario's start "
-                f"{loaded.start.isoformat()}"
+                "--from shows part of one run's trace: it does not go with "
+                + ("--runs" if runs > 1 else "--step")
             )
         if runs > 1:
             text = _many_runs(loaded, runs, seed, workers, until, fmt, width, plot)
@@ -151,7 +165,7 @@ def run(
             if step:
                 step_run(loaded, seed, until, width, plot, style, colored)
                 return
-            text = _one_run(loaded, seed, until, fmt, width, plot, style)
+            text = _one_run(loaded, seed, until, fmt, width, plot, style, since, draw_dates)
     except DipsimError as err:
         fail(located(err, scenario, limits_from(limits, allow_paths)))
     if colored and runs == 1:  # the table painted a printable copy of the trace
@@ -168,11 +182,19 @@ def _one_run(
     width: int,
     plot: Path | None = None,
     style: TableStyle | None = None,
+    since: dt.date | None = None,
+    draw_dates: bool = False,
 ) -> str:
-    """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``)."""
-    from simulator.engine.simulation import dynamics, simulate
+    """One run's trace, as ``dipsim run`` prints it (and its timeline, with ``plot``); with
+    ``since``, the part of it from that day on; with ``draw_dates``, its uncertain dates drawn
+    from ``seed``."""
+    from simulator.engine.simulation import Simulator, dynamics
+    from simulator.engine.trace import window
 
-    trace = simulate(scenario, seed=seed, until=until)
+    trace = Simulator(scenario).run(seed=seed, until=until, draw_dates=draw_dates)
+    moves = dynamics(scenario)
+    if since is not None:
+        trace, moves = window(trace, since, moves)
     if plot is not None:
         from simulator.plots import save, timeline_figure
 
@@ -180,7 +202,7 @@ def _one_run(
         figure = timeline_figure(
             trace,
             states=scenario.machine.state_names,
-            dynamics=dynamics(scenario),
+            dynamics=moves,
             track_states=scenario.track_orders,
         )
         save(figure, plot)

@@ -43,4 +43,59 @@ def parse_date(text: str) -> dt.date:
     raise ValueError(why_not_a_date(text))
 
 
-__all__ = ["parse_date", "why_not_a_date"]
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def looks_like_month(text: str) -> bool:
+    """Whether ``text`` is written as a month, ``YYYY-MM`` (right or wrong: ``2018-13`` too)."""
+    return _MONTH.match(text) is not None
+
+
+def parse_month(text: str) -> tuple[dt.date, dt.date]:
+    """``YYYY-MM`` as the first and last day of that month; ``ValueError`` saying why not."""
+    shown = repr(text) if len(text) <= _SHOWN else f"{text[: _SHOWN - 3]!r}..."
+    found = _MONTH.match(text)
+    if found is None or len(found[2]) != 2:
+        raise ValueError(f"{shown} is not a month written YYYY-MM (e.g. 2018-10)")
+    year, month = int(found[1]), int(found[2])
+    if not 1 <= month <= 12:
+        raise ValueError(f"{shown} is not a month: there is no month {month}")
+    if year < 1:
+        raise ValueError(f"{shown} is not a month: there is no year 0")
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, 1), dt.date(year, month, last)
+
+
+def span_of(text: str) -> tuple[dt.date, dt.date]:
+    """The first and last day a day (``YYYY-MM-DD``) or a month (``YYYY-MM``) stands for."""
+    if looks_like_month(text):
+        return parse_month(text)
+    day = parse_date(text)
+    return day, day
+
+
+def window_problem(
+    since: dt.date | None, until: dt.date | None, start: dt.date, end: dt.date
+) -> str | None:
+    """What is wrong with ``--from since``/``--until until`` for a scenario spanning
+    ``start``..``end`` (outside it, or out of order), or ``None``."""
+    if until is not None and until < start:
+        return f"--until {until.isoformat()} is before the scenario's start {start.isoformat()}"
+    if since is not None and not start <= since <= end:
+        return (
+            f"--from {since.isoformat()} is outside the scenario's span "
+            f"{start.isoformat()}..{end.isoformat()}"
+        )
+    if since is not None and until is not None and until < since:
+        return f"--until {until.isoformat()} is before --from {since.isoformat()}"
+    return None
+
+
+__all__ = [
+    "looks_like_month",
+    "parse_date",
+    "parse_month",
+    "span_of",
+    "why_not_a_date",
+    "window_problem",
+]

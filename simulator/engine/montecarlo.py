@@ -170,7 +170,8 @@ def _run_chunk_with(sim: Simulator, chunk: _Chunk) -> ChunkTally:
     for k in range(lo, hi):
         run_seed = derive_seed(master, k)
         try:
-            outline = sim.outline(run_seed, until)  # the summary is all that is kept of a run
+            # the summary is all that is kept of a run; each run draws its uncertain dates
+            outline = sim.outline(run_seed, until, draw_dates=True)
         except SimulationError as err:
             raise SimulationError(f"run {k} (seed {run_seed}): {err}", err.key_path) from None
         tally.add(summarize_outline(outline))

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from simulator.core.errors import ExpressionError, SimulationError
+from simulator.engine.dates import Draws, date_note, drawn_steps, scripted_steps
 from simulator.engine.decays import decaying_by_state, dynamics, variable_decay
 from simulator.engine.machine import Outcome, RelationMachine, RelationModel
 from simulator.engine.responses import (
@@ -79,6 +80,7 @@ class Simulator:
     """
 
     scenario: Scenario
+    _draws: Draws | None  # what a run that draws its uncertain dates needs (engine.dates)
     _rules_for: RulesByType  # see rules_by_type, with _kinds_of
     _kinds_of: tuple[tuple[str, ...], ...]
     _script_counts: dict[int, dict[str, int]]  # see outline_counts
@@ -170,11 +172,10 @@ class Simulator:
         """The scripted steps: ``like``'s (a variant whose steps are the same), or made."""
         if like is not None:
             self._steps: tuple[Happening, ...] = like._steps
-            self._script_counts = like._script_counts
-        else:
-            steps = [h for e in scenario.events for h in self._scripted(e)]
-            # sorted() is stable: events at the same time keep their file order.
-            self._steps = tuple(sorted(steps, key=lambda h: h.t))
+            self._draws, self._script_counts = like._draws, like._script_counts
+        else:  # sorted in time (file order at equal times), and what a run that draws needs
+            events = scenario.events
+            self._steps, self._draws = scripted_steps(events, [self._scripted(e) for e in events])
             self._script_counts = {}
 
     def _scripted(self, e: EventSpec) -> list[Happening]:
@@ -208,7 +209,7 @@ class Simulator:
             cause="script",
             caused_by=e.caused_by,
             date_basis=e.date_basis,
-            date_note=e.date_note,
+            date_note=date_note(e),
             note=e.note or None,
             citations=tuple((c.ref, c.quote, c.note) for c in e.source),
             actors=e.actor if len(e.actor) > 1 else (),
@@ -229,14 +230,15 @@ class Simulator:
         never comes within a run (a run ends by ``end``); it stays pending and is logged so."""
         return due_text(self._origin, t)
 
-    def run(self, seed: int = 0, until: dt.date | None = None) -> Trace:
+    def run(self, seed: int = 0, until: dt.date | None = None, draw_dates: bool = False) -> Trace:
         """Run once.
 
         Args:
             seed: Seeds the run's own random generator; recorded in the trace.
             until: Stop at the end of this day (default: the scenario's ``end``).
+            draw_dates: Draw each uncertain date's day (:mod:`simulator.engine.dates`).
         """
-        stop, horizon, run = self._play(seed, until, outline=False)
+        stop, horizon, run = self._play(seed, until, outline=False, draw_dates=draw_dates)
         return Trace(
             title=self.scenario.title,
             seed=seed,
@@ -249,11 +251,13 @@ class Simulator:
             tracks=tuple(name for name, _ in self.tracks),
         )
 
-    def outline(self, seed: int = 0, until: dt.date | None = None) -> Outline:
+    def outline(
+        self, seed: int = 0, until: dt.date | None = None, draw_dates: bool = False
+    ) -> Outline:
         """Run once, as :meth:`run` does, keeping only what a row of metrics needs: the state
         changes, the counts of records by type and cause, the final states and the log. No
         record is made (nor its variables rounded): about a third of a run's cost."""
-        stop, horizon, run = self._play(seed, until, outline=True)
+        stop, horizon, run = self._play(seed, until, outline=True, draw_dates=draw_dates)
         return Outline(
             seed=seed,
             start=self.scenario.start,
@@ -262,16 +266,20 @@ class Simulator:
             moves=tuple(run.moves),
             # The script's records by type come from how many steps the run played, counted
             # once per prefix and kept (a Simulator's steps are fixed).
-            **outline_counts(self._steps, run.steps_done, self._script_counts, run.responses),
+            **outline_counts(run.steps, run.steps_done, run.counts, run.responses),
             log=run.closing_log(max(horizon, 0.0)),
             track_moves=tuple(run.track_moves),
         )
 
-    def _play(self, seed: int, until: dt.date | None, outline: bool) -> tuple[dt.date, float, _Run]:
+    def _play(
+        self, seed: int, until: dt.date | None, outline: bool, draw_dates: bool = False
+    ) -> tuple[dt.date, float, _Run]:
         stop = self.scenario.end if until is None else min(until, self.scenario.end)
         horizon = float((stop - self.scenario.start).days + 1)
         env = simpy.Environment()
         run = _Run(self, env, random.Random(seed), outline)
+        if draw_dates and self._draws is not None:
+            run.steps, run.counts = drawn_steps(self._draws, self.scenario.start, seed), {}
         env.process(run.script())
         if horizon > 0:
             env.run(until=horizon)
@@ -345,10 +353,11 @@ class _Run:
             self.advance = self._advance_in_state  # type: ignore[method-assign]
         self._has_tracks = bool(sim.tracks)
         self._has_rules = bool(sim.rules)
+        self.steps, self.counts = sim._steps, sim._script_counts  # unless it draws its dates
 
     def script(self) -> Generator[simpy.Event, Any, None]:
         env, apply = self.env, self.apply
-        for done, step in enumerate(self.sim._steps, 1):
+        for done, step in enumerate(self.steps, 1):
             now = env.now  # a property: read once a step
             if step.t > now:
                 yield env.timeout(step.t - now)

@@ -15,6 +15,10 @@ from typing import Any, NamedTuple
 #: ``from_dict`` reads format 1 too.
 TRACE_FORMAT = 2
 
+#: How the engine starts the date note of an event whose date is uncertain (a month, a range, a
+#: disputed date): outputs find it there and say so even when the date is reported.
+UNCERTAIN_NOTE = "date uncertain"
+
 #: A citation as a trace carries it: ``(source id, quote or None, note or None)``.
 Cited = tuple[str, str | None, str | None]
 
@@ -499,3 +503,44 @@ class Trace:
             log=tuple(LogEntry.from_dict(e) for e in d.get("log", ())),
             tracks=tuple(d.get("tracks", ())),
         )
+
+
+def window(
+    trace: Trace, since: dt.date, dynamics: Dynamics | None = None
+) -> tuple[Trace, Dynamics]:
+    """The part of ``trace`` from the start of ``since`` on (``--from``), as a trace that
+    starts that day: its records and log entries of that day and later, their ``t`` counted
+    from it; the final states as they are. With it, the ``dynamics`` a timeline needs there:
+    each relation's variables at the start of ``since`` (from its last record before, decayed
+    over the gap; before any record, from its initial values), the decays unchanged.
+    """
+    dynamics = dynamics or Dynamics()
+    offset = float((since - trace.start).days)
+    earlier: dict[str, Record] = {}
+    for r in trace.records:
+        if r.t < offset:
+            earlier[r.relation] = r
+    initial: dict[str, dict[str, float]] = {}
+    for end in trace.final:
+        last = earlier.get(end.relation)
+        values = dict(last.variables if last else dynamics.initial.get(end.relation, {}))
+        gap = offset - (last.t if last else 0.0)
+        for name, decay in dynamics.decay.items():
+            if name in values:
+                values[name] = decay.after(values[name], gap)
+        initial[end.relation] = values
+    shown = Trace(
+        title=trace.title,
+        seed=trace.seed,
+        start=since,
+        stop=trace.stop,
+        records=tuple(r._replace(t=r.t - offset) for r in trace.records if r.t >= offset),
+        final=trace.final,
+        variables=trace.variables,
+        log=tuple(
+            LogEntry(e.t - offset, e.when, e.kind, e.rule, e.event, e.message, e.count)
+            for e in trace.log
+            if e.t >= offset
+        ),
+    )
+    return shown, Dynamics(dynamics.decay, initial)

@@ -19,11 +19,29 @@ SPREAD = 0.9
 SAMPLES_PER_DAY = 12
 
 
+#: A run longer than this many days has its long quiet stretches drawn compressed (a broken
+#: axis): five years with a few busy weeks would otherwise show the weeks as slivers.
+LONG_SPAN = 180
+#: A stretch without events longer than this (past a margin of ``MARGIN`` days kept at full
+#: width beside the events around it) is compressed, in a long run.
+QUIET_DAYS = 45
+MARGIN = 7
+#: In a run with breaks, a day with events is drawn this many times wider than otherwise: a
+#: busy week years from the next one gets room for its markers.
+LONG_EVENT_DAY = 3.0
+
+
 @dataclass(frozen=True)
 class DayScale:
-    """Where each day of the run sits on the x axis: ``edges[d]`` to ``edges[d + 1]``."""
+    """Where each day of the run sits on the x axis: ``edges[d]`` to ``edges[d + 1]``.
+
+    ``breaks`` are the compressed stretches, ``(first day, day after the last)``: each is
+    drawn ``sqrt(length)`` day-widths wide, so that a year apart takes a few weeks' width and
+    still looks longer than a month apart.
+    """
 
     edges: tuple[float, ...]
+    breaks: tuple[tuple[int, int], ...] = ()
 
     @property
     def days(self) -> int:
@@ -53,10 +71,37 @@ def day_scale(records: Sequence[Record], days: int) -> DayScale:
     counts = [0] * max(days, 1)
     for r in records:
         counts[min(max(math.floor(r.t), 0), len(counts) - 1)] += 1
+    widths = [max(1.0, EVENT_WIDTH * n) for n in counts]
+    breaks = _quiet_stretches(counts) if len(counts) > LONG_SPAN and records else []
+    for lo, hi in breaks:
+        for d in range(lo, hi):
+            widths[d] = math.sqrt(hi - lo) / (hi - lo)
+    if breaks:  # the room the breaks leave goes to the days with events, in the clusters
+        widths = [w * LONG_EVENT_DAY if n else w for w, n in zip(widths, counts, strict=True)]
     edges = [0.0]
-    for n in counts:
-        edges.append(edges[-1] + max(1.0, EVENT_WIDTH * n))
-    return DayScale(tuple(edges))
+    for w in widths:
+        edges.append(edges[-1] + w)
+    return DayScale(tuple(edges), tuple(breaks))
+
+
+def _quiet_stretches(counts: Sequence[int]) -> list[tuple[int, int]]:
+    """The stretches of days without events longer than ``QUIET_DAYS``, less a margin of
+    ``MARGIN`` days on each side that has events."""
+    out = []
+    d, days = 0, len(counts)
+    while d < days:
+        if counts[d]:
+            d += 1
+            continue
+        end = d
+        while end < days and counts[end] == 0:
+            end += 1
+        lo = d + (MARGIN if d > 0 else 0)
+        hi = end - (MARGIN if end < days else 0)
+        if hi - lo > QUIET_DAYS:
+            out.append((lo, hi))
+        d = end
+    return out
 
 
 def event_positions(records: Sequence[Record], scale: DayScale) -> list[float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from simulator.engine.trace import Record, parties_text
+from simulator.engine.trace import UNCERTAIN_NOTE, Record, parties_text
 from simulator.plots.style import goldstein_colour
 
 if TYPE_CHECKING:
@@ -19,17 +19,29 @@ KEY_ROWS = 30
 INFERRED = "*"
 #: Under the key when a date in it is marked.
 INFERRED_NOTE = f"{INFERRED} date inferred"
+#: After a date that is one of several possible (a month, a range, a disputed date): the day
+#: this run played it on.
+UNCERTAIN = "~"
+UNCERTAIN_NOTE_TEXT = f"{UNCERTAIN} date uncertain (one of several days)"
+
+
+def keyed(events: int) -> int:
+    """How many of ``events`` events the key lists (the rest are elided): the ones numbered."""
+    return events if events <= 2 * KEY_ROWS else 2 * KEY_ROWS - 1
 
 
 def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bool]]:
     """The key's lines: number, text (ids cut to ``width``) and whether the state changed."""
     lines = []
+    # Events of more than one year: each date says its year (the axis shows it only here and
+    # there).
+    years = len({r.when.year for r in records}) > 1
     for i, r in enumerate(records, start=1):
         day = str(r.when.day).rjust(2, "\u2007")  # a figure space is as wide as a digit
-        date = f"{day} {r.when:%b}"
+        date = f"{day} {r.when:%b}" + (f" {r.when.year}" if years else "")
         # The mark takes the place of one of the two spaces after the date: the key is no
         # wider, so the plots beside it are not narrowed (busy days' markers would touch).
-        mark = INFERRED if r.date_basis == "inferred" else " "
+        mark = INFERRED if r.date_basis == "inferred" else UNCERTAIN if _uncertain(r) else " "
         # A long id is wrapped (at a hyphen if it has one), never cut: the key is where the
         # reader finds the id to look up.
         name = _wrapped(r.event, width, " " * (len(date) + 2))
@@ -40,6 +52,10 @@ def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bo
             text += "\n" + " " * (len(date) + 2) + parties_text(r) + coded
         lines.append((str(i), text, r.moved))
     return lines
+
+
+def _uncertain(r: Record) -> bool:
+    return bool(r.date_note) and UNCERTAIN_NOTE in (r.date_note or "")
 
 
 def _wrapped(name: str, width: int, indent: str) -> str:
@@ -107,6 +123,12 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
             r.date_basis == "inferred" for r, line in zip(records, lines, strict=False) if line[0]
         ):
             parts.append(TextArea(INFERRED_NOTE, textprops=note))
+        if any(
+            _uncertain(r) and r.date_basis != "inferred"
+            for r, line in zip(records, lines, strict=False)
+            if line[0]
+        ):
+            parts.append(TextArea(UNCERTAIN_NOTE_TEXT, textprops=note))
     else:
         parts.append(TextArea("none", textprops={"fontsize": size}))
     key = AnchoredOffsetbox(

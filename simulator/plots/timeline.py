@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from simulator.core.errors import DipsimError
 from simulator.engine.trace import Dynamics, Record, Trace
+from simulator.plots.axis import date_axis
 from simulator.plots.days import DayScale, day_scale, event_positions, variable_curve
-from simulator.plots.key import draw_key
+from simulator.plots.key import draw_key, keyed
 from simulator.plots.labels import label_events, marker_area
 from simulator.plots.style import (
     BAND,
@@ -26,6 +25,10 @@ from simulator.plots.style import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+#: A relation with more events than this has its markers, stems and curves drawn as an image
+#: inside an SVG figure (a PNG is an image anyway).
+RASTER_FROM = 2_000
 
 
 def timeline_figure(
@@ -74,19 +77,28 @@ def timeline_figure(
         # x is days since the start, busy days wider: no dependence on matplotlib's date units.
         scale = day_scale(records, (trace.stop - trace.start).days + 1)
         xs = event_positions(records, scale)
-        _draw_states(ax_state, records, xs, order, 0.0, scale.end)
+        final = next((e.state for e in trace.final if e.relation == rel), None)
+        _draw_states(ax_state, records, xs, order, 0.0, scale.end, final)
         _draw_variables(ax_state, trace, rel, records, xs, names, scale, dynamics or Dynamics())
         for row, track in enumerate(bands, start=1):
             ax_track = fig.add_subplot(grid[row, 0], sharex=ax_state)
             _draw_track(ax_track, trace, rel, track, xs, scale.end, (track_states or {}).get(track))
         _draw_events(ax_events, records, xs)
-        _date_axis(ax_events, trace.start, scale)
         ax_state.tick_params(axis="x", labelbottom=False)
         draw_key(ax_key, records)
         fig.suptitle(trace.title, x=0.01, ha="left", fontweight="bold")
         ax_state.set_title(f"{rel}, seed {trace.seed}", pad=12)
+        date_axis(ax_events, trace.start, scale)  # last: it measures the layout
+        if len(records) > RASTER_FROM:
+            # Thousands of markers, stems and curve points as SVG paths made a report of
+            # ten thousand events 20 MB and took seconds to write: drawn as an image in SVG.
+            for axes in fig.axes:
+                for artist in (*axes.collections, *axes.lines):
+                    artist.set_rasterized(True)
         if records:
-            label_events(fig, ax_events, records, xs)
+            # Only the events the key lists are numbered: a number the key does not name
+            # would be noise (and drawing ten thousand numbers takes longer than the rest).
+            label_events(fig, ax_events, records, xs, keyed(len(records)))
     return fig
 
 
@@ -126,21 +138,36 @@ def _draw_states(
     order: Sequence[str],
     start: float,
     stop: float,
+    final: str | None = None,
 ) -> None:
     levels = {s: i for i, s in enumerate(order)}
     colours = state_colours(order)
-    first = records[0].before if records else order[0]
+    # Without records, the state all along: the final one (a window after the last event).
+    first = records[0].before if records else order[0] if final is None else final
     steps_x = [start, *xs, stop]
     states = [first, *(r.after for r in records)]
     steps_y = [levels[s] for s in states]
     steps_y.append(steps_y[-1])
     # The band under the step takes the colour of the state it is in, as the state has in
-    # every output (the terminal, the other figures, the diagram and the report).
+    # every output (the terminal, the other figures, the diagram and the report): one
+    # rectangle per stay in a state (events that leave it unchanged do not cut it), all in one
+    # collection (a fill per event made ten thousand events take minutes).
+    from matplotlib.collections import PolyCollection
+
+    stays: list[tuple[float, float, str]] = []
     for x0, x1, state in zip(steps_x[:-1], steps_x[1:], states, strict=True):
-        if x1 > x0:
-            ax.fill_between(
-                [x0, x1], levels[state], -0.5, color=colours[state], alpha=0.3, linewidth=0
-            )
+        if stays and stays[-1][2] == state:
+            stays[-1] = (stays[-1][0], x1, state)
+        elif x1 > x0:
+            stays.append((x0, x1, state))
+    band = PolyCollection(
+        [[(x0, -0.5), (x1, -0.5), (x1, levels[s]), (x0, levels[s])] for x0, x1, s in stays],
+        facecolors=[colours[s] for _, _, s in stays],
+        alpha=0.3,
+        linewidths=0,
+    )
+    band.set_label("_state band")
+    ax.add_collection(band)
     ax.step(steps_x, steps_y, where="post", color=BAND, linewidth=4, label="state", zorder=3)
     ax.set_yticks(range(len(order)), list(order))
     # A swatch of each state's colour beside its name, left of the axis: the names stay black
@@ -278,21 +305,3 @@ def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> No
         -0.11, 0.5, "Goldstein value", transform=ax.transAxes, rotation=90, ha="center", va="center"
     )
     ax.grid(axis="y", color="#e4e4e4", linewidth=1)
-
-
-def _date_axis(ax: Axes, start: dt.date, scale: DayScale) -> None:
-    """Date labels centred on their days, a faint line between days when there are few."""
-    days = scale.days
-    stop = start + dt.timedelta(days=days - 1)
-    every = max(1, math.ceil(days / 12))
-    labelled = range(0, days, every)
-    ax.set_xticks(
-        [(scale.edges[d] + scale.edges[d + 1]) / 2 for d in labelled],
-        [f"{d.day} {d:%b}" for d in (start + dt.timedelta(days=k) for k in labelled)],
-    )
-    ax.tick_params(axis="x", length=0)
-    if days <= 62:
-        ax.set_xticks(list(scale.edges), minor=True)
-        for axes in (ax, *ax.get_shared_x_axes().get_siblings(ax)):
-            axes.grid(axis="x", which="minor", color="#e4e4e4", linewidth=1)
-    ax.set_xlabel(f"{start.year}" if start.year == stop.year else "date")

@@ -44,11 +44,27 @@ def check_text(report: CheckReport, strict: bool = False, notes: bool = False) -
                 lines.append(f"          note: {' '.join(r.note.split())}")
     else:
         lines.append("  expectations and invariants: none declared")
+    if report.draw_runs:
+        lines.extend(_draw_lines(report))
     if report.explored is not None:
         lines.extend(_explored_lines(report))
     failed = report.failures(strict)
     lines.append(f"  result: {'ok' if not failed else f'FAILED ({failed} failing)'}")
     return "\n".join(lines) + "\n"
+
+
+def _draw_lines(report: CheckReport) -> list[str]:
+    head = (
+        f"  uncertain dates ({report.draw_runs:,} runs with the dates drawn, seeds derived from "
+        f"{report.seed}): "
+    )
+    if not report.draw_dependent:
+        return [head + "every claim that holds at the replay point held on every draw"]
+    lines = [head + f"{len(report.draw_dependent)} claim(s) depend on the draw"]
+    for r in report.draw_dependent:
+        lines.append(f"    DRAW  {r.name} {r.label}")
+        lines.append(f"          holds at the replay point; {r.evidence}")
+    return lines
 
 
 def _explored_lines(report: CheckReport) -> list[str]:
@@ -118,6 +134,11 @@ def check_dict(report: CheckReport, strict: bool = False) -> dict[str, Any]:
                 "note": r.note,
             }
             for r in report.results
+        ],
+        "draw_runs": report.draw_runs,
+        "draw_dependent": [
+            {"item": r.name, "label": r.label, "evidence": r.evidence, "held": r.held}
+            for r in report.draw_dependent
         ],
         "explore": None
         if report.explored is None

@@ -18,7 +18,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simulator.core.text import printable_data
-from simulator.engine.trace import Record, RelationEnd, Trace, bearing_text, parties_text, same_act
+from simulator.engine.trace import (
+    UNCERTAIN_NOTE,
+    Record,
+    RelationEnd,
+    Trace,
+    bearing_text,
+    parties_text,
+    same_act,
+)
 from simulator.report.table_layout import GAP, Layout, fit
 
 ARROW = "→"
@@ -341,14 +349,21 @@ def _event_block(
         )
     elif r.source:
         lines.append(f"{indent}  [{r.source}]")
-    if r.date_basis == "inferred":
+    if r.date_basis == "inferred" or uncertain(r):
         note = f"{INFERRED} date inferred: {r.date_note}" if r.date_note else "date inferred"
+        if r.date_basis != "inferred":
+            note = f"{r.date_note}"
         lines.extend(
             textwrap.wrap(
                 note, width, initial_indent=indent + "  ", subsequent_indent=indent + "    "
             )
         )
     return _lines(lines)
+
+
+def uncertain(r: Record) -> bool:
+    """Whether the record's event has an uncertain date (the engine's note says so)."""
+    return bool(r.date_note) and UNCERTAIN_NOTE in (r.date_note or "")
 
 
 def _led_by_id(event: str, text: str, indent: str, width: int, style: TableStyle) -> list[str]:

@@ -7,6 +7,7 @@ every what-if edit; every problem found is reported, located, in file order.
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 from collections.abc import Iterator, Mapping
 
@@ -22,6 +23,7 @@ from simulator.scenario.model import (
     Scenario,
 )
 from simulator.scenario.parties import reach
+from simulator.scenario.traits import UncertainDateTraits
 from simulator.scenario.yamlread import Document
 
 
@@ -297,10 +299,13 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 unknown_name("event type", e.type, s.event_types)
                 + " (declare it under event_types)",
             )
-        if s.start <= s.end and not s.start <= e.date <= s.end:
+        date = e.uncertain_date()
+        if date is not None:
+            yield from _check_uncertain(s, doc, at, date, normalised)
+        elif s.start <= s.end and not s.start <= e.day <= s.end:
             yield doc.problem(
                 (*at, "date"),
-                f"date {e.date.isoformat()} is outside the scenario's "
+                f"date {e.day.isoformat()} is outside the scenario's "
                 f"span {s.start.isoformat()}..{s.end.isoformat()}",
             )
         for code, path in _party_codes(e, at, doc):
@@ -327,6 +332,50 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                         f"cause {cause!r} ({cause_event.when:%Y-%m-%d %H:%M}) "
                         f"comes after this event ({e.when:%Y-%m-%d %H:%M})",
                     )
+                elif _latest(cause_event) > _earliest(e):
+                    yield doc.problem(path, _may_come_after(cause_event, e))
+
+
+def _earliest(e: EventSpec) -> dt.datetime:
+    """The earliest moment an event may be played at (its date drawn, in a Monte Carlo run)."""
+    date = e.uncertain_date()
+    day = e.day if date is None else date.earliest
+    return dt.datetime.combine(day, e.time or dt.time())
+
+
+def _latest(e: EventSpec) -> dt.datetime:
+    date = e.uncertain_date()
+    day = e.day if date is None else date.latest
+    return dt.datetime.combine(day, e.time or dt.time())
+
+
+def _may_come_after(cause: EventSpec, e: EventSpec) -> str:
+    """Why a cause whose date is uncertain (or an event's) could be drawn after the event."""
+    return (
+        f"cause {cause.id!r} may come after this event when dates are drawn: it may be as late "
+        f"as {_latest(cause):%Y-%m-%d %H:%M} and this event as early as "
+        f"{_earliest(e):%Y-%m-%d %H:%M} (narrow the dates so that every possible day of the "
+        "cause comes first)"
+    )
+
+
+def _check_uncertain(
+    s: Scenario,
+    doc: Document,
+    at: KeyPath,
+    date: UncertainDateTraits,
+    normalised: Mapping[str, str],
+) -> Iterator[Problem]:
+    """An uncertain date's possible days lie in the span; its alternatives' sources resolve."""
+    if s.start <= s.end and not (s.start <= date.earliest and date.latest <= s.end):
+        yield doc.problem(
+            (*at, "date"),
+            f"date {date.describe()} is not all inside the scenario's "
+            f"span {s.start.isoformat()}..{s.end.isoformat()}",
+        )
+    for j, claim in enumerate(date.disputed or ()):
+        where: KeyPath = (*at, "date", "disputed", j, "source")
+        yield from _check_citations(s, doc, where, claim.source, normalised)
 
 
 def _party_codes(e: EventSpec, at: KeyPath, doc: Document) -> list[tuple[str, KeyPath]]:

@@ -18,9 +18,11 @@ model, pydantic's ``model_copy``). A trait never calls pydantic's own methods.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from simulator.core.dates import looks_like_month, span_of
 from simulator.scenario.parties import Reach, reach, stance_of
 
 #: The keys that make each kind of expectation (the first is the kind's name).
@@ -128,7 +130,7 @@ class EventSpecTraits(Traits):
 
     __slots__ = ()
     if TYPE_CHECKING:
-        date: dt.date
+        date: dt.date | UncertainDateTraits
         time: dt.time | None
         actor: tuple[str, ...]
         target: tuple[str, ...]
@@ -138,8 +140,20 @@ class EventSpecTraits(Traits):
         mediates: tuple[str, str] | None
 
     @property
+    def day(self) -> dt.date:
+        """The event's day in a replay: its date, or an uncertain date's replay point."""
+        date = self.date
+        return date if isinstance(date, dt.date) else date.point
+
+    def uncertain_date(self) -> UncertainDateTraits | None:
+        """The event's uncertain date (a month, a range, a disputed date), or ``None``. A
+        method, not a property: a record's and a model's are alike, not equal."""
+        date = self.date
+        return None if isinstance(date, dt.date) else date
+
+    @property
     def when(self) -> dt.datetime:
-        return dt.datetime.combine(self.date, self.time or dt.time())
+        return dt.datetime.combine(self.day, self.time or dt.time())
 
     @property
     def stance(self) -> str | None:
@@ -163,6 +177,69 @@ class EventSpecTraits(Traits):
         if len(self.actor) == 1 and len(self.target) == 1 and self.stance is None:
             return (self.actor[0], self.target[0])
         return None
+
+
+class UncertainDateTraits(Traits):
+    """An uncertain date (``UncertainDate``): a month, a range of days, or dates in dispute."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        month: str | None
+        between: tuple[dt.date, dt.date] | None
+        disputed: tuple[Any, ...] | None  # DateClaim: a day or a month (``date``), its sources
+        replay: dt.date | None
+
+    @property
+    def spans(self) -> tuple[tuple[dt.date, dt.date], ...]:
+        """The possible days, as inclusive spans (one, or one per disputed alternative)."""
+        if self.between is not None:
+            return (self.between,)
+        if self.month is not None:
+            return (span_of(self.month),)
+        return tuple(span_of(c.date) for c in self.disputed or ())
+
+    @property
+    def earliest(self) -> dt.date:
+        return min(a for a, _ in self.spans)
+
+    @property
+    def latest(self) -> dt.date:
+        return max(b for _, b in self.spans)
+
+    @property
+    def point(self) -> dt.date:
+        """The day a replay uses: ``replay`` if given, else the earliest possible day."""
+        return self.replay if self.replay is not None else self.earliest
+
+    def draw(self, rng: random.Random) -> dt.date:
+        """A possible day, drawn: an alternative with equal chances (one draw from ``rng``,
+        only when the sources dispute), then a day of it with equal chances (one draw)."""
+        spans = self.spans
+        first, last = spans[rng.randrange(len(spans))] if len(spans) > 1 else spans[0]
+        return first + dt.timedelta(days=rng.randrange((last - first).days + 1))
+
+    def shifted(self, days: int) -> Any:
+        """The same uncertainty moved by whole ``days`` (a what-if's ``shift``). A month moved
+        is a range of days; a disputed month cannot be moved (``ValueError``)."""
+        step = dt.timedelta(days=days)
+        replay = None if self.replay is None else self.replay + step
+        kind = self._sibling(type(self).__name__)
+        if self.disputed is None:
+            first, last = self.spans[0]
+            return kind(between=(first + step, last + step), replay=replay)
+        if any(looks_like_month(c.date) for c in self.disputed):
+            raise ValueError("a disputed date with a month among its alternatives")
+        claims = tuple(c._copy(date=(span_of(c.date)[0] + step).isoformat()) for c in self.disputed)
+        return kind(disputed=claims, replay=replay)
+
+    def describe(self) -> str:
+        """The possible dates in words: ``any day of 2018-10``, ``2024-01-16..2024-01-17``,
+        ``2018-08-05 or 2018-08-06``."""
+        if self.month is not None:
+            return f"any day of {self.month}"
+        if self.between is not None:
+            return f"{self.between[0].isoformat()}..{self.between[1].isoformat()}"
+        return " or ".join(c.date for c in self.disputed or ())
 
 
 class MachineSpecTraits(Traits):
@@ -316,6 +393,7 @@ class ScenarioTraits(Traits):
 TRAITS: dict[str, type[Traits]] = {
     "Codes": CodesTraits,
     "EventSpec": EventSpecTraits,
+    "UncertainDate": UncertainDateTraits,
     "MachineSpec": MachineSpecTraits,
     "TrackSpec": MachineSpecTraits,
     "VariableSpec": VariableSpecTraits,

@@ -59,6 +59,19 @@ def validate_document(doc: Document, source_texts: Mapping[str, str | None]) -> 
     return scenario
 
 
+#: Keys one might write for the end (or start) of a date known only as a range: "did you mean
+#: 'date'?" would send the writer back to one date; the hint says how to write the range.
+_RANGE_KEYS = frozenset(
+    {"end_date", "date_end", "date_to", "to_date", "until", "end", "to", "date_until"}
+    | {"start_date", "date_start", "date_from", "from_date", "from", "date_range"}
+)
+_RANGE_HINT = (
+    "an event has one 'date'; for a date known only within a range write "
+    "'date: {between: [FIRST, LAST]}' (a month: 'date: 2018-10'; sources that disagree: "
+    "'date: {disputed: [...]}')"
+)
+
+
 def translate_errors(
     err: ValidationError, doc: Document, root: type[BaseModel]
 ) -> Iterator[Problem]:
@@ -76,6 +89,8 @@ def translate_errors(
             key = path[-1]
             allowed = _fields_at(root, path[:-1])
             msg = f"unknown key {key!r}{did_you_mean(str(key), allowed)}"
+            if {"date", "summary"} <= set(allowed) and str(key).lower() in _RANGE_KEYS:
+                msg = f"unknown key {key!r}: {_RANGE_HINT}"
             if allowed:
                 msg += f"; allowed here: {', '.join(allowed)}"
             found.append(doc.problem(path, _with_home(msg, str(key), allowed), key=True))

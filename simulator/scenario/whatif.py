@@ -141,21 +141,28 @@ def shift_events(
         if e.id not in moving:
             events.append(e)
             continue
+        how = f"to {to.isoformat()}" if to is not None else f"by {by:g} days"
         try:
             if to is not None:
                 # Consequences keep their distance from the first event named.
-                anchor = first[ids[0]].date
-                when = dt.datetime.combine(to, e.time or dt.time()) + (e.date - anchor)
+                anchor = first[ids[0]].day
+                when = dt.datetime.combine(to, e.time or dt.time()) + (e.day - anchor)
             else:
                 when = e.when + dt.timedelta(days=by or 0.0)
+            # An uncertain date moves whole: every possible day by the replay point's move.
+            uncertain = e.uncertain_date()
+            date = (
+                when.date() if uncertain is None else uncertain.shifted((when.date() - e.day).days)
+            )
         except OverflowError:  # past 9999-12-31 (or before year 1): no date to check
-            how = f"to {to.isoformat()}" if to is not None else f"by {by:g} days"
             raise EditError(
                 f"shifting event {e.id!r} {how} takes it off the calendar (years 1 to 9999)"
             ) from None
+        except ValueError as err:
+            raise EditError(f"event {e.id!r} cannot be shifted {how}: its date is {err}") from None
         has_time = e.time is not None or when.time() != dt.time()
         events.append(
-            e.model_copy(update={"date": when.date(), "time": when.time() if has_time else None})
+            e.model_copy(update={"date": date, "time": when.time() if has_time else None})
         )
     return _revalidate(scenario, events=tuple(events))
 

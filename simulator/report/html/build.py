@@ -13,14 +13,17 @@ and :attr:`Report.warnings` says so too, for the command line to print. The rest
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from simulator.check.checker import CLAIM_RUNS, check_scenario
+from simulator.core.dates import window_problem
 from simulator.core.errors import DipsimError, shown_path
 from simulator.engine.simulation import dynamics, simulate
-from simulator.engine.trace import Trace
+from simulator.engine.trace import Dynamics, Trace
+from simulator.engine.trace import window as window_of
 from simulator.graph import choose_relation, diagram, dot_program, render, to_dot
 from simulator.plots import require_matplotlib, svg_element, timeline_figure
 from simulator.report.diff import diff_traces
@@ -46,6 +49,8 @@ def build_report(
     relation: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     generated: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> Report:
     """The report on the scenario at ``path`` (for a what-if, with its base beside it).
 
@@ -57,17 +62,24 @@ def build_report(
             scenario's first.
         limits: Input limits for reading the files.
         generated: A time to show in the header; ``None`` keeps the page deterministic.
+        since: Show the runs (events, timeline, diagram path) from this day on (``--from``).
+        until: Stop the runs shown at the end of this day (``--until``); the checks' runs
+            are the whole scenario's, as ``dipsim check`` makes them.
 
     Raises:
         DipsimError: A file cannot be loaded (every problem located), the relation is not the
             scenario's, or a run or a drawing failed.
     """
     loaded = load_scenario_with_origin(path, limits)
+    problem = window_problem(since, until, loaded.scenario.start, loaded.scenario.end)
+    if problem is not None:
+        raise DipsimError(problem)
     rel = choose_relation(loaded.scenario, relation).id
     warnings: list[str] = []
-    run = _view("run", str(path), loaded.scenario, rel, seed, warnings)
+    window = (since, until)
+    run = _view("run", str(path), loaded.scenario, rel, seed, warnings, window)
     check = check_scenario(loaded, runs, seed)
-    base = _base_view(loaded, rel, seed, warnings)
+    base = _base_view(loaded, rel, seed, warnings, window)
     diff = diff_traces(base.trace, run.trace) if base is not None else None
     page = report_page(
         run,
@@ -82,7 +94,11 @@ def build_report(
 
 
 def _base_view(
-    loaded: LoadedScenario, relation: str, seed: int, warnings: list[str]
+    loaded: LoadedScenario,
+    relation: str,
+    seed: int,
+    warnings: list[str],
+    window: tuple[dt.date | None, dt.date | None] = (None, None),
 ) -> RunView | None:
     """The run of the scenario a what-if extends (its nearest base), or ``None``."""
     if loaded.base is None:
@@ -91,17 +107,27 @@ def _base_view(
     # A what-if may declare relations its base does not have: then the base's first.
     ids = {r.id for r in base.relations}
     rel = relation if relation in ids else base.relations[0].id
-    return _view("base", shown_path(base_path), base, rel, seed, warnings)
+    return _view("base", shown_path(base_path), base, rel, seed, warnings, window)
 
 
 def _view(
-    role: str, file: str, scenario: Scenario, relation: str, seed: int, warnings: list[str]
+    role: str,
+    file: str,
+    scenario: Scenario,
+    relation: str,
+    seed: int,
+    warnings: list[str],
+    window: tuple[dt.date | None, dt.date | None] = (None, None),
 ) -> RunView:
-    trace = simulate(scenario, seed=seed)
+    since, until = window
+    trace = simulate(scenario, seed=seed, until=until)
+    moves = dynamics(scenario)
+    if since is not None:
+        trace, moves = window_of(trace, since, moves)
     drawn = diagram(scenario, trace, relation=relation, title="")
     # Drawn for the page: top to bottom, readable at 1024 pixels; the steps listed beside it.
     diagram_svg, diagram_note = _diagram_svg(to_dot(drawn, page=True))
-    timeline_svg, timeline_note = _timeline_svg(scenario, trace, relation, role)
+    timeline_svg, timeline_note = _timeline_svg(scenario, trace, relation, role, moves)
     warnings += [n for n in (diagram_note, timeline_note) if n]
     return RunView(
         tracks=tuple(
@@ -143,7 +169,7 @@ def _diagram_svg(dot_text: str) -> tuple[str | None, str]:
 
 
 def _timeline_svg(
-    scenario: Scenario, trace: Trace, relation: str, role: str
+    scenario: Scenario, trace: Trace, relation: str, role: str, moves: Dynamics | None = None
 ) -> tuple[str | None, str]:
     """The timeline as SVG, or why there is none (matplotlib missing)."""
     try:
@@ -154,7 +180,7 @@ def _timeline_svg(
         trace,
         relation=relation,
         states=scenario.machine.state_names,
-        dynamics=dynamics(scenario),
+        dynamics=dynamics(scenario) if moves is None else moves,
         track_states=scenario.track_orders,
     )
     return svg_element(figure, salt=f"dipsim-{role}"), ""

@@ -65,7 +65,22 @@ def checks_section(check: CheckReport) -> str:
         )
     else:
         verdicts = "<p>The scenario states no expectations (expect) or invariants.</p>\n"
-    return section("checks", "Checks", verdicts + _findings_table(check))
+    return section("checks", "Checks", verdicts + _draws(check) + _findings_table(check))
+
+
+def _draws(check: CheckReport) -> str:
+    """The claims that hold at the replay point but not on every draw of the uncertain dates."""
+    if not check.draw_runs:
+        return ""
+    head = f"On {check.draw_runs:,} runs with the uncertain dates drawn"
+    if not check.draw_dependent:
+        return f"<p>{head}, every claim that holds at the replay point held on every draw.</p>\n"
+    items = "".join(
+        f'<li data-item="{esc(r.name)}"><strong>{esc(r.name)}</strong> {esc(r.label)}: '
+        f"holds at the replay point; {esc(r.evidence)}</li>"
+        for r in check.draw_dependent
+    )
+    return f'<p>{head}, these claims depend on the draw:</p>\n<ul class="draws">{items}</ul>\n'
 
 
 def _findings_table(check: CheckReport) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
-from simulator.engine.trace import bearing_text, same_act
+from simulator.engine.trace import UNCERTAIN_NOTE, bearing_text, same_act
 from simulator.report.diff import record_key
 from simulator.report.html.parts import (
     ARROW,
@@ -119,6 +119,8 @@ def _notes(r: Record) -> str:
     if r.date_basis == "inferred":
         why = f": {esc(r.date_note)}" if r.date_note else ""
         out += f'<p class="cite date-note">* Date inferred, not reported{why}</p>'
+    elif r.date_note and UNCERTAIN_NOTE in r.date_note:
+        out += f'<p class="cite date-note">{esc(r.date_note[0].upper() + r.date_note[1:])}</p>'
     if r.note:
         out += f'<p class="cite note">Note: {esc(r.note)}</p>'
     return out

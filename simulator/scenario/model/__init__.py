@@ -19,7 +19,16 @@ from simulator.scenario.model.edits import (
     ShiftEvents,
     parse_edit,
 )
-from simulator.scenario.model.events import Actor, Citation, Codes, EventSpec, EventType, Source
+from simulator.scenario.model.events import (
+    Actor,
+    Citation,
+    Codes,
+    DateClaim,
+    EventSpec,
+    EventType,
+    Source,
+    UncertainDate,
+)
 from simulator.scenario.model.expect import EXPECT_KINDS, INVARIANT_KINDS, ExpectSpec, InvariantSpec
 from simulator.scenario.model.machine import (
     DIPLOMATIC,
@@ -47,6 +56,7 @@ __all__ = [
     "AddRule",
     "Citation",
     "Codes",
+    "DateClaim",
     "Delay",
     "Edit",
     "EventPattern",
@@ -70,6 +80,7 @@ __all__ = [
     "StateSpec",
     "TrackSpec",
     "TransitionSpec",
+    "UncertainDate",
     "VariableSpec",
     "parse_edit",
     "relation_id",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
 from simulator.core.errors import did_you_mean
 from simulator.scenario.model.base import (
@@ -21,8 +21,9 @@ from simulator.scenario.model.base import (
     invalid,
     one_or_many,
 )
+from simulator.scenario.model.dates import DayOrMonth, Month, event_date_form
 from simulator.scenario.parties import parties_problem
-from simulator.scenario.traits import CodesTraits, EventSpecTraits
+from simulator.scenario.traits import CodesTraits, EventSpecTraits, UncertainDateTraits
 
 
 class Source(Frozen):
@@ -133,6 +134,73 @@ def citations(value: Any) -> Any:
     return (value,) if isinstance(value, dict) else value
 
 
+class DateClaim(Frozen):
+    """One alternative of a disputed date: the day or month, and the sources that give it."""
+
+    date: DayOrMonth
+    source: Annotated[
+        tuple[Citation, ...],
+        Field(min_length=1),
+        BeforeValidator(citations, json_schema_input_type=one_or_many(Citation)),
+    ]
+    note: Text | None = None
+
+
+class UncertainDate(Frozen, UncertainDateTraits):
+    """A date known only as a month, a range of days, or alternatives in dispute (see
+    :mod:`simulator.scenario.model.dates`)."""
+
+    month: Month | None = None
+    between: tuple[Date, Date] | None = None
+    disputed: Annotated[tuple[DateClaim, ...], Field(min_length=2)] | None = None
+    replay: Date | None = None
+
+    @field_validator("disputed", mode="before")
+    @classmethod
+    def _alternatives(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) < 2:
+            raise invalid(
+                f"a disputed date needs at least two alternatives (got {len(value)}); a date "
+                "known from one source is written 'date: YYYY-MM-DD' (or a month, or between)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> UncertainDate:
+        given = [k for k in ("month", "between", "disputed") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise invalid(
+                "an uncertain date is one of 'month: YYYY-MM', 'between: [FIRST, LAST]' or "
+                f"'disputed: [...]' (got {' and '.join(given) or 'none of them'})"
+            )
+        if self.between is not None and self.between[1] < self.between[0]:
+            first, last = (d.isoformat() for d in self.between)
+            raise invalid(f"between [{first}, {last}] ends before it starts")
+        if self.replay is not None and not any(a <= self.replay <= b for a, b in self.spans):
+            raise invalid(
+                f"replay {self.replay.isoformat()} is not one of the possible dates "
+                f"({self.describe()})"
+            )
+        return self
+
+
+def _which_date(value: Any) -> str:
+    return "uncertain" if isinstance(value, dict | UncertainDate) else "day"
+
+
+#: An event's date: a day, a month (text, read as ``{month: ...}``), or an uncertain date.
+EventDate = Annotated[
+    Annotated[Date, Tag("day")] | Annotated[UncertainDate, Tag("uncertain")],
+    Discriminator(_which_date),
+    BeforeValidator(
+        event_date_form,
+        json_schema_input_type=Date
+        | Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}$", description="a month YYYY-MM")]
+        | UncertainDate,
+    ),
+]
+
+
 DateBasis = Literal["reported", "inferred"]
 
 
@@ -140,7 +208,7 @@ class EventSpec(EventSpecTraits, Frozen):
     """A dated happening that fires its ``type`` as a trigger on its relation."""
 
     id: EventId
-    date: Date
+    date: EventDate
     time: TimeOfDay | None = None
     type: Name
     #: Who acted: one actor, or several acting together (``[BHR, ARE]``).
