@@ -10,7 +10,7 @@ import pytest
 from simulator.engine.simulation import simulate
 from simulator.engine.trace import Record, Trace
 from simulator.scenario.loading import load_scenario
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Scenario, UncertainDate
 from tests.conftest import SCENARIOS
 
 INDIA2019 = SCENARIOS / "india-pakistan-2019.yaml"
@@ -105,17 +105,94 @@ def test_inferred_dates_name_a_reason(scenario: Scenario) -> None:
     assert all(e.date_note for e in scenario.events if e.id in inferred)
 
 
-def test_the_upgrade_comment_names_every_feature_and_event(scenario: Scenario) -> None:
-    """The opening comment tells the lead where parties, tracks and dates would be used."""
+def test_the_us_appeal_is_dated_26_or_27_february_and_played_on_the_26th(trace: Trace) -> None:
+    """'On Tuesday', from Hanoi and Washington, is a range in South Asia's clock; the replay
+    plays its first day, after the strike it answered."""
+    (event,) = [e for e in load_scenario(INDIA2019).events if e.id == "usa-urges-restraint"]
+    assert isinstance(event.date, UncertainDate)
+    assert (event.date.between, event.date.replay) == (
+        (dt.date(2019, 2, 26), dt.date(2019, 2, 27)),
+        dt.date(2019, 2, 26),
+    )
+    assert _record(trace, "usa-urges-restraint").when.date() == dt.date(2019, 2, 26)
+
+
+def test_the_header_says_which_features_are_used_and_what_is_left_out() -> None:
+    """The opening comment describes the model as written, not as it was to be upgraded."""
     header = "".join(
         line for line in INDIA2019.read_text(encoding="utf-8").splitlines(True) if line[:1] == "#"
     )
-    for word in ("`parties`", "`tracks`", "`dates`", "United Arab Emirates"):
-        assert word in header
-    ids = {e.id for e in scenario.events}
-    named = {i for i in ids if i in header}
-    third_party = {e.id for e in scenario.events if {"USA", "SAU", "CHN"} & set(e.actor)}
-    assert third_party <= named
+    assert "to be upgraded" not in header
+    for word in ("`tracks:", "`mediates: [IND, PAK]`", "`joint: true`", "`opposes:", "{between:"):
+        assert word in header, word
+    for left_out in ("economic track", "United Arab Emirates", "`decay_in`"):
+        assert left_out in header, left_out
+
+
+def test_the_appeals_mediate_and_reach_ind_pak_as_coded(trace: Trace) -> None:
+    """Saudi Arabia's, the United States' and China's appeals are each one act on IND-PAK, with
+    both sides named and the appeal's Goldstein value as coded (no side taken)."""
+    appeals = {
+        "saudi-vows-to-deescalate": "SAU",
+        "usa-urges-restraint": "USA",
+        "china-urges-restraint": "CHN",
+    }
+    for event, actor in appeals.items():
+        rows = [r for r in trace.records if r.event == event]
+        assert len(rows) == 1, event
+        r = rows[0]
+        assert (r.relation, r.actor, r.stance, set(r.sides)) == (
+            IND_PAK,
+            actor,
+            "mediates",
+            {"IND", "PAK"},
+        )
+        assert r.bearing == r.goldstein
+
+
+def test_the_clash_is_one_joint_act_and_pulwama_is_jems(trace: Trace) -> None:
+    """The aerial clash has both air forces as its actors and no direction; the Pulwama attack
+    is Jaish-e-Mohammed's, against India, and raises tension on IND-PAK."""
+    clash = _record(trace, "aerial-clash")
+    assert (set(clash.parties), clash.stance, clash.target) == ({"IND", "PAK"}, "joint", ())
+    pulwama = _record(trace, "pulwama-attack")
+    assert (pulwama.actor, pulwama.stance, pulwama.sides) == ("JEM", "opposes", ("IND",))
+    assert pulwama.relation == IND_PAK
+    assert pulwama.bearing == -10.0  # raises tension, as the attack's coded value does
+
+
+@pytest.mark.parametrize(
+    ("month", "day", "state"),
+    [
+        (2, 25, "normal"),  # no strike before Balakot
+        (2, 26, "strike"),  # India's strike at Balakot
+        (2, 27, "aerial_combat"),  # Pakistan's strikes, then the clash the same morning
+        (2, 28, "aerial_combat"),  # the pilot still held
+        (3, 1, "de_escalated"),  # the pilot home
+        (3, 10, "de_escalated"),
+    ],
+)
+def test_the_military_track_by_day(trace: Trace, month: int, day: int, state: str) -> None:
+    """The military track moves where the diplomatic one cannot (envoys_recalled throughout)."""
+    assert trace.states_on(dt.date(2019, month, day), "military")[IND_PAK] == state
+    if (month, day) != (3, 10):
+        assert trace.states_on(dt.date(2019, month, day))[IND_PAK] == "envoys_recalled"
+
+
+def test_the_military_steps_of_the_exchange(trace: Trace) -> None:
+    """Each strike, the clash and the return move the military track, one step each."""
+    steps = {
+        r.event: (s.before, s.after)
+        for r in trace.records
+        for s in r.tracks
+        if s.track == "military" and s.outcome == "transition"
+    }
+    assert steps == {
+        "balakot-strike": ("normal", "strike"),
+        "pakistan-air-strikes": ("strike", "strikes_exchanged"),
+        "aerial-clash": ("strikes_exchanged", "aerial_combat"),
+        "pilot-returned": ("aerial_combat", "de_escalated"),
+    }
 
 
 def test_without_balakot_the_states_are_the_same_and_the_exchange_is_gone(trace: Trace) -> None:
@@ -131,6 +208,9 @@ def test_without_balakot_the_states_are_the_same_and_the_exchange_is_gone(trace:
     assert max(r.variables["tension"] for r in whatif.records) < max(
         r.variables["tension"] for r in trace.records
     )
+    assert {d: whatif.states_on(d, "military")[IND_PAK] for d in days} == dict.fromkeys(
+        days, "normal"
+    ), "without the strike the forces never leave peacetime"
 
 
 def test_a_pilot_still_held_keeps_the_envoys_away() -> None:
@@ -140,6 +220,7 @@ def test_a_pilot_still_held_keeps_the_envoys_away() -> None:
     assert (r.before, r.after, r.outcome) == ("envoys_recalled", "envoys_recalled", "guard_failed")
     assert r.variables["captives"] == 1
     assert [(e.relation, e.state) for e in whatif.final] == [(IND_PAK, "envoys_recalled")]
+    assert whatif.states_on(dt.date(2019, 3, 10), "military")[IND_PAK] == "aerial_combat"
 
 
 def test_every_stored_page_has_its_provenance_in_the_readme(scenario: Scenario) -> None:

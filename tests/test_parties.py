@@ -134,6 +134,21 @@ def test_a_side_with_several_relations_must_say_which() -> None:
     assert [r.relation for r in run(named).records] == ["AAA-BBB"]
 
 
+def test_a_target_that_leaves_out_the_sides_relation_is_named_with_the_fix() -> None:
+    """An act against the side it strikes, written with that side as its target too, is
+    refused saying which relation was passed over and what to write (not that none exists)."""
+    text = scenario("  - pair: [AAA, BBB]\n", "type: back, actor: CCC, target: AAA, opposes: AAA")
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_text(text, "s.yaml")
+    (problem,) = info.value.problems
+    assert (
+        "AAA's relation AAA-BBB is declared, but its other side is not among the act's targets "
+        "(AAA): a stance needs no target ('opposes: AAA' alone reaches it)" in problem.message
+    )
+    fixed = text.replace("target: AAA, opposes: AAA", "opposes: AAA")
+    assert [r.relation for r in run(fixed).records] == ["AAA-BBB"]
+
+
 # --- the engine -------------------------------------------------------------------------------
 
 

@@ -216,6 +216,10 @@ def test_the_example_loads_and_says_what_it_claims() -> None:
     # The claims about the track bite: on the machine's trace they would fail.
     wrong = scenario.expect[1].model_copy(update={"state": "sanctions"})
     assert not judge(wrong, trace, scenario).held
+    # The evidence names the track it was read on, as the claim's sentence does.
+    verdict = judge(wrong, trace, scenario)
+    assert verdict.evidence.startswith("SAU-CAN (economic) on 2018-08-05: restricted"), verdict
+    assert judge(scenario.expect[0], trace, scenario).evidence.startswith("SAU-CAN on ")
 
 
 @pytest.mark.parametrize(
@@ -348,6 +352,26 @@ def test_timeline_has_a_band_per_track() -> None:
     band = figure.axes[labels.index("economic")]
     assert [t.get_text() for t in band.get_yticklabels()] == ["normal", "sanctions"]
     assert not math.isnan(band.get_xlim()[1])
+
+
+def test_the_goldstein_axis_words_do_not_meet_in_a_figure_with_a_track() -> None:
+    """With a track's band the events' panel is short; its two axis words still stay apart."""
+    pytest.importorskip("matplotlib")
+    from simulator.plots import timeline_figure
+
+    scenario = load_scenario(ROOT / "scenarios" / "india-pakistan-2019.yaml")
+    figure = timeline_figure(
+        simulate(scenario), dynamics=dynamics(scenario), track_states=scenario.track_orders
+    )
+    figure.canvas.draw()
+    words = {
+        t.get_text(): t.get_window_extent()
+        for ax in figure.axes
+        for t in ax.texts
+        if t.get_text() in ("cooperation", "conflict")
+    }
+    assert set(words) == {"cooperation", "conflict"}
+    assert words["conflict"].y1 < words["cooperation"].y0
 
 
 def test_the_report_shows_every_track() -> None:

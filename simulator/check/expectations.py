@@ -95,27 +95,28 @@ def judge(item: ExpectSpec, trace: Trace, scenario: Scenario) -> Verdict:
     if item.track is not None and item.track in scenario.tracks:
         # A claim about a track reads the run as seen on it; the evidence names the track.
         trace = trace.on_track(item.track)
+    who = rel if item.track is None else f"{rel} ({item.track})"
     if item.kind == "state":
         assert item.date is not None
         day: dt.date = item.date
         seen = trace.states_on(day)[rel]
         since = [r for r in _entries(trace, rel) if r.when.date() <= day]
         how = f" (since {since[-1].date_text}, {since[-1].event})" if since else " (from the start)"
-        return Verdict(seen == item.state, f"{rel} on {day}: {seen}{how}")
+        return Verdict(seen == item.state, f"{who} on {day}: {seen}{how}")
     if item.kind == "final":
         end = next(f.state for f in trace.final if f.relation == rel)
-        return Verdict(end == item.final, f"{rel} ended in {end}: {_path(trace, rel, start)}")
+        return Verdict(end == item.final, f"{who} ended in {end}: {_path(trace, rel, start)}")
     target = item.reaches if item.kind == "reaches" else item.never
     by = item.by or trace.stop
     entered = next(
         (r for r in _entries(trace, rel) if r.after == target and r.when.date() <= by), None
     )
     if start == target:
-        found = f"{rel} starts in {target}"
+        found = f"{who} starts in {target}"
     elif entered is not None:
-        found = f"{rel} entered {target} on {entered.date_text} ({entered.event})"
+        found = f"{who} entered {target} on {entered.date_text} ({entered.event})"
     else:
-        found = f"{rel} did not enter {target} by {by}: {_path(trace, rel, start, by)}"
+        found = f"{who} did not enter {target} by {by}: {_path(trace, rel, start, by)}"
     reached = start == target or entered is not None
     return Verdict(reached if item.kind == "reaches" else not reached, found)
 

@@ -288,8 +288,13 @@ def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> No
     ax.set_ylim(-reach * 1.35, reach * 1.35)
     ax.set_yticks([-reach, -reach / 2, 0, reach / 2, reach])
     # The axis is named by its two halves, in their colours, beside the tick labels: inside the
-    # axes a word would sit on the events.
-    for y, word, colour in ((0.75, "cooperation", COOPERATION), (0.25, "conflict", CONFLICT)):
+    # axes a word would sit on the events. Each word starts at the zero line and runs away from
+    # it, so that the two never meet, however short the panel (a figure with tracks has less
+    # room for it: centred on its half, "cooperation" ran into "conflict").
+    for y, word, colour, va in (
+        (0.52, "cooperation", COOPERATION, "bottom"),
+        (0.48, "conflict", CONFLICT, "top"),
+    ):
         ax.text(
             -0.075,
             y,
@@ -298,7 +303,7 @@ def _draw_events(ax: Axes, records: Sequence[Record], xs: Sequence[float]) -> No
             transform=ax.transAxes,
             rotation=90,
             ha="center",
-            va="center",
+            va=va,
             fontweight="bold",
         )
     ax.text(

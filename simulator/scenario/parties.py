@@ -176,15 +176,28 @@ def _sided(s: Scenario, e: EventSpec, actors: set[str]) -> tuple[list[tuple[str,
     sides = _expanded(s, [side])
     aimed = _expanded(s, e.target) if e.target else None
     found: list[tuple[str, str]] = []
+    missed: list[tuple[str, str]] = []  # the side's relations its targets leave out
     for r in s.relations:
         inside = [c for c in r.pair if c in sides]
         if len(inside) != 1:
             continue
         other = r.pair[1] if r.pair[0] in sides else r.pair[0]
-        if other in actors or (aimed is not None and other not in aimed):
+        if other in actors:
+            continue
+        if aimed is not None and other not in aimed:
+            missed.append(r.pair)
             continue
         found.append(r.pair)
     key = "supports" if e.supports is not None else "opposes"
+    if not found and missed:
+        # An act against the side it strikes (actor: JEM, target: IND, opposes: IND) reads
+        # naturally, and the relation is there: say why it was passed over, and what to write.
+        shown = ", ".join(f"{a}-{b}" for a, b in missed[:4])
+        return [], (
+            f"{side}'s relation {shown} is declared, but its other side is not among the act's "
+            f"targets ({', '.join(e.target)}): a stance needs no target ('{key}: {side}' alone "
+            "reaches it), or name the other side as 'target'"
+        )
     if not found:
         return [], (
             f"no declared relation of {side} to take sides in ('{key}: {side}'): declare it "
