@@ -10,6 +10,7 @@ with an equal scenario; and the runs of a derived Simulator are those of a new o
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from simulator.batch import job as job_module
 from simulator.batch.runner import prepare, run_batch
 from simulator.batch.spec import load_batch_spec
 from simulator.engine.simulation import Simulator
+from simulator.engine.slots import SlotPlan, Swept
 from simulator.scenario.assign import Assigner, assign_values, assign_values_only
 from simulator.scenario.loading import load_scenario
 from simulator.scenario.model import Scenario
@@ -173,15 +175,22 @@ def test_a_derived_simulator_runs_as_a_new_one(spec: Path) -> None:
 def test_a_batch_writes_the_same_rows_either_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The LHS spec (dates, decay) and the counter-strike grid, through the fast path and
-    through the reference (set_values and a new Simulator per point): the same bytes."""
-    for spec in (BATCHES / "return-delay-lhs.yaml", BATCHES / "counter-strike-sweep.yaml"):
+    """The LHS spec (dates, decay: derived), the counter-strike grid and a hypercube of every
+    kind of value a run reads at run time (slots), through the fast path and through the
+    reference (set_values and a new Simulator per point): the same bytes."""
+    slotted = _slotted_spec(tmp_path)
+    for spec in (BATCHES / "return-delay-lhs.yaml", BATCHES / "counter-strike-sweep.yaml", slotted):
         loaded = load_batch_spec(spec)
+        job, _, _ = prepare(loaded)
+        assert (job_module.swept(job.scenario, job.paths) is None) == (
+            spec.stem == "return-delay-lhs"
+        )
         small = dataclasses.replace(loaded, spec=loaded.spec.model_copy(update={"replications": 2}))
         fast = run_batch(small, "sequential", out=tmp_path / f"fast-{spec.stem}.csv")
         with monkeypatch.context() as m:
             m.setattr(job_module, "Assigner", _Reference)
             m.setattr(Simulator, "derive", lambda _self, scenario: Simulator(scenario))
+            m.setattr(job_module, "swept", lambda _scenario, _paths: None)  # no slots either
             job_module._cache.clear()
             job_module._bases.clear()
             slow = run_batch(small, "sequential", out=tmp_path / f"slow-{spec.stem}.csv")
@@ -246,3 +255,112 @@ def test_a_derived_simulator_compiles_again_only_what_a_parameter_reaches(
     assert derived_other[counter] is by_id[counter]  # it no longer reads counter_strike_p
     assert (base.derive(moved).machine is base.machine) == same_value
     assert base.derive(other).machine is base.machine  # no guard reads counter_strike_p
+
+
+#: Every kind of path a worker reads into slots (engine.slots): parameters read by guards and
+#: by a chance that is an expression, a rule's numeric chance, a variable's decay, initial
+#: value, resting value and bound.
+SLOT_PATHS = (
+    ("parameters.return_at_most", 0.05, 0.3),
+    ("parameters.counter_strike_p", 0.0, 1.0),
+    ("rules[iranian-counter-strike].probability", 0.0, 1.0),
+    ("rules[0].probability", 0.0, 1.0),
+    ("variables.tension.decay_per_day", 0.0, 0.3),
+    ("variables.tension.initial", 0.0, 0.5),
+    ("variables.tension.rest", 0.0, 0.5),
+    ("variables.tension.max", 1.0, 2.0),
+)
+
+
+def _slotted_spec(folder: Path) -> Path:
+    """A hypercube over every kind of slot, 2 runs a point, on the counter-strike what-if."""
+    spec = {
+        "dipsim_batch": 1,
+        "scenario": str(WHATIFS[1]),
+        "parameters": [
+            {"path": path, "name": f"x{i}", "low": low, "high": high}
+            for i, (path, low, high) in enumerate(SLOT_PATHS)
+        ],
+        "design": {"kind": "lhs", "points": 40},
+        "replications": 2,
+        "seed": 5,
+        "metrics": ["final_state", "days_in_state", "first_entered", "transitions"],
+    }
+    path = folder / "slotted.yaml"
+    path.write_text(json.dumps(spec), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def _track_guarded() -> Scenario:
+    """The economic track, its first transition guarded by a parameter."""
+    return set_values(
+        _loaded(SCENARIOS / "examples" / "economic-track.yaml"),
+        [
+            ("parameters.freeze_at", 0.3),
+            ("tracks.economic.transitions[0].guard", "tension >= freeze_at"),
+        ],
+    )
+
+
+@given(data=st.data())
+def test_a_slotted_point_runs_as_a_new_simulator(data: st.DataObject) -> None:
+    """A design point of a SlotPlan (the base compiled once, the values written per run) runs
+    exactly as a Simulator made anew from the point's scenario, points interleaved (a run
+    writes its own values), traces and outlines alike; a chance that is an expression at a
+    point is left to derive."""
+    scenario = data.draw(st.sampled_from([_loaded(WHATIFS[1]), _track_guarded()]))
+    usable = [p for p in SLOT_PATHS if _reaches(scenario, p[0])]
+    if "freeze_at" in scenario.parameters:
+        usable += [
+            ("parameters.freeze_at", 0.0, 1.0),
+            ("variables.tension.decay_in.envoys_recalled", 0.0, 0.05),
+            ("variables.tension.rest_in.envoys_recalled", 0.3, 0.9),
+        ]
+    paths = data.draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))
+    base = Simulator(scenario)
+    assigner = Assigner(base.scenario, [p for p, _, _ in paths])
+    swept = job_module.swept(base.scenario, assigner.paths)
+    assert swept is not None
+    plan = SlotPlan(base, swept)
+    points = []
+    for _ in range(2):
+        values = [data.draw(st.floats(low, high)) for _, low, high in paths]
+        point = assigner(values)
+        made = plan.point(point)
+        assert made is not None
+        points.append((point, made))
+    for seed in (0, 7):
+        for point, made in points + points[:1]:
+            new = Simulator(point)
+            assert made.run(seed=seed) == new.run(seed=seed)
+            assert made.outline(seed=seed) == new.outline(seed=seed)
+    if any(p.startswith("rules[iranian") for p, _, _ in paths):
+        as_text = assign_values(
+            base.scenario, [("rules[iranian-counter-strike].probability", "0.2 + tension")]
+        )
+        assert plan.point(as_text) is None  # an expression at this point: derived
+
+
+def _reaches(scenario: Scenario, path: str) -> bool:
+    head, _, rest = path.partition(".")
+    if head == "parameters":
+        return rest in scenario.parameters
+    if head == "rules[0]":
+        return bool(scenario.rules)
+    if head.startswith("rules["):
+        return any(r.id == head[6:-1] for r in scenario.rules)
+    return True
+
+
+def test_structural_paths_are_derived() -> None:
+    """Paths a run does not read at run time keep derive: the whole job does."""
+    scenario = _loaded(WHATIFS[1])
+    for path in (
+        "events[0].date",
+        "variables.tension.per_goldstein",
+        "rules[iranian-counter-strike].delay.fixed",
+        "parameters.not_yet_a_parameter",
+        "rules[no-such-rule].probability",
+    ):
+        assert job_module.swept(scenario, ["parameters.return_at_most", path]) is None, path
+    assert job_module.swept(scenario, ["parameters.return_at_most"]) == Swept(("return_at_most",))

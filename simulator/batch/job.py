@@ -23,9 +23,11 @@ from simulator.core.errors import DipsimError, SimulationError, format_key_path
 from simulator.engine.montecarlo import RunSummary, summarize, summarize_outline
 from simulator.engine.seeds import derive_seed
 from simulator.engine.simulation import Simulator
+from simulator.engine.slots import SlotPlan, Swept
 from simulator.engine.trace import Trace, track_key
 from simulator.scenario.assign import Assigner, assign_values
 from simulator.scenario.model import Scenario
+from simulator.scenario.whatif import parse_path, select
 
 Column = tuple[str, str]
 Row = dict[str, Any]
@@ -94,41 +96,86 @@ def scenario_at(job: Job, values: tuple[Any, ...], base: Scenario | None = None)
     return assign_values(scenario, zip(job.paths, values, strict=True))
 
 
-_cache: OrderedDict[tuple[str, int], Simulator | DipsimError] = OrderedDict()
-#: The Simulator of each job's base scenario, which every design point's is derived from, and
-#: the Assigner that sets a point's values on the base's scenario.
-_bases: dict[str, tuple[Simulator, Assigner]] = {}
-# A Dask worker may run tasks in several threads; the caches are shared by them.
+_cache: OrderedDict[tuple[str, int, int], Simulator | DipsimError] = OrderedDict()
+#: The Simulator of each job's base scenario, which a design point's is derived from, the
+#: Assigner that sets a point's values on the base's scenario, and the base prepared with the
+#: swept numbers as slots (engine.slots), when every path is one a run reads at run time.
+#: Per thread (a Dask worker may run tasks in several): a plan's slots are written per run.
+_bases: dict[tuple[str, int], tuple[Simulator, Assigner, SlotPlan | None]] = {}
+# The caches are shared by a worker's threads.
 _cache_lock = threading.Lock()
 
 
-def _base(job: Job) -> tuple[Simulator, Assigner]:
+def swept(scenario: Scenario, paths: Sequence[str]) -> Swept | None:
+    """What ``paths`` move that a run reads at run time (``engine.slots``), or ``None`` when
+    some path is structural (an event's date, a ``per_goldstein``, a delay, a new key ...):
+    then every point is derived."""
+    parameters: list[str] = []
+    chances: list[tuple[int, str]] = []
+    variables: set[str] = set()
+    try:
+        for path in paths:
+            parts = parse_path(path)
+            match parts:
+                case ["parameters", str(name)] if name in scenario.parameters:
+                    parameters.append(name)
+                case ["rules", str() | int() as selector, "probability"]:
+                    ids = [{"id": r.id} for r in scenario.rules]
+                    index = select(ids, selector, path)
+                    chances.append((index, scenario.rules[index].id))
+                case ["variables", str(name), str(field), *_] if (
+                    name in scenario.variables and field in _VARIABLE_FIELDS
+                ):
+                    variables.add(field)
+                case _:
+                    return None
+    except DipsimError:  # a path the reference path refuses: it says how, at every point
+        return None
+    return Swept(tuple(parameters), tuple(chances), frozenset(variables))
+
+
+#: A variable's fields a run reads through the tuples ``engine.slots`` makes again per point
+#: (``per_goldstein`` is not one: the scripted steps' effects are made from it).
+_VARIABLE_FIELDS = frozenset(
+    {"min", "max", "initial", "rest", "decay_per_day", "decay_in", "rest_in"}
+)
+
+
+def _base(job: Job) -> tuple[Simulator, Assigner, SlotPlan | None]:
+    key = (job.fingerprint, threading.get_ident())
     with _cache_lock:
-        found = _bases.get(job.fingerprint)
+        found = _bases.get(key)
     if found is None:
         sim = Simulator(job.scenario)
+        what = swept(sim.scenario, job.paths) if job.paths else None
         # On the base's own scenario, not the job's: each chunk's job arrives unpickled, with
         # a scenario equal to the base's but not the same objects, and derive keeps what it
         # built only for parts that are the very same objects.
-        found = (sim, Assigner(sim.scenario, job.paths))
+        found = (sim, Assigner(sim.scenario, job.paths), SlotPlan(sim, what) if what else None)
         with _cache_lock:
-            _bases.clear()  # one job at a time is the rule; never more than one kept
-            _bases[job.fingerprint] = found
+            for other in [k for k in _bases if k[0] != job.fingerprint]:
+                del _bases[other]  # one job at a time is the rule; never more than one kept
+            _bases[key] = found
     return found
 
 
 def _simulator(job: Job, point: int, values: tuple[Any, ...]) -> Simulator | DipsimError:
-    key = (job.fingerprint, point)
+    key = (job.fingerprint, point, threading.get_ident())
     with _cache_lock:
         found = _cache.get(key)
         if found is not None:
             _cache.move_to_end(key)
             return found
-    base, assign = _base(job)
+    base, assign, plan = _base(job)
     try:
-        # The values set on the base's own scenario (see _base): derive then keeps what the
-        # base built from the parts they leave as they are.
-        found = base.derive(assign(values)) if job.paths else base
+        if not job.paths:
+            found = base
+        else:
+            # The values set on the base's own scenario (see _base): derive then keeps what
+            # the base built from the parts they leave as they are.
+            scenario = assign(values)
+            made = plan.point(scenario) if plan is not None else None
+            found = made if made is not None else base.derive(scenario)
     except DipsimError as err:
         found = err  # every run of this point becomes an error row, with its seed
     if job.replications > 1:  # with one run per point, a point is never asked for again

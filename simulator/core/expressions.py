@@ -342,7 +342,7 @@ class _Compiler:
         if name in ("false", "False"):
             return _ready(_const(False))
         if name in self.constants:
-            return lambda k: _const(float(k[name]))
+            return lambda k: _slot(k, name) if isinstance(k, Slots) else _const(float(k[name]))
         if self.allowed is not None and name not in self.allowed:
             hint = did_you_mean(name, self.allowed)
             known = ", ".join(sorted(self.allowed)) or "none"
@@ -456,6 +456,20 @@ def _mentioned(source: str) -> frozenset[str]:
 
 def _const(value: Value) -> Compiled:
     return lambda _env: value
+
+
+class Slots(dict[str, float]):
+    """Constants read when an expression is evaluated, not when it is bound: an expression
+    bound to a ``Slots`` (``bind``) reads each constant of it from this very dict at every
+    call. A batch's worker binds its guards and chances so once and writes a design point's
+    values into the dict, rather than binding them again per point (``engine.slots``). The
+    values must be floats, as a bound constant is (``float(value)``)."""
+
+    __slots__ = ()
+
+
+def _slot(slots: Slots, name: str) -> Compiled:
+    return lambda _env: slots[name]
 
 
 def _describe(node: ast.AST) -> str:

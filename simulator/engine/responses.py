@@ -204,8 +204,11 @@ def compile_rules(
     index: Mapping[frozenset[str], int],
     previous: tuple[Rule, ...] = (),
     previous_parameters: Mapping[str, float] | None = None,
+    constants: Mapping[str, float] | None = None,
 ) -> tuple[Rule, ...]:
-    """The scenario's enabled rules, with parameters compiled into their expressions.
+    """The scenario's enabled rules, with parameters compiled into their expressions
+    (``constants`` instead of the scenario's ``parameters`` when given: a worker's
+    :class:`~simulator.core.expressions.Slots`, read at run time).
 
     ``previous`` are rules compiled from a variant of this scenario with the same event types
     and relations, and variables whose names and ``per_goldstein`` are the same (what
@@ -224,7 +227,7 @@ def compile_rules(
         if old is not None and old.index == i and previous_parameters is not None:
             rules.append(_recompiled(old, spec, scenario, index, previous_parameters))
         else:
-            rules.append(_compiled(spec, scenario, index, i))
+            rules.append(_compiled(spec, scenario, index, i, constants))
     return tuple(rules)
 
 
@@ -274,9 +277,13 @@ def _aligned(rules: tuple[Rule, ...], was: tuple[Rule, ...]) -> bool:
 
 
 def _compiled(
-    spec: RuleSpec, scenario: Scenario, index: Mapping[frozenset[str], int], i: int
+    spec: RuleSpec,
+    scenario: Scenario,
+    index: Mapping[frozenset[str], int],
+    i: int,
+    constants: Mapping[str, float] | None = None,
 ) -> Rule:
-    params = scenario.parameters
+    params = scenario.parameters if constants is None else constants
     respond = spec.respond
     base = scenario.event_types[respond.type].codes
     codes = base.merged(respond.codes)
