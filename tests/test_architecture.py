@@ -160,6 +160,7 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.model",
     },
     "check.tracks": {"check.analysis", "core.errors", "scenario.model"},
+    "check.codebook": {"check.analysis_base", "core.errors", "scenario.model"},
     "check.expectations": {"engine.outcomes", "engine.trace", "scenario.model"},
     "check.explore": {
         "check.expectations",
@@ -171,6 +172,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "check.checker": {
         "check.analysis",
+        "check.codebook",
         "check.expectations",
         "check.explore",
         "check.tracks",

@@ -47,9 +47,9 @@ def test_the_replay_passes_even_strictly() -> None:
     """Its findings are all notes: an event that only records what happened is no mistake."""
     result = dipsim("check", JAN2024, "--strict")
     assert result.exit_code == 0, result.output
-    assert "  analysis: 0 error(s), 0 warning(s), 14 note(s) (--notes lists them)" in result.stdout
+    assert "  analysis: 0 error(s), 0 warning(s), 15 note(s) (--notes lists them)" in result.stdout
     noted = dipsim("check", JAN2024, "--notes").stdout
-    assert noted.count(": info: ") == 14
+    assert noted.count(": info: ") == 15
 
 
 def test_a_removed_premise_is_warned_by_check_and_diff(tmp_path: Path) -> None:

@@ -334,7 +334,7 @@ def test_the_checks_are_reported(jan: Made) -> None:
     ]
     assert all("pass" in v.attrs["class"].split() for v in verdicts)
     assert "PAK-IRN entered restored on 2024-01-26 (ambassadors-return)" in jan.html
-    assert len(jan.dom.select("tr", "finding")) == 14  # the replay's notes (docs/checking.md)
+    assert len(jan.dom.select("tr", "finding")) == 15  # the replay's notes (docs/checking.md)
 
 
 #: Attributes through which a browser fetches something.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.check.analysis import Finding, analyse, premise_findings
+from simulator.check.codebook import codebook_findings
 from simulator.check.expectations import ItemResult, Tally, is_stochastic
 from simulator.check.explore import ExploreResult, explore
 from simulator.check.tracks import track_findings
@@ -102,6 +103,7 @@ def check_scenario(
         [
             *analyse(scenario, _locator(loaded), loaded.base.scenario if loaded.base else None),
             *track_findings(scenario, _locator(loaded)),
+            *codebook_findings(scenario, _locator(loaded)),
         ],
         key=lambda f: (f.location.file != own, f.location.file),
     )

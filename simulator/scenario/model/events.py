@@ -109,6 +109,9 @@ class EventType(Frozen):
     """An event type: the trigger name in the machine, with its default codes."""
 
     description: Text = ""
+    #: Why this type's Goldstein value differs from the CAMEO table's for its code on purpose
+    #: (``dipsim check`` then says nothing of the difference).
+    goldstein_override: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     # model_construct: the empty default needs no validation, and building Codes' validator
     # here, at import, would cost every command that imports the models (see Frozen).
     codes: Codes = Codes.model_construct()
