@@ -7,6 +7,7 @@ Every figure a test makes is also written to one folder under pytest's temporary
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import struct
@@ -575,3 +576,33 @@ def test_goldstein_colour() -> None:
     assert plots.goldstein_colour(-0.3) == plots.CONFLICT
     assert plots.goldstein_colour(7) == plots.COOPERATION
     assert plots.goldstein_colour(0) == plots.goldstein_colour(None) == plots.NEUTRAL
+
+
+@pytest.mark.parametrize("name", ["india-pakistan-2019.yaml", "saudi-canada-2018.yaml"])
+def test_the_key_stays_inside_the_figure_and_track_states_do_not_overlap(name: str) -> None:
+    """A key of wrapped entries (long ids, parties' lines) is sized by its text lines, so it
+    never runs off the figure (which squeezed the plots and hid the key's last notes); a
+    track's band is tall enough that its state names do not overlap."""
+    from matplotlib.offsetbox import AnchoredOffsetbox
+
+    scenario = load_scenario(SCENARIOS / name)
+    trace = simulate(scenario)
+    fig = plots.timeline_figure(
+        trace,
+        states=scenario.machine.state_names,
+        dynamics=dynamics(scenario),
+        track_states={t: s.state_names for t, s in scenario.tracks.items()},
+    )
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    fig.draw_without_rendering()
+    keys = [a for ax in fig.axes for a in ax.artists if isinstance(a, AnchoredOffsetbox)]
+    assert keys
+    box = keys[0].get_window_extent(renderer)
+    assert box.y0 >= 0, (box, fig.bbox)
+    assert box.y1 <= fig.bbox.height, (box, fig.bbox)
+    for ax in fig.axes:
+        labels = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+        if len(labels) < 2 or ax.get_ylabel() in ("tension", "Goldstein value"):
+            continue
+        for low, high in itertools.pairwise(labels):
+            assert not low.overlaps(high), (ax.get_ylabel(), low, high)

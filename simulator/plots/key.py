@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 #: Rows of the timeline's event key per column (two at most; more events are elided).
 KEY_ROWS = 30
+#: Points of the figure's height the key may fill below the titles.
+KEY_HEIGHT = 520.0
 #: After a date no source reports, as in the terminal table (``report.table.INFERRED``): a
 #: student should not take it for a reported one.
 INFERRED = "*"
@@ -89,10 +91,28 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
     if len(lines) > 2 * KEY_ROWS:
         more = len(lines) - 2 * KEY_ROWS + 1
         lines = [*lines[: 2 * KEY_ROWS - 1], ("", f"\u2026 and {more} more", False)]
-    size = 13 if len(lines) <= 22 else 12 if len(lines) <= KEY_ROWS else 10
     rows = min(len(lines), KEY_ROWS)
-    # Lines spaced to fill the height (about 520 points below the titles), at most a line apart.
-    gap = max(2.0, min(float(size), (520 - 1.2 * size * rows) / max(rows, 1)))
+    # An entry may take several text lines (a wrapped id, its parties): the height is counted in
+    # text lines, with the heading and the notes under the list, so that a key never runs off
+    # the figure (constrained layout would then squeeze the plots to make room for it).
+    text_lines = max(
+        (
+            sum(1 + t.count("\n") for _, t, _ in lines[k : k + KEY_ROWS])
+            for k in range(0, len(lines), KEY_ROWS)
+        ),
+        default=0,
+    )
+    size = next(
+        (
+            s
+            for s in (13, 12, 11, 10, 9)
+            if 1.2 * s * (text_lines + 4) + 2 * (rows + 3) <= KEY_HEIGHT
+        ),
+        8,
+    )
+    # Entries spaced to fill the height left, at most a line apart.
+    spare = KEY_HEIGHT - 1.2 * size * (text_lines + 4) - 4 * size
+    gap = max(2.0, min(float(size), spare / max(rows, 1)))
     entries: list[Artist] = []
     for i, (number, text, moved) in enumerate(lines):
         colour = goldstein_colour(records[i].bearing) if number else "black"

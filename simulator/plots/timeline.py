@@ -66,8 +66,15 @@ def timeline_figure(
     bands = [t for t in trace.tracks if any(t in end.tracks for end in trace.final)]
     with styled():
         fig = new_figure()
-        # A band per parallel track between the state and the events, each a third as high.
-        heights = (3, *(1 for _ in bands), 2)
+        # A band per parallel track between the state and the events: half as high per state as
+        # the relation's own panel (at least a third of it), so that its state names never
+        # overlap however many states the track has.
+        per_state = 1.5 / max(len(order), 1)
+        heights = (
+            3,
+            *(max(1.0, per_state * _track_size(trace, b, track_states)) for b in bands),
+            2,
+        )
         grid = fig.add_gridspec(
             len(heights), 2, height_ratios=heights, width_ratios=(2.75, 1), hspace=0.04
         )
@@ -187,6 +194,14 @@ def _draw_states(
     ax.set_ylim(-0.5, len(order) - 0.5)
     ax.set_xlim(start, stop)
     ax.grid(axis="y", color="#d0d0d0", linewidth=1)
+
+
+def _track_size(trace: Trace, track: str, track_states: Mapping[str, Sequence[str]] | None) -> int:
+    """How many states the band of ``track`` shows."""
+    named = (track_states or {}).get(track)
+    if named:
+        return len(named)
+    return len({s for r in trace.on_track(track).records for s in (r.before, r.after)})
 
 
 def _draw_track(
