@@ -69,12 +69,9 @@ def timeline_figure(
         # A band per parallel track between the state and the events: half as high per state as
         # the relation's own panel (at least a third of it), so that its state names never
         # overlap however many states the track has.
+        tracks = {t: _track_run(trace, rel, t, (track_states or {}).get(t)) for t in bands}
         per_state = 1.5 / max(len(order), 1)
-        heights = (
-            3,
-            *(max(1.0, per_state * _track_size(trace, b, track_states)) for b in bands),
-            2,
-        )
+        heights = (3, *(max(1.0, per_state * len(o)) for _, o in tracks.values()), 2)
         grid = fig.add_gridspec(
             len(heights), 2, height_ratios=heights, width_ratios=(2.75, 1), hspace=0.04
         )
@@ -87,9 +84,9 @@ def timeline_figure(
         final = next((e.state for e in trace.final if e.relation == rel), None)
         _draw_states(ax_state, records, xs, order, 0.0, scale.end, final)
         _draw_variables(ax_state, trace, rel, records, xs, names, scale, dynamics or Dynamics())
-        for row, track in enumerate(bands, start=1):
+        for row, (track, (seen, track_order)) in enumerate(tracks.items(), start=1):
             ax_track = fig.add_subplot(grid[row, 0], sharex=ax_state)
-            _draw_track(ax_track, trace, rel, track, xs, scale.end, (track_states or {}).get(track))
+            _draw_track(ax_track, track, seen, xs, scale.end, track_order)
         _draw_events(ax_events, records, xs)
         ax_state.tick_params(axis="x", labelbottom=False)
         draw_key(ax_key, records)
@@ -196,28 +193,26 @@ def _draw_states(
     ax.grid(axis="y", color="#d0d0d0", linewidth=1)
 
 
-def _track_size(trace: Trace, track: str, track_states: Mapping[str, Sequence[str]] | None) -> int:
-    """How many states the band of ``track`` shows."""
-    named = (track_states or {}).get(track)
-    if named:
-        return len(named)
-    return len({s for r in trace.on_track(track).records for s in (r.before, r.after)})
+def _track_run(
+    trace: Trace, relation: str, track: str, states: Sequence[str] | None
+) -> tuple[list[Record], list[str]]:
+    """A parallel track's records of ``relation`` (the relation's, one to one: each carries the
+    track's step) and its states bottom to top: what its band shows, and how high it must be."""
+    seen = trace.on_track(track)
+    records = [r for r in seen.records if r.relation == relation]
+    return records, _state_order(seen, relation, records, states)
 
 
 def _draw_track(
     ax: Axes,
-    trace: Trace,
-    relation: str,
     track: str,
+    records: Sequence[Record],
     xs: Sequence[float],
     stop: float,
-    states: Sequence[str] | None,
+    order: Sequence[str],
 ) -> None:
-    """A parallel track's state as a band like the relation's (its records are the relation's,
-    one to one: each carries the track's step)."""
-    seen = trace.on_track(track)
-    records = [r for r in seen.records if r.relation == relation]
-    _draw_states(ax, records, xs, _state_order(seen, relation, records, states), 0.0, stop)
+    """A parallel track's state as a band like the relation's."""
+    _draw_states(ax, records, xs, order, 0.0, stop)
     # Named on the right, where the band has no axis of its own (the state names are left).
     ax.yaxis.set_label_position("right")
     ax.set_ylabel(track, rotation=0, ha="left", va="center", labelpad=8, fontweight="bold")
