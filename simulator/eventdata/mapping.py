@@ -1,0 +1,171 @@
+"""The mapping file: which event codes are which of a machine's event types, and the machine.
+
+A mapping file (``dipsim_mapping: 1``) names its codebook (``cameo`` or ``weis``: the table
+every code of the data is read against, for its name and its Goldstein value), takes codes and
+code prefixes to event types, and carries the rest of the scenario the import writes (the
+machine, its variables, invariants ...). The default mappings ship in ``eventdata/mappings/``
+and document their reasoning; see docs/event-data.md for the format.
+
+A code written whole (``"161"``) matches that code only; a code ending in ``*`` (``"19*"``)
+matches every code that starts with its digits. The longest match wins; a code that nothing
+matches is "not mapped" and left out of the scenario (and counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from simulator.core.errors import Problem, ScenarioError
+from simulator.scenario.model.base import Frozen, Name, Text, invalid
+from simulator.scenario.validation import translate_errors
+from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml_file
+
+Codebook = Literal["cameo", "weis"]
+
+#: What a mapping's ``scenario`` part may hold: the machine and what runs it, not what happened
+#: (the import writes the title, span, actors, relations, sources and events).
+TEMPLATE_KEYS = frozenset(
+    {"machine", "variables", "rules", "parameters", "max_responses", "invariants", "tracks"}
+)
+
+CodePattern = Annotated[str, Field(pattern=r"^[0-9]{2,4}\*?$")]
+
+
+class TypeMapping(Frozen):
+    """One event type: the codes that are it, and what it means."""
+
+    codes: Annotated[tuple[CodePattern, ...], Field(min_length=1)]
+    description: Text = ""
+    #: The act counts only when both sides' records of it fall on the same day (a mutual
+    #: restoration of relations); a one-sided record is the ``otherwise`` type.
+    both_sides: bool = False
+    otherwise: Name | None = None
+
+    @model_validator(mode="after")
+    def _otherwise_with_both_sides(self) -> TypeMapping:
+        if self.both_sides and self.otherwise is None:
+            raise invalid("a type with 'both_sides' needs 'otherwise': the type of a one-sided record")
+        if self.otherwise is not None and not self.both_sides:
+            raise invalid("'otherwise' goes with 'both_sides: true'")
+        return self
+
+
+class Mapping(Frozen):
+    """A mapping file, validated."""
+
+    dipsim_mapping: Literal[1] = Field(description="format version")
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    description: Text = ""
+    codebook: Codebook = "cameo"
+    types: Annotated[dict[Name, TypeMapping], Field(min_length=1)]
+    scenario: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _codes_once(self) -> Mapping:
+        seen: dict[str, str] = {}
+        for name, mapped in self.types.items():
+            for code in mapped.codes:
+                if code in seen and seen[code] != name:
+                    raise invalid(f"code {code!r} is mapped to both {seen[code]!r} and {name!r}")
+                seen[code] = name
+        for name, mapped in self.types.items():
+            other = mapped.otherwise
+            if other is not None and (other not in self.types or self.types[other].both_sides):
+                raise invalid(
+                    f"type {name!r}: 'otherwise' names {other!r}, which is not a type of this "
+                    "mapping without 'both_sides'"
+                )
+        unknown = sorted(set(self.scenario) - TEMPLATE_KEYS)
+        if unknown:
+            raise invalid(
+                f"'scenario' may hold {', '.join(sorted(TEMPLATE_KEYS))}; not {unknown[0]!r} "
+                "(the import writes the rest)"
+            )
+        if "machine" not in self.scenario:
+            raise invalid("'scenario' needs the 'machine' the events drive")
+        return self
+
+
+@dataclass
+class CodeMap:
+    """Codes to event types, the longest match first; answers are kept (a file repeats codes)."""
+
+    mapping: Mapping
+    _exact: dict[str, str] = field(init=False)
+    _prefixes: list[tuple[str, str]] = field(init=False)
+    _seen: dict[str, str | None] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._exact = {}
+        prefixes: list[tuple[str, str]] = []
+        for name, mapped in self.mapping.types.items():
+            for code in mapped.codes:
+                if code.endswith("*"):
+                    prefixes.append((code[:-1], name))
+                else:
+                    self._exact[code] = name
+        self._prefixes = sorted(prefixes, key=lambda p: -len(p[0]))
+
+    def type_of(self, code: str) -> str | None:
+        """The event type of ``code``, or ``None`` when the mapping leaves it out."""
+        if code not in self._seen:
+            found = self._exact.get(code)
+            if found is None:
+                found = next((name for p, name in self._prefixes if code.startswith(p)), None)
+            self._seen[code] = found
+        return self._seen[code]
+
+
+def default_mapping_path(codebook: Codebook) -> Path:
+    """The shipped mapping for the four-state machine, for CAMEO- or WEIS-coded records."""
+    return Path(str(files("simulator.eventdata").joinpath("mappings", f"four-state-{codebook}.yaml")))
+
+
+def load_mapping(
+    path: Path, known: set[str], limits: Limits = DEFAULT_LIMITS
+) -> Mapping:
+    """Read and validate a mapping file; ``known`` is its codebook's codes, which every code
+    and prefix must name (a mapping of codes that do not exist maps nothing).
+
+    Raises:
+        ScenarioError: The file is missing or invalid; every problem is located.
+    """
+    doc = read_yaml_file(path, limits, kind="mapping file")
+    if not isinstance(doc.data, dict):
+        raise ScenarioError([doc.problem((), "a mapping file is a mapping of keys")])
+    try:
+        mapping = Mapping.model_validate(doc.data)
+    except ValidationError as err:
+        raise ScenarioError(list(translate_errors(err, doc, Mapping))) from None
+    problems: list[Problem] = []
+    for name, mapped in mapping.types.items():
+        for i, code in enumerate(mapped.codes):
+            stem = code.rstrip("*")
+            exists = stem in known if stem == code else any(k.startswith(stem) for k in known)
+            if not exists:
+                what = "code" if stem == code else "prefix of any code"
+                problems.append(
+                    doc.problem(
+                        ("types", name, "codes", i),
+                        f"{code!r} is not a {mapping.codebook.upper()} {what}",
+                    )
+                )
+    if problems:
+        raise ScenarioError(problems)
+    return mapping
+
+
+__all__ = [
+    "TEMPLATE_KEYS",
+    "CodeMap",
+    "Codebook",
+    "Mapping",
+    "TypeMapping",
+    "default_mapping_path",
+    "load_mapping",
+]
