@@ -52,7 +52,9 @@ ALLOWED: dict[str, set[str]] = {
     # parties and traits: outside model/, without pydantic (a cache hit applies them); they
     # name the models for typing only.
     "scenario.parties": {"scenario.model"},
-    "scenario.traits": {"core.dates", "scenario.parties"},
+    "scenario.traits": {"core.dates", "scenario.citing", "scenario.parties"},
+    # citing: a data file's cited rows and records, named for outputs and looked for in the file
+    "scenario.citing": set(),
     "scenario.records": {"core.expressions", "scenario.traits"},
     "scenario.cache": {
         "core.files",
@@ -64,6 +66,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.references": {
         "core.errors",
         "core.expressions",
+        "scenario.citing",
         "scenario.expect_refs",
         "scenario.model",
         "scenario.parties",

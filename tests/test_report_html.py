@@ -272,7 +272,7 @@ def test_rows_say_how_each_date_is_known_and_carry_the_notes(jan: Made) -> None:
             assert "Date inferred" not in text
         if r.note:
             assert f"Note: {' '.join(r.note.split())}" in text
-        for ref, _quote, _note in r.citations:
+        for ref, _quote, _note, _where in r.citations:
             assert f"[{ref}]" in text
     assert inferred > 0
     assert "event id, type, actor → target" in jan.dom.one("table", "events").text()

@@ -157,7 +157,7 @@ def test_unknown_nested_key_lists_the_keys_of_that_mapping(tmp_path: Path) -> No
             "goldstein: -10.0}",
             "goldstien: -10.0}",
             "s.yaml:13:34: event_types.strike.codes.goldstien: unknown key 'goldstien' "
-            "(did you mean 'goldstein'?); allowed here: cameo, goldstein, plover",
+            "(did you mean 'goldstein'?); allowed here: cameo, weis, goldstein, plover",
         ),
         (
             "file: art.txt}",

@@ -202,6 +202,7 @@ class Simulator:
             t=days_since(self.scenario.start, e.when),
             effects=effects_for(self.scenario, moving, e.effects),
             cameo=codes.cameo,
+            weis=codes.weis,
             goldstein=codes.goldstein,
             source=citation.ref,
             quote=citation.quote,
@@ -211,7 +212,7 @@ class Simulator:
             date_basis=e.date_basis,
             date_note=date_note(e),
             note=e.note or None,
-            citations=tuple((c.ref, c.quote, c.note) for c in e.source),
+            citations=tuple(self.scenario.cited(c) for c in e.source),
             actors=e.actor if len(e.actor) > 1 else (),
             stance=e.stance,
             sides=e.sides,
@@ -461,6 +462,7 @@ class _Run:
                 h.sides,
                 h.tone,
                 steps,
+                h.weis,
             )
         )
 
@@ -529,6 +531,7 @@ class _Run:
                 t=p.due,
                 effects=rule.effects,
                 cameo=rule.codes.cameo,
+                weis=rule.codes.weis,
                 goldstein=rule.codes.goldstein,
                 source=rule.source,
                 quote=rule.quote,

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from simulator.core.dates import looks_like_month, span_of
+from simulator.scenario.citing import place_text
 from simulator.scenario.parties import Reach, reach, stance_of
 
 #: The keys that make each kind of expectation (the first is the kind's name).
@@ -100,15 +101,21 @@ class CodesTraits(Traits):
     __slots__ = ()
     if TYPE_CHECKING:
         cameo: str | None
+        weis: str | None
         goldstein: float | None
         plover: str | None
 
     def merged(self, override: CodesTraits | None) -> Any:
-        """These codes with every field ``override`` sets replacing ours."""
+        """These codes with every field ``override`` sets replacing ours; a code in one scheme
+        (CAMEO, WEIS) replaces ours in the other, as a code is in one scheme only."""
         if override is None:
             return self
         given = {k: v for k, v in override._field_values().items() if v is not None}
-        return self._sibling(type(self).__name__)(**{**self._field_values(), **given})
+        ours = self._field_values()
+        for scheme, other in (("cameo", "weis"), ("weis", "cameo")):
+            if scheme in given:
+                ours = {**ours, other: None}
+        return self._sibling(type(self).__name__)(**{**ours, **given})
 
     def with_goldstein(self, goldstein: float | None) -> Any:
         """These codes with another Goldstein value (an act's tone on one relation)."""
@@ -339,6 +346,16 @@ class ScenarioTraits(Traits):
         variables: Mapping[str, _Variable]
         relations: tuple[RelationSpecTraits, ...]
         tracks: Mapping[str, MachineSpecTraits]
+        sources: Mapping[str, Any]
+
+    def cited(self, citation: Any) -> tuple[str, str | None, str | None, str | None]:
+        """A citation as a trace carries it: its source id, quote and note, and where in a data
+        file its rows or records are (``rows 1203, 1207 of keds.csv``), outputs' stand-in for a
+        quote."""
+        src = self.sources.get(citation.ref)
+        file = src.file if src is not None else None
+        where = place_text(citation.rows, citation.records, file)
+        return (citation.ref, citation.quote, citation.note, where)
 
     def codes_of(self, event: Any) -> Any:
         """An event's codes: its type's codes with the event's own codes on top."""

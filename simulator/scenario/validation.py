@@ -218,6 +218,7 @@ def _element(annotation: Any, part: str | int) -> Any:
 #: ("quote" on an event is not "note", "goldstein" has no neighbour at all).
 _MISPLACED = {
     "cameo": ("codes", "codes: {cameo: ...}"),
+    "weis": ("codes", "codes: {weis: ...}"),
     "goldstein": ("codes", "codes: {goldstein: ...}"),
     "plover": ("codes", "codes: {plover: ...}"),
     "quote": ("source", "a citation, source: {ref: ..., quote: ...}"),
@@ -237,16 +238,18 @@ _MISPLACED = {
 
 
 def unquoted_codes(doc: Document) -> list[Problem]:
-    """CAMEO codes written as unquoted digits with a leading zero (``cameo: 050``). YAML read
-    them as text, but they are refused as ``cameo: 111`` is, which it reads as a number: one
-    rule for both (quote the code), wherever the file writes codes (what-if edits included)."""
+    """CAMEO (or WEIS) codes written as unquoted digits with a leading zero (``cameo: 050``).
+    YAML read them as text, but they are refused as ``cameo: 111`` is, which it reads as a
+    number: one rule for both (quote the code), wherever the file writes codes (what-if edits
+    included)."""
     found = []
     for path in doc.plain_digits:
-        if path[-2:] == ("codes", "cameo"):
+        if path[-2:] in (("codes", "cameo"), ("codes", "weis")):
             written = doc.data
             for part in path:
                 written = written[part]
-            found.append(doc.problem(path, unquoted_cameo(str(written), str(written))))
+            scheme = "CAMEO" if path[-1] == "cameo" else "WEIS"
+            found.append(doc.problem(path, unquoted_cameo(str(written), str(written), scheme)))
     return in_file_order(found)
 
 

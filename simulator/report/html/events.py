@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 def _codes_by_cause(scenario: Scenario) -> dict[tuple[str, str], Codes]:
     """Each event's and each rule's codes, keyed (``script``, id) or (``rule:ID``, ``""``):
-    the trace keeps CAMEO and Goldstein, but PLOVER only the scenario knows."""
+    the trace keeps CAMEO (or WEIS) and Goldstein, but PLOVER only the scenario knows."""
     found: dict[tuple[str, str], Codes] = {}
     for e in scenario.events:
         found[("script", e.id)] = scenario.codes_of(e)
@@ -43,9 +43,11 @@ def _codes_by_cause(scenario: Scenario) -> dict[tuple[str, str], Codes]:
 
 def _codes_cell(r: Record, codes: Codes | None) -> str:
     parts = []
-    if r.cameo:
+    if r.code is not None:  # CAMEO or WEIS, each under its own name
+        scheme, code = r.code
         parts.append(
-            f'<span class="code"><abbr title="CAMEO event code">CAMEO</abbr> {esc(r.cameo)}</span>'
+            f'<span class="code"><abbr title="{scheme} event code">{scheme}</abbr> '
+            f"{esc(code)}</span>"
         )
     bearing = r.bearing
     if r.goldstein is not None and bearing is not None:
@@ -95,12 +97,14 @@ def _citation(r: Record, sources: dict[str, Source]) -> str:
     out = ""
     if r.quote:
         out += f'<blockquote class="quote">“{esc(r.quote)}”</blockquote>'
+    elif r.where:  # a data file's rows or records: not a quote, so not in quotation marks
+        out += f'<p class="cite rows">{esc(r.where)}</p>'
     if r.source is not None:
         out += f'<p class="cite">— {_source_line(r.source, sources)}</p>'
-    for ref, said, remark in r.citations:
-        if (ref, said) == (r.source, r.quote):
+    for ref, said, remark, where in r.citations:
+        if (ref, said, where) == (r.source, r.quote, r.where):
             continue  # the one shown above
-        quote = f"“{esc(said)}” " if said else ""
+        quote = f"“{esc(said)}” " if said else f"{esc(where)}, " if where else ""
         note = f" — {esc(remark)}" if remark else ""
         out += f'<p class="cite also">also: {quote}{_source_line(ref, sources)}{note}</p>'
     return out
