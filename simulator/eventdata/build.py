@@ -118,9 +118,13 @@ def event_data(event: Event, table: CodeTable) -> dict[str, Any]:
     if n > 1:
         counts = ", ".join(f"{c} ×{k}" for c, k in event.codes)
         summary += f"; {n} records ({counts})"
-    cite: dict[str, Any] = {"ref": SOURCE_ID, "rows": list(event.rows)}
-    if event.records:
-        cite["records"] = list(event.records)
+    # A record's own id where the file gives one (ICEWS, GDELT): it survives a re-sorted or
+    # filtered copy of the file, which line numbers do not.
+    cite: dict[str, Any] = (
+        {"ref": SOURCE_ID, "records": list(event.records)}
+        if len(event.records) == len(event.rows)
+        else {"ref": SOURCE_ID, "rows": list(event.rows)}
+    )
     codes: dict[str, Any] = {table.codebook: event.code}
     goldstein = table.goldstein.get(event.code)
     if goldstein is not None:

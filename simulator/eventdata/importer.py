@@ -33,6 +33,11 @@ class ImportError_(DipsimError):  # noqa: N801  # ImportError is Python's own
     """The file cannot be imported (not readable, no format, too many bad rows, nothing kept)."""
 
 
+#: Bad rows of actors the import cannot name: the file is read right, the row just belongs to
+#: no relation (GDELT and ICEWS have many one-sided records).
+ACTOR_KINDS = frozenset({"missing actor", "unknown actor"})
+
+
 @dataclass
 class Tally:
     """What became of every line."""
@@ -60,7 +65,7 @@ class Tally:
     @property
     def malformed(self) -> int:
         """Bad rows that say the file is read wrongly (not the ones of actors it does not know)."""
-        return sum(n for kind, n in self.bad.items() if kind != "unknown actor")
+        return sum(n for kind, n in self.bad.items() if kind not in ACTOR_KINDS)
 
 
 @dataclass(frozen=True)

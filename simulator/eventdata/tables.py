@@ -48,7 +48,9 @@ def code_table(codebook: Codebook) -> CodeTable:
     """The codebook's table, from the ones ``dipsim check`` holds codes against."""
     books = codebooks()
     if codebook == "weis":
-        return CodeTable("weis", books.weis_names, books.weis_goldstein)
+        # A code with a Goldstein value but no name (097, 226) is a WEIS code all the same.
+        names = dict.fromkeys(books.weis_goldstein, "") | books.weis_names
+        return CodeTable("weis", names, books.weis_goldstein)
     return CodeTable("cameo", books.names, books.goldstein)
 
 
