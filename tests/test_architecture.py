@@ -318,6 +318,10 @@ ALLOWED: dict[str, set[str]] = {
     },
     # cli/ — the command
     "cli": {
+        "eventdata.importer",
+        "eventdata.mapping",
+        "eventdata.select",
+        "eventdata.tables",
         "core.dates",
         "core.palette",
         "batch.analysis",
@@ -359,6 +363,27 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.loading",
         "scenario.model",
     },
+    # eventdata/ — coded event records → a scenario's plain data (dipsim import)
+    "eventdata": set(),
+    "eventdata.formats": set(),
+    "eventdata.mapping": {
+        "core.errors",
+        "scenario.model",
+        "scenario.validation",
+        "scenario.yamlread",
+    },
+    "eventdata.tables": {"check.codebook", "eventdata.mapping"},
+    "eventdata.select": {"eventdata.formats"},
+    "eventdata.build": {"eventdata.mapping", "eventdata.tables"},
+    "eventdata.importer": {
+        "core.errors",
+        "core.files",
+        "eventdata.build",
+        "eventdata.formats",
+        "eventdata.mapping",
+        "eventdata.select",
+        "eventdata.tables",
+    },
     "__main__": {"cli"},
 }
 
@@ -367,6 +392,7 @@ OWNERS: dict[str, set[str]] = {
     "yaml": {"scenario.yamlread"},
     # loading and whatif only catch pydantic's ValidationError, to locate what it reports.
     "pydantic": {
+        "eventdata.mapping",
         "scenario.assign",
         "scenario.model",
         "scenario.validation",
@@ -393,7 +419,18 @@ LAYERS = ("scenario.model", "cli", "plots")
 
 #: The sub-packages in the order data flows through them (docs/design.md): a module may import
 #: from its own sub-package and from those before it, never from one after it.
-PIPELINE = ("core", "scenario", "engine", "check", "batch", "graph", "plots", "report", "cli")
+PIPELINE = (
+    "core",
+    "scenario",
+    "engine",
+    "check",
+    "eventdata",
+    "batch",
+    "graph",
+    "plots",
+    "report",
+    "cli",
+)
 
 
 def _layer(name: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -22,6 +22,9 @@ from simulator.cli.common import (
     write,
 )
 from simulator.core.errors import DipsimError
+
+if TYPE_CHECKING:
+    from simulator.eventdata.importer import Imported
 
 
 class ByteProgress:
@@ -51,7 +54,7 @@ class ByteProgress:
 
 
 def _dyads(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[tuple[str, str], ...]:
     from simulator.eventdata.select import parse_dyad
 
@@ -61,7 +64,9 @@ def _dyads(
         raise click.BadParameter(str(err)) from None
 
 
-def _actors(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+def _actors(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
     from simulator.eventdata.select import ACTOR
 
     for v in values:
@@ -159,7 +164,8 @@ def import_records(
       dipsim import levant.csv --dyad EGY-ISR --from 1982-01-01 --until 1987-12-31 -o egy-isr.yaml
       dipsim check egy-isr.yaml
     """
-    from simulator.eventdata.importer import ImportError_, import_records as run_import
+    from simulator.eventdata.importer import RecordsError
+    from simulator.eventdata.importer import import_records as run_import
     from simulator.eventdata.mapping import default_mapping_path, load_mapping
     from simulator.eventdata.select import Selection
     from simulator.eventdata.tables import code_table
@@ -173,7 +179,9 @@ def import_records(
     progress = ByteProgress(sys.stderr)
     try:
         path = mapping or default_mapping_path("weis" if codebook == "weis" else "cameo")
-        probe = load_mapping(path, set(code_table("cameo").names) | set(code_table("weis").names), limits_)
+        probe = load_mapping(
+            path, set(code_table("cameo").names) | set(code_table("weis").names), limits_
+        )
         if codebook is not None and probe.codebook != codebook:
             raise click.UsageError(
                 f"the mapping {path.name} is for {probe.codebook.upper()} codes, not "
@@ -192,7 +200,7 @@ def import_records(
             max_bad=max_bad,
             progress=progress,
         )
-    except (DipsimError, ImportError_) as err:
+    except DipsimError as err:
         progress.close()
         fail(err)
     progress.close()
@@ -201,13 +209,13 @@ def import_records(
     _report(made, out)
 
 
-def _header(records: Path, made: object) -> str:
-    from simulator.eventdata.importer import Imported, bad_summary
+def _header(records: Path, made: Imported) -> str:
+    from simulator.eventdata.importer import bad_summary
 
-    assert isinstance(made, Imported)
     t = made.tally
+    codes = made.table.codebook.upper()
     lines = [
-        f"Imported by `dipsim import` from {records.name} ({made.fmt}, {made.table.codebook.upper()} codes).",
+        f"Imported by `dipsim import` from {records.name} ({made.fmt}, {codes} codes).",
         f"{t.rows:,} rows: {t.kept:,} kept as {t.events:,} events; {t.outside:,} of other actors; "
         f"{t.out_of_window:,} outside the dates; {sum(t.not_mapped.values()):,} with codes the "
         f"mapping leaves out; {t.bad_total:,} bad.",
@@ -217,15 +225,12 @@ def _header(records: Path, made: object) -> str:
     return "".join(f"# {line}\n" for line in lines)
 
 
-def _report(made: object, out: Path | None) -> None:
-    from simulator.eventdata.importer import Imported, bad_summary
+def _report(made: Imported, out: Path | None) -> None:
+    from simulator.eventdata.importer import bad_summary
 
-    assert isinstance(made, Imported)
     t = made.tally
     where = "standard output" if out is None else str(out)
-    echo(
-        f"imported {t.kept:,} of {t.rows:,} rows as {t.events:,} events → {where}", err=True
-    )
+    echo(f"imported {t.kept:,} of {t.rows:,} rows as {t.events:,} events → {where}", err=True)
     left = sum(t.not_mapped.values())
     if left:
         common = ", ".join(f"{c} ×{n:,}" for c, n in t.not_mapped.most_common(5))

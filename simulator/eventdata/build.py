@@ -55,7 +55,14 @@ class Aggregator:
         return len(self._groups)
 
     def add(
-        self, day: dt.date, source: str, target: str, kind: str, code: str, row: int, record: str | None
+        self,
+        day: dt.date,
+        source: str,
+        target: str,
+        kind: str,
+        code: str,
+        row: int,
+        record: str | None,
     ) -> None:
         group = self._groups.setdefault((day, source, target, kind), _Group())
         group.rows.append(row)
@@ -174,9 +181,7 @@ def scenario_data(
         ),
         "start": span[0],
         "end": span[1],
-        "sources": {
-            SOURCE_ID: {"file": origin.file, "title": origin.title, "note": origin.note}
-        },
+        "sources": {SOURCE_ID: {"file": origin.file, "title": origin.title, "note": origin.note}},
         "actors": actors,
         "event_types": {
             name: ({"description": m.description} if m.description else {})

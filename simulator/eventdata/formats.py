@@ -104,9 +104,9 @@ def _short(text: str, most: int = 24) -> str:
     return repr(text) if len(text) <= most else repr(text[: most - 3] + "...")
 
 
-def lines(file: IO[bytes], progress: Callable[[int], None] | None = None) -> Iterator[
-    tuple[int, str | BadRow]
-]:
+def lines(
+    file: IO[bytes], progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, str | BadRow]]:
     """The file's lines as text, numbered from 1, or a :class:`BadRow` for a line that is not
     UTF-8 or is longer than :data:`MAX_LINE` (the rest of such a line is skipped unread into
     memory). ``progress`` is told the bytes read so far, now and then."""
@@ -133,9 +133,7 @@ def lines(file: IO[bytes], progress: Callable[[int], None] | None = None) -> Ite
         progress(done)
 
 
-def rows(
-    fmt: Format, numbered: Iterator[tuple[int, str | BadRow]]
-) -> Iterator[Row | BadRow]:
+def rows(fmt: Format, numbered: Iterator[tuple[int, str | BadRow]]) -> Iterator[Row | BadRow]:
     """The records of a file of format ``fmt`` (its numbered lines), bad ones included."""
     reader = {"keds": _keds, "icews": _icews, "gdelt": _gdelt}[fmt]
     return reader(numbered)
@@ -164,9 +162,12 @@ def _keds(numbered: Iterator[tuple[int, str | BadRow]]) -> Iterator[Row | BadRow
         cells = text.split(sep)
         at = columns or (0, 1, 2, 3)
         if len(cells) <= max(at):
-            yield BadRow(number, "malformed row", f"{len(cells)} columns, not date source target code")
+            yield BadRow(
+                number, "malformed row", f"{len(cells)} columns, not date source target code"
+            )
             continue
-        yield _row(number, None, *(cells[i].strip() for i in at))
+        day, source, target, code = (cells[i].strip() for i in at)
+        yield _row(number, None, day, source, target, code)
 
 
 def _icews(numbered: Iterator[tuple[int, str | BadRow]]) -> Iterator[Row | BadRow]:
@@ -214,7 +215,9 @@ def _gdelt(numbered: Iterator[tuple[int, str | BadRow]]) -> Iterator[Row | BadRo
         cells = text.split("\t")
         if len(cells) not in GDELT_COLUMNS:
             yield BadRow(
-                number, "malformed row", f"{len(cells)} columns (GDELT 1.0 has 57 or 58, 2.0 has 61)"
+                number,
+                "malformed row",
+                f"{len(cells)} columns (GDELT 1.0 has 57 or 58, 2.0 has 61)",
             )
             continue
         yield _row(

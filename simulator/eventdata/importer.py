@@ -29,7 +29,7 @@ from simulator.eventdata.tables import CodeTable, code_table, country_codes
 SHOWN_LINES = 5
 
 
-class ImportError_(DipsimError):  # noqa: N801  # ImportError is Python's own
+class RecordsError(DipsimError):
     """The file cannot be imported (not readable, no format, too many bad rows, nothing kept)."""
 
 
@@ -93,7 +93,7 @@ def import_records(
     written in (its source's path is written relative to it).
 
     Raises:
-        ImportError_: The file cannot be read, its format cannot be told, too many rows are bad,
+        RecordsError: The file cannot be read, its format cannot be told, too many rows are bad,
             or no record is left.
     """
     table = code_table(mapping.codebook)
@@ -103,21 +103,21 @@ def import_records(
     try:
         file = open_regular(path)
     except FileNotFoundError:
-        raise ImportError_(f"{quoted(str(path))}: no such file") from None
+        raise RecordsError(f"{quoted(str(path))}: no such file") from None
     except NotRegularFileError as err:
-        raise ImportError_(f"{quoted(str(path))} is {err.kind}, not a file of records") from None
+        raise RecordsError(f"{quoted(str(path))} is {err.kind}, not a file of records") from None
     except (OSError, ValueError) as err:
-        raise ImportError_(f"{quoted(str(path))}: cannot read ({err})") from None
+        raise RecordsError(f"{quoted(str(path))}: cannot read ({err})") from None
     with file:
         size = os.fstat(file.fileno()).st_size
         numbered = lines(file, None if progress is None else lambda done: progress(done, size))
         first = next(numbered, None)
         if first is None:
-            raise ImportError_(f"{quoted(str(path))} is empty")
+            raise RecordsError(f"{quoted(str(path))} is empty")
         if fmt is None:
             fmt = detect_format(first[1]) if isinstance(first[1], str) else None
             if fmt is None:
-                raise ImportError_(
+                raise RecordsError(
                     f"cannot tell the format of {quoted(str(path))} from its first line; "
                     "name it with --format keds, icews or gdelt"
                 )
@@ -127,7 +127,7 @@ def import_records(
     events = folded.events(mapping)
     tally.events = len(events)
     if not events:
-        raise ImportError_(_nothing_kept(path, tally, selection))
+        raise RecordsError(_nothing_kept(path, tally, selection))
     first_day = selection.first or events[0].date
     last_day = selection.last or events[-1].date
     origin = Origin(
@@ -198,8 +198,10 @@ def _refuse_if_bad(path: Path, tally: Tally, table: CodeTable, max_bad: float) -
         weis = code_table("weis").names
         unknown = [u.rsplit(" ", 1)[-1] for u in tally.unknown if u.startswith("CAMEO code ")]
         if unknown and all(code in weis for code in unknown):
-            message += "; every unknown code is a WEIS code: is the file WEIS-coded? (--codebook weis)"
-    raise ImportError_(message)
+            message += (
+                "; every unknown code is a WEIS code: is the file WEIS-coded? (--codebook weis)"
+            )
+    raise RecordsError(message)
 
 
 def bad_summary(tally: Tally) -> str:
@@ -230,4 +232,4 @@ def _note(fmt: Format, tally: Tally) -> str:
     )
 
 
-__all__ = ["SHOWN_LINES", "ImportError_", "Imported", "Tally", "bad_summary", "import_records"]
+__all__ = ["SHOWN_LINES", "RecordsError", "Imported", "Tally", "bad_summary", "import_records"]

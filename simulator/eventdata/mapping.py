@@ -49,7 +49,9 @@ class TypeMapping(Frozen):
     @model_validator(mode="after")
     def _otherwise_with_both_sides(self) -> TypeMapping:
         if self.both_sides and self.otherwise is None:
-            raise invalid("a type with 'both_sides' needs 'otherwise': the type of a one-sided record")
+            raise invalid(
+                "a type with 'both_sides' needs 'otherwise': the type of a one-sided record"
+            )
         if self.otherwise is not None and not self.both_sides:
             raise invalid("'otherwise' goes with 'both_sides: true'")
         return self
@@ -123,12 +125,12 @@ class CodeMap:
 
 def default_mapping_path(codebook: Codebook) -> Path:
     """The shipped mapping for the four-state machine, for CAMEO- or WEIS-coded records."""
-    return Path(str(files("simulator.eventdata").joinpath("mappings", f"four-state-{codebook}.yaml")))
+    return Path(
+        str(files("simulator.eventdata").joinpath("mappings", f"four-state-{codebook}.yaml"))
+    )
 
 
-def load_mapping(
-    path: Path, known: set[str], limits: Limits = DEFAULT_LIMITS
-) -> Mapping:
+def load_mapping(path: Path, known: set[str], limits: Limits = DEFAULT_LIMITS) -> Mapping:
     """Read and validate a mapping file; ``known`` is its codebook's codes, which every code
     and prefix must name (a mapping of codes that do not exist maps nothing).
 
