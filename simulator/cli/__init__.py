@@ -88,7 +88,18 @@ def cli() -> None:
     """
 
 
-for _command in (run, check, schema, diff, graph, report, batch, summarize, analyze, import_records):
+for _command in (
+    run,
+    check,
+    schema,
+    diff,
+    graph,
+    report,
+    batch,
+    summarize,
+    analyze,
+    import_records,
+):
     cli.add_command(_command)
 
 

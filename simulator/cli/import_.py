@@ -164,7 +164,6 @@ def import_records(
       dipsim import levant.csv --dyad EGY-ISR --from 1982-01-01 --until 1987-12-31 -o egy-isr.yaml
       dipsim check egy-isr.yaml
     """
-    from simulator.eventdata.importer import RecordsError
     from simulator.eventdata.importer import import_records as run_import
     from simulator.eventdata.mapping import default_mapping_path, load_mapping
     from simulator.eventdata.select import Selection

@@ -232,4 +232,4 @@ def _note(fmt: Format, tally: Tally) -> str:
     )
 
 
-__all__ = ["SHOWN_LINES", "RecordsError", "Imported", "Tally", "bad_summary", "import_records"]
+__all__ = ["SHOWN_LINES", "Imported", "RecordsError", "Tally", "bad_summary", "import_records"]
