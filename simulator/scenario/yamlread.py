@@ -549,6 +549,12 @@ def _unreadable(text: str, err: Exception) -> str:
 class _Dumper(yaml.SafeDumper):
     """PyYAML's safe dumper, quoting the texts dipsim would not read back as the same text."""
 
+    def ignore_aliases(self, data: Any) -> bool:
+        # A value written twice is written twice: an anchor and its alias (``&id001`` when a
+        # date object is both the span's start and its first event's date) puzzle people, and
+        # make the fast reading (yamlplain) give up on the file.
+        return True
+
 
 def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     # PyYAML quotes what its YAML 1.1 resolver would take for another type; dipsim's resolver
