@@ -549,7 +549,7 @@ def _unreadable(text: str, err: Exception) -> str:
 class _Dumper(yaml.SafeDumper):
     """PyYAML's safe dumper, quoting the texts dipsim would not read back as the same text."""
 
-    def ignore_aliases(self, data: Any) -> bool:
+    def ignore_aliases(self, _data: Any) -> bool:
         # A value written twice is written twice: an anchor and its alias (``&id001`` when a
         # date object is both the span's start and its first event's date) puzzle people, and
         # make the fast reading (yamlplain) give up on the file.
