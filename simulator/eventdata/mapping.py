@@ -13,6 +13,7 @@ matches is "not mapped" and left out of the scenario (and counted).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -67,30 +68,39 @@ class Mapping(Frozen):
     types: Annotated[dict[Name, TypeMapping], Field(min_length=1)]
     scenario: dict[str, Any]
 
-    @model_validator(mode="after")
-    def _codes_once(self) -> Mapping:
-        seen: dict[str, str] = {}
-        for name, mapped in self.types.items():
-            for code in mapped.codes:
-                if code in seen and seen[code] != name:
-                    raise invalid(f"code {code!r} is mapped to both {seen[code]!r} and {name!r}")
-                seen[code] = name
-        for name, mapped in self.types.items():
-            other = mapped.otherwise
-            if other is not None and (other not in self.types or self.types[other].both_sides):
-                raise invalid(
-                    f"type {name!r}: 'otherwise' names {other!r}, which is not a type of this "
-                    "mapping without 'both_sides'"
+
+def _whole_problems(mapping: Mapping) -> Iterator[tuple[tuple[str | int, ...], str, bool]]:
+    """What is wrong with the mapping as a whole, each at the key path where it is written
+    (``True``: at the key itself), so the message points at the second code, not the file."""
+    seen: dict[str, str] = {}
+    for name, mapped in mapping.types.items():
+        for i, code in enumerate(mapped.codes):
+            if code in seen and seen[code] != name:
+                yield (
+                    ("types", name, "codes", i),
+                    f"code {code!r} is mapped to both {seen[code]!r} and {name!r}",
+                    False,
                 )
-        unknown = sorted(set(self.scenario) - TEMPLATE_KEYS)
-        if unknown:
-            raise invalid(
-                f"'scenario' may hold {', '.join(sorted(TEMPLATE_KEYS))}; not {unknown[0]!r} "
-                "(the import writes the rest)"
+            seen.setdefault(code, name)
+    for name, mapped in mapping.types.items():
+        other = mapped.otherwise
+        if other is not None and (other not in mapping.types or mapping.types[other].both_sides):
+            yield (
+                ("types", name, "otherwise"),
+                f"type {name!r}: 'otherwise' names {other!r}, which is not a type of this "
+                "mapping without 'both_sides'",
+                False,
             )
-        if "machine" not in self.scenario:
-            raise invalid("'scenario' needs the 'machine' the events drive")
-        return self
+    for key in mapping.scenario:
+        if key not in TEMPLATE_KEYS:
+            yield (
+                ("scenario", key),
+                f"'scenario' may hold {', '.join(sorted(TEMPLATE_KEYS))}; not {key!r} "
+                "(the import writes the rest)",
+                True,
+            )
+    if "machine" not in mapping.scenario:
+        yield ("scenario",), "'scenario' needs the 'machine' the events drive", True
 
 
 @dataclass
@@ -144,7 +154,9 @@ def load_mapping(path: Path, known: set[str], limits: Limits = DEFAULT_LIMITS) -
         mapping = Mapping.model_validate(doc.data)
     except ValidationError as err:
         raise ScenarioError(list(translate_errors(err, doc, Mapping))) from None
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        doc.problem(path, message, key=key) for path, message, key in _whole_problems(mapping)
+    ]
     for name, mapped in mapping.types.items():
         for i, code in enumerate(mapped.codes):
             stem = code.rstrip("*")
