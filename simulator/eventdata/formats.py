@@ -63,7 +63,9 @@ class BadRow:
     """A line that is not a record: why, in a few words (the kind is what reports count)."""
 
     line: int
-    kind: str  # "malformed row", "malformed date", "missing actor", "not UTF-8", "line too long"
+    #: "malformed row", "malformed date", "missing actor", "not UTF-8", "line too long"; "no
+    #: header" (ICEWS) ends the file's reading
+    kind: str
     detail: str
 
 
@@ -181,7 +183,9 @@ def _icews(numbered: Iterator[tuple[int, str | BadRow]]) -> Iterator[Row | BadRo
         if at is None:
             missing = [n for n in ICEWS_NEEDS if n not in cells]
             if missing:
-                yield BadRow(number, "malformed row", f"no ICEWS header (no {missing[0]!r} column)")
+                # Not a bad row among good ones: nothing after it can be read (the importer
+                # refuses the file).
+                yield BadRow(number, "no header", f"not an ICEWS header (no {missing[0]!r} column)")
                 return
             at = {name: cells.index(name) for name in ICEWS_NEEDS + ICEWS_NAMES if name in cells}
             width = len(cells)

@@ -122,11 +122,18 @@ def import_records(
                     "name it with --format keds, icews or gdelt"
                 )
         for item in rows(fmt, _chain(first, numbered)):
+            if isinstance(item, BadRow) and item.kind == "no header":
+                raise RecordsError(
+                    f"{quoted(str(path))}: line {item.line} is {item.detail}; is the file "
+                    f"in {fmt} format? (--format)"
+                )
             _account(item, fmt, table, codes, selection, tally, folded)
     _refuse_if_bad(path, tally, table, max_bad)
     events = folded.events(mapping)
     tally.events = len(events)
     if not events:
+        if tally.rows == 0:
+            raise RecordsError(f"{quoted(str(path))} has no records after its header")
         raise RecordsError(_nothing_kept(path, tally, selection))
     first_day = selection.first or events[0].date
     last_day = selection.last or events[-1].date
