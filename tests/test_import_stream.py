@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
+import importlib.util
 import tempfile
 import tracemalloc
 from collections import Counter, defaultdict
@@ -26,6 +26,7 @@ from simulator.eventdata.importer import RecordsError, import_records
 from simulator.eventdata.mapping import Mapping, default_mapping_path, load_mapping
 from simulator.eventdata.select import Selection
 from simulator.eventdata.tables import code_table
+from tests.conftest import ROOT
 
 #: Codes and what the shipped CAMEO mapping makes of them (``None``: left out, not mapped).
 TYPES = {
@@ -134,26 +135,17 @@ def test_every_line_accounted_for_and_cited_once(
     assert t.events == len(events)
 
 
-#: Actor codes of the rows that are not the dyad's: a vocabulary, as in a real file.
-OTHERS = ["USA", "USAGOV", "IRN", "IRNMIL", "SYR", "LBN", "JOR", "RUS", "FRA", "GBR", "IRQ"]
-CODES = ["042", "036", "112", "190", "010", "161", "057", "0871"]
-
-
-def synthetic(path: Path, rows: int, dyad_rows: int = 200) -> int:
-    """A KEDS CSV of ``rows`` records over 30 years, ``dyad_rows`` of them EGY-ISR (spread
-    evenly) and the rest between other actors; its size in bytes."""
-    rnd = random.Random(rows)
-    every = rows // dyad_rows
-    with path.open("w", encoding="utf-8") as f:
-        f.write("date,source,target,code\n")
-        for i in range(rows):
-            day = dt.date(1980 + i * 30 // rows, rnd.randint(1, 12), rnd.randint(1, 28))
-            if i % every == 0:
-                source, target = ("EGYGOV", "ISR") if i % 2 else ("ISRMIL", "EGY")
-            else:
-                source, target = rnd.sample(OTHERS, 2)
-            f.write(f"{day},{source},{target},{rnd.choice(CODES)}\n")
-    return path.stat().st_size
+def synthetic(path: Path, rows: int) -> int:
+    """The benchmark's file (benchmarks/bench_import.py, a script, loaded from its path): 200
+    records of EGY-ISR among ``rows`` over 30 years; its size in bytes."""
+    script = ROOT / "benchmarks" / "bench_import.py"
+    spec = importlib.util.spec_from_file_location("bench_import", script)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    size: int = bench.synthetic(path, rows)
+    return size
 
 
 def traced_peak(path: Path, mapping: Mapping) -> tuple[int, int]:
