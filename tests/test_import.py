@@ -318,3 +318,45 @@ def test_both_sides_types(tmp_path: Path) -> None:
     ran = dipsim("run", out)
     assert ran.exit_code == 0, ran.output
     assert "final: FRN-IRN restored" in ran.output
+
+
+def _bom(text: str) -> str:
+    return "\ufeff" + text
+
+
+def _r_write_csv(text: str) -> str:
+    """As R's ``write.csv`` writes a data frame: every text quoted, row names first."""
+    lines = text.splitlines()
+    quoted = ['"' + '","'.join(line.split(",")) + '"' for line in lines]
+    return "\n".join([f'"",{quoted[0]}'] + [f'"{n}",{q}' for n, q in enumerate(quoted[1:], 1)])
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")
+
+
+def _tabari(text: str) -> str:
+    """TABARI's output: tab-separated, ``YYMMDD`` dates, no header."""
+    rows = [line.split(",") for line in text.splitlines()[1:]]
+    return "".join(f"{d[2:4]}{d[5:7]}{d[8:]}\t{s}\t{t}\t{c}\n" for d, s, t, c in rows)
+
+
+@pytest.mark.parametrize(
+    ("write", "shift"),
+    [(_bom, 0), (_r_write_csv, 0), (_crlf, 0), (_tabari, -1)],
+    ids=["byte-order-mark", "r-write-csv", "crlf", "tabari"],
+)
+def test_keds_written_otherwise_gives_the_same_events(
+    write: Any, shift: int, made: dict[str, tuple[Path, Result]], tmp_path: Path
+) -> None:
+    """The Levant slice with a byte order mark, quoted with row names as R writes it, with
+    CRLF line ends, or as TABARI's tab-separated output: the same events (TABARI's have no
+    header, so every cited line is one less)."""
+    records = tmp_path / "levant.csv"
+    records.write_text(write(LEVANT.read_text(encoding="utf-8")), encoding="utf-8", newline="")
+    out, result = import_into(tmp_path, records, "--dyad", "EGY-ISR")
+    assert result.exit_code == 0, result.output
+    expected = scenario_data(made["levant-egy-isr"][0])["events"]
+    for event in expected:
+        event["source"]["rows"] = [n + shift for n in event["source"]["rows"]]
+    assert scenario_data(out)["events"] == expected

@@ -76,7 +76,7 @@ def detect_format(first: str) -> Format | None:
         return "icews"
     if len(cells) in GDELT_COLUMNS and cells[0].isdigit() and _DIGITS.match(cells[1]):
         return "gdelt"
-    head = [c.strip().lower() for c in first.rstrip("\r\n").split(",")]
+    head = [_cell(c).lower() for c in first.rstrip("\r\n").split(",")]
     if {"date", "source", "target", "code"} <= set(head):
         return "keds"
     if 4 <= len(cells) <= 12 and _date(cells[0]) is not None and _CODE.match(cells[3].strip()):
@@ -100,6 +100,13 @@ def _date(text: str) -> dt.date | None:
     except ValueError:  # a day or month out of range
         return None
     return None
+
+
+def _cell(text: str) -> str:
+    """A CSV cell without its spaces and quotes: R's ``write.csv`` (how the KEDS data sets are
+    often passed on) quotes every text, ``"1982-08-05","EGY","ISR","042"``."""
+    text = text.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
 def _short(text: str, most: int = 24) -> str:
@@ -126,7 +133,9 @@ def lines(
             yield number, BadRow(number, "line too long", f"longer than {MAX_LINE:,} bytes")
         else:
             try:
-                yield number, raw.decode("utf-8").rstrip("\r\n")
+                text = raw.decode("utf-8").rstrip("\r\n")
+                # A byte order mark (as spreadsheets save CSV) is not part of the first cell.
+                yield number, text.removeprefix("\ufeff") if number == 1 else text
             except UnicodeDecodeError as err:
                 yield number, BadRow(number, "not UTF-8", f"byte {err.start + 1} is not UTF-8")
         if progress is not None and number % 4096 == 0:
@@ -151,7 +160,7 @@ def _keds(numbered: Iterator[tuple[int, str | BadRow]]) -> Iterator[Row | BadRow
         if not text.strip():
             continue
         if number == 1 and "\t" not in text and "," in text:
-            head = [c.strip().lower() for c in text.split(",")]
+            head = [_cell(c).lower() for c in text.split(",")]
             if {"date", "source", "target", "code"} <= set(head):
                 sep = ","
                 columns = (
@@ -168,7 +177,7 @@ def _keds(numbered: Iterator[tuple[int, str | BadRow]]) -> Iterator[Row | BadRow
                 number, "malformed row", f"{len(cells)} columns, not date source target code"
             )
             continue
-        day, source, target, code = (cells[i].strip() for i in at)
+        day, source, target, code = (_cell(cells[i]) for i in at)
         yield _row(number, None, day, source, target, code)
 
 
