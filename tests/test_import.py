@@ -360,3 +360,16 @@ def test_keds_written_otherwise_gives_the_same_events(
     for event in expected:
         event["source"]["rows"] = [n + shift for n in event["source"]["rows"]]
     assert scenario_data(out)["events"] == expected
+
+
+def test_scenario_to_standard_output(
+    made: dict[str, tuple[Path, Result]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-o -`` writes the scenario to standard output (its source's path relative to the
+    current folder) and the report to standard error: the same scenario as a file's."""
+    out, _ = made["levant-egy-isr"]
+    monkeypatch.chdir(out.parent)
+    result = dipsim("import", f"data/{LEVANT.name}", "--dyad", "EGY-ISR", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == out.read_text(encoding="utf-8")
+    assert result.stderr.startswith("imported 304 of 361 rows as 276 events → standard output\n")

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulator.eventdata.formats import FORMATS, Format
 from simulator.eventdata.importer import RecordsError, import_records
 from simulator.eventdata.mapping import Mapping, default_mapping_path, load_mapping
 from simulator.eventdata.select import Selection
@@ -173,3 +174,62 @@ def test_large_file_streamed_in_bounded_memory(mapping: Mapping, tmp_path: Path)
     assert events_large > 150
     assert peak_large < 1.2 * peak_small + 64 * 1024, (peak_small, peak_large)
     assert peak_large < size / 4, (peak_large, size)
+
+
+#: Lines a fuzzed file is made of: good rows of each format's shape, and pieces of bad ones.
+_PIECES = [
+    "date,source,target,code",
+    '"","date","source","target","code"',
+    "1985-03-01,EGY,ISR,042",
+    "1985-03-02,ISRMIL,EGYGOV,190",
+    "850303\tEGY\tISR\t161",
+    "1985-02-30,EGY,ISR,042",
+    "1985-03-01,EGY,,042",
+    "1985-03-01,EGY,ISR,9999",
+    "\t".join(["1", "19850301", "", "", "", "EGY"] + [""] * 9 + ["ISR"] + [""] * 10 + ["042"])
+    + "\t" * 31,
+    "Event ID\tEvent Date\tSource Country\tTarget Country\tCAMEO Code",
+    "7\t1985-03-01\tEgypt\tIsrael\t042",
+    "",
+    "\ufeff",
+    ",,,,",
+    "\t\t\t",
+]
+
+
+@given(
+    lines=st.lists(st.sampled_from(_PIECES) | st.text(max_size=30), max_size=12),
+    noise=st.binary(max_size=20),
+    fmt=st.sampled_from([None, *FORMATS]),
+)
+def test_any_file_is_imported_or_refused(
+    mapping: Mapping, lines: list[str], noise: bytes, fmt: Format | None
+) -> None:
+    """Whatever a file holds, the import makes a scenario or refuses the file with a
+    :class:`RecordsError` (a message, exit 2): no other exception escapes."""
+    selection = Selection((("EGY", "ISR"),))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.txt"
+        path.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + noise)
+        try:
+            made = import_records(path, mapping, selection, fmt=fmt, relative_to=Path(folder))
+        except RecordsError:
+            return  # refused, with a message
+    assert made.tally.events == len(made.data["events"]) > 0
+
+
+def test_progress_is_told_every_byte(mapping: Mapping, tmp_path: Path) -> None:
+    """The progress callback ends on the file's size, out of the file's size."""
+    path = tmp_path / "records.csv"
+    size = synthetic(path, 10_000)
+    told: list[tuple[int, int]] = []
+    import_records(
+        path,
+        mapping,
+        Selection((("EGY", "ISR"),)),
+        relative_to=tmp_path,
+        progress=lambda done, total: told.append((done, total)),
+    )
+    assert len(told) > 1
+    assert told[-1] == (size, size)
+    assert [d for d, _ in told] == sorted(d for d, _ in told)
