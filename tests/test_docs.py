@@ -232,7 +232,8 @@ def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
 
 
 def model_keys(root: type[BaseModel]) -> dict[str, list[str]]:
-    """Every field of every model reachable from ``root``: name -> ["Model.field", ...]."""
+    """Every field of every model reachable from ``root``, by the name written in YAML (its
+    alias: ``from``): name -> ["Model.field", ...]."""
     keys: dict[str, list[str]] = {}
     seen: set[type[BaseModel]] = set()
     todo: list[type[BaseModel]] = [root]
@@ -242,7 +243,8 @@ def model_keys(root: type[BaseModel]) -> dict[str, list[str]]:
             continue
         seen.add(model)
         for name, info in model.model_fields.items():
-            keys.setdefault(name, []).append(f"{model.__name__}.{name}")
+            written = info.alias or name
+            keys.setdefault(written, []).append(f"{model.__name__}.{written}")
             todo.extend(_models_in(info.annotation))
     return keys
 
