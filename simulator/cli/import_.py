@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import sys
+import textwrap
 import time
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -25,6 +28,10 @@ from simulator.core.errors import DipsimError
 
 if TYPE_CHECKING:
     from simulator.eventdata.importer import Imported
+
+
+#: The share of malformed rows that makes a file refused (see ``--max-bad``).
+DEFAULT_MAX_BAD = 0.05
 
 
 class ByteProgress:
@@ -132,7 +139,7 @@ def _actors(
 @click.option(
     "--max-bad",
     type=click.FloatRange(0.0, 1.0),
-    default=0.05,
+    default=DEFAULT_MAX_BAD,
     show_default=True,
     help="Refuse a file whose unreadable rows (malformed, unknown codes) are more than this "
     "share of its rows: it is most likely in another format or codebook.",
@@ -203,24 +210,56 @@ def import_records(
         progress.close()
         fail(err)
     progress.close()
-    header = _header(records, made)
+    dyad_words = [("--dyad", "-".join(d)) for d in dyads] + [("--actor", a) for a in actors]
+    options: list[tuple[str, object]] = [
+        *dyad_words,
+        ("--exact-actors", exact_actors),
+        ("--from", first),
+        ("--until", last),
+        ("--format", fmt),
+        ("--codebook", codebook),
+        ("--mapping", mapping),
+        ("--title", title),
+        ("--max-bad", None if max_bad == DEFAULT_MAX_BAD else max_bad),
+    ]
+    header = _header(command_line(records, options), made)
     write(header + dump_yaml(made.data), out)
     _report(made, out)
 
 
-def _header(records: Path, made: Imported) -> str:
+def command_line(records: Path, options: list[tuple[str, object]]) -> str:
+    """The command that makes the file again, as a shell reads it (options left at their
+    defaults left out), on one line whatever the values hold."""
+    words = ["dipsim", "import", str(records)]
+    for name, value in options:
+        if value is True:
+            words.append(name)
+        elif value not in (None, False):
+            words += [name, str(value)]
+    line = " ".join(shlex.quote(w) for w in words)
+    # A line break in a value (a title) would end the comment it is written in.
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c)[0] == "C" or c in "\x85\u2028\u2029" else c
+        for c in line
+    )
+
+
+def _header(command: str, made: Imported) -> str:
     from simulator.eventdata.importer import bad_summary
 
     t = made.tally
     codes = made.table.codebook.upper()
     lines = [
-        f"Imported by `dipsim import` from {records.name} ({made.fmt}, {codes} codes).",
-        f"{t.rows:,} rows: {t.kept:,} kept as {t.events:,} events; {t.outside:,} of other actors; "
-        f"{t.out_of_window:,} outside the dates; {sum(t.not_mapped.values()):,} with codes the "
-        f"mapping leaves out; {t.bad_total:,} bad.",
+        f"Made by dipsim import ({made.fmt} records, {codes} codes); to make it again:",
+        f"  {command}",
+        *textwrap.wrap(
+            f"{t.rows:,} rows: {t.kept:,} kept as {t.events:,} events; {t.outside:,} of other "
+            f"actors; {t.out_of_window:,} outside the dates; {sum(t.not_mapped.values()):,} with "
+            f"codes the mapping leaves out; {t.bad_total:,} bad"
+            + (f": {bad_summary(t)}." if t.bad_total else "."),
+            width=96,
+        ),
     ]
-    if t.bad_total:
-        lines.append(f"Bad rows: {bad_summary(t)}.")
     return "".join(f"# {line}\n" for line in lines)
 
 
