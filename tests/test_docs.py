@@ -53,7 +53,9 @@ TERMINAL_WIDTH = 100
 
 _FENCE = re.compile(r"^(?P<fence>`{3,})(?P<lang>[\w+-]*)\s*$")
 _WHOLE_FILE = re.compile(r"^# (?P<path>scenarios/\S+\.ya?ml)\s*$")
-_EXCERPT = re.compile(r"^# excerpt of (?P<path>scenarios/\S+\.ya?ml)\s*$")
+_EXCERPT = re.compile(
+    r"^# excerpt of (?P<path>(scenarios|simulator/eventdata/mappings)/\S+\.ya?ml)\s*$"
+)
 
 
 @dataclass(frozen=True)

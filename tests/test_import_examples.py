@@ -96,6 +96,7 @@ scenario:
     ("name", "codebook", "recall", "cooperation", "left"),
     [
         ("egypt-israel-1982.yaml", "cameo", "161", '"03*", "04*", "05*"', "1982-10-06"),
+        ("egypt-israel-1982.yaml", "cameo", "161", '"050"', "1983-07-28"),
         ("france-iran-1987.yaml", "weis", "195", '"03*", "04*", "05*", "08*"', "1987-07-19"),
     ],
 )

@@ -223,7 +223,7 @@ def import_records(
         ("--max-bad", None if max_bad == DEFAULT_MAX_BAD else max_bad),
     ]
     header = _header(command_line(records, options), made)
-    write(header + dump_yaml(made.data), out)
+    write(header + dump_yaml(made.data, flow_lists=True), out)
     _report(made, out)
 
 
