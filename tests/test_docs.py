@@ -539,6 +539,7 @@ def test_figure_in_prose_is_what_dipsim_prints(
         "dipsim schema --help",
         "dipsim batch --help",
         "dipsim summarize --help",
+        "dipsim import --help",
     ],
 )
 def test_cli_page_shows_every_help_text(command: str) -> None:
