@@ -17,7 +17,7 @@ from simulator.cli import cli
 from simulator.engine.trace import Record, RelationEnd, Trace, TrackStep
 from simulator.scenario.loading import scenario_from_text
 from simulator.scenario.model import ExpectSpec, Scenario
-from tests.test_expectations import with_claims
+from tests.test_expectations import problems, with_claims
 
 START = dt.date(2024, 1, 1)
 STOP = dt.date(2024, 1, 31)
@@ -367,6 +367,57 @@ def test_not_before_agrees_with_a_day_by_day_reference(
     expected = all(state not in seen[d] for d in seen if d < day)
     item = _claim(state=state, not_before=day.isoformat())
     assert _judged(item, *records)[0] is expected
+
+
+# --- malformed claims ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (
+            "{stays: strained, from: 2024-01-16}",
+            "expect[0]: an expectation of kind 'stays' also needs 'until'",
+        ),
+        (
+            "{not_before: 2024-01-16}",
+            "expect[0]: an expectation of kind 'not_before' also needs 'state'",
+        ),
+        (
+            "{stays: strained, from: 2024-01-20, until: 2024-01-19}",
+            "expect[0].until: 'from' 2024-01-20 is after 'until' 2024-01-19",
+        ),
+        (
+            "{state: strained, date: 2024-01-20, not_before: 2024-01-19}",
+            "expect[0].not_before: 'state' takes 'date' (the state on that day) or 'not_before' "
+            "(not entered before that day), not both",
+        ),
+        (
+            "{reaches: strained, from: 2024-01-20}",
+            "expect[0]: 'from' goes with 'stays', not with 'reaches'",
+        ),
+        # Once silently ignored: a date on a reaches claim reads as if it bounded it.
+        (
+            "{reaches: strained, date: 2024-01-20}",
+            "expect[0]: 'date' goes with 'state', not with 'reaches'",
+        ),
+        (
+            "{final: normal, outcome: accepted}",
+            "expect[0]: 'outcome' goes with 'event', not with 'final'",
+        ),
+        (
+            "{stays: strained, from: 2024-01-10, until: 2024-01-20}",
+            "expect[0].from: 2024-01-10 is outside the scenario's span 2024-01-15..2024-01-31",
+        ),
+        (
+            "{stays: strainde, from: 2024-01-16, until: 2024-01-20}",
+            "expect[0].stays: unknown state 'strainde' (did you mean 'strained'?); known: normal, "
+            "strained, envoys_recalled",
+        ),
+    ],
+)
+def test_malformed_history_claims_are_located(tmp_path: Path, item: str, message: str) -> None:
+    assert problems(with_claims(tmp_path, f"expect:\n  - {item}\n")) == [message]
 
 
 # --- through dipsim check ------------------------------------------------------------------------
