@@ -11,8 +11,8 @@ Each item is one mapping whose keys say its kind, so files read as sentences::
 
     expect:
       - {state: envoys_recalled, date: 2024-01-17}
-      - {stays: envoys_recalled, from: 2024-01-17, until: 2024-01-28}
-      - {state: restored, not_before: 2024-01-29}
+      - {stays: envoys_recalled, from: 2024-01-17, until: 2024-01-25}
+      - {state: restored, not_before: 2024-01-26}
       - {reaches: restored, by: 2024-01-31, at_least: 0.8}
     invariants:
       - {enter: restored, only_from: [envoys_recalled]}
