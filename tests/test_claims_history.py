@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 
 from simulator.check.expectations import check_runs, describe, judge
 from simulator.cli import cli
+from simulator.engine.simulation import simulate
 from simulator.engine.trace import Record, RelationEnd, Trace, TrackStep
 from simulator.scenario.loading import scenario_from_text
 from simulator.scenario.model import ExpectSpec, Scenario
 from tests.test_expectations import problems, with_claims
+from tests.test_fuzz import accepted_or_located
 
 START = dt.date(2024, 1, 1)
 STOP = dt.date(2024, 1, 31)
@@ -418,6 +420,32 @@ def test_not_before_agrees_with_a_day_by_day_reference(
 )
 def test_malformed_history_claims_are_located(tmp_path: Path, item: str, message: str) -> None:
     assert problems(with_claims(tmp_path, f"expect:\n  - {item}\n")) == [message]
+
+
+_KEY_VALUES = {
+    "state": "recalled",
+    "date": "2024-01-10",
+    "not_before": "2024-01-10",
+    "stays": "recalled",
+    "from": "2024-01-05",
+    "until": "2024-01-20",
+    "reaches": "restored",
+    "by": "2024-01-20",
+    "final": "recalled",
+    "track": "economic",
+}
+
+
+@given(st.sets(st.sampled_from(sorted(_KEY_VALUES)), min_size=1))
+def test_any_mix_of_claim_keys_is_refused_with_a_location_or_judged(keys: set[str]) -> None:
+    """Whatever keys an item mixes, it is refused with a located problem or judged on a run."""
+    item = ", ".join(f"{k}: {_KEY_VALUES[k]}" for k in sorted(keys))
+    text = TEXT + f"expect:\n  - {{relation: AAA-BBB, {item}}}\n"
+    scenario = accepted_or_located(lambda: scenario_from_text(text, "t.yaml"))
+    if scenario is None:
+        return
+    (verdict,) = check_runs(scenario, [(0, simulate(scenario))])
+    assert verdict.evidence
 
 
 # --- through dipsim check ------------------------------------------------------------------------
