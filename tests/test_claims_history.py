@@ -16,8 +16,12 @@ from simulator.check.expectations import check_runs, describe, judge
 from simulator.cli import cli
 from simulator.engine.simulation import simulate
 from simulator.engine.trace import Record, RelationEnd, Trace, TrackStep
-from simulator.scenario.loading import scenario_from_text
+from simulator.scenario.cache import load_for_run
+from simulator.scenario.limits import DEFAULT_LIMITS
+from simulator.scenario.loading import load_scenario, scenario_from_text
 from simulator.scenario.model import ExpectSpec, Scenario
+from simulator.scenario.records import Record as CachedRecord
+from tests.conftest import SCENARIOS
 from tests.test_expectations import problems, with_claims
 from tests.test_fuzz import accepted_or_located
 
@@ -446,6 +450,24 @@ def test_any_mix_of_claim_keys_is_refused_with_a_location_or_judged(keys: set[st
         return
     (verdict,) = check_runs(scenario, [(0, simulate(scenario))])
     assert verdict.evidence
+
+
+def test_a_cache_hit_judges_history_claims_as_the_validated_scenario_does() -> None:
+    """A cache hit is a tree of records (``from`` held as ``from_`` there too): the kinds and
+    the verdicts are the validated scenario's."""
+    path = SCENARIOS / "whatif" / "restored-on-the-announcement.yaml"
+    load_for_run(path, DEFAULT_LIMITS)  # stored (or already there)
+    hit = load_for_run(path, DEFAULT_LIMITS)
+    assert isinstance(hit, CachedRecord)
+    model = load_scenario(path)
+    assert [e.kind for e in hit.expect] == ["stays", "not_before", "reaches"]
+    trace = simulate(model)
+    verdicts = [(r.passed, r.evidence) for r in check_runs(hit, [(0, trace)])]
+    assert verdicts == [(r.passed, r.evidence) for r in check_runs(model, [(0, trace)])]
+    assert verdicts[:2] == [
+        (False, "PAK-IRN left envoys_recalled for restored on 2024-01-22 (joint-statement)"),
+        (False, "PAK-IRN entered restored on 2024-01-22 (joint-statement), before 2024-01-26"),
+    ]
 
 
 # --- through dipsim check ------------------------------------------------------------------------
