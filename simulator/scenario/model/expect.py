@@ -11,8 +11,8 @@ Each item is one mapping whose keys say its kind, so files read as sentences::
 
     expect:
       - {state: envoys_recalled, date: 2024-01-17}
-      - {stays: envoys_recalled, from: 2024-01-17, until: 2024-01-28}
-      - {state: restored, not_before: 2024-01-29}
+      - {stays: envoys_recalled, from: 2024-01-17, until: 2024-01-25}
+      - {state: restored, not_before: 2024-01-26}
       - {reaches: restored, by: 2024-01-31, at_least: 0.8}
     invariants:
       - {enter: restored, only_from: [envoys_recalled]}
@@ -20,9 +20,10 @@ Each item is one mapping whose keys say its kind, so files read as sentences::
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from simulator.scenario.model.base import (
     Date,
@@ -69,6 +70,13 @@ def _kind_of(item: Frozen, kinds: dict[str, tuple[str, ...]], what: str) -> str:
     if missing:
         raise invalid(f"{what} of kind {kind!r} also needs {', '.join(map(repr, missing))}")
     return kind
+
+
+#: The keys that belong to one kind of expectation only (``date`` to ``state``, ``from`` and
+#: ``until`` to ``stays`` ...): on another kind they would be ignored, so they are errors.
+_FURTHER_KEYS = {
+    key: kind for kind, keys in EXPECT_KINDS.items() for key in keys[1:] if key not in EXPECT_KINDS
+}
 
 
 class ExpectSpec(ExpectSpecTraits, Frozen):
@@ -119,19 +127,32 @@ class ExpectSpec(ExpectSpecTraits, Frozen):
     )
     note: Text = ""
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> ExpectSpec:
-        if self.state is not None and self.date is not None and self.not_before is not None:
+    # Field validators, so that the message points at the key that clashes with an earlier one
+    # (pydantic validates fields in this order: state, date, not_before, ..., from_, until).
+    @field_validator("not_before")
+    @classmethod
+    def _not_with_date(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if value is not None and info.data.get("date") is not None and info.data.get("state"):
             raise invalid(
                 "'state' takes 'date' (the state on that day) or 'not_before' (not entered "
                 "before that day), not both"
             )
+        return value
+
+    @field_validator("until")
+    @classmethod
+    def _not_before_from(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        first = info.data.get("from_")
+        if value is not None and first is not None and first > value:
+            raise invalid(f"'from' {first} is after 'until' {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ExpectSpec:
         kind = _kind_of(self, EXPECT_KINDS, "an expectation")
-        if kind != "stays" and (self.from_ is not None or self.until is not None):
-            which = "'from'" if self.from_ is not None else "'until'"
-            raise invalid(f"{which} goes with 'stays', not with {kind!r}")
-        if self.from_ is not None and self.until is not None and self.from_ > self.until:
-            raise invalid(f"'from' {self.from_} is after 'until' {self.until}")
+        for key, owner in _FURTHER_KEYS.items():
+            if owner != kind and getattr(self, key_field(key)) is not None:
+                raise invalid(f"{key!r} goes with {owner!r}, not with {kind!r}")
         if self.by is not None and kind not in {"reaches", "never"}:
             raise invalid(f"'by' goes with 'reaches' or 'never', not with {kind!r}")
         if self.to is not None and kind != "event":
