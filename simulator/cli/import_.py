@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
 import sys
 import textwrap
@@ -25,6 +26,7 @@ from simulator.cli.common import (
     write,
 )
 from simulator.core.errors import DipsimError
+from simulator.core.text import printable
 
 if TYPE_CHECKING:
     from simulator.eventdata.importer import Imported
@@ -182,6 +184,11 @@ def import_records(
     if first is not None and last is not None and last < first:
         raise click.UsageError(f"--until {last} is before --from {first}")
     limits_ = limits_from(limits, allow_paths)
+    if out is not None and _same_file(out, records, mapping):
+        raise click.UsageError(
+            f"--out {printable(str(out))[:80]} is the records or the mapping file itself; "
+            "write the scenario to another file"
+        )
     progress = ByteProgress(sys.stderr)
     try:
         path = mapping or default_mapping_path("weis" if codebook == "weis" else "cameo")
@@ -225,6 +232,36 @@ def import_records(
     header = _header(command_line(records, options), made)
     write(header + dump_yaml(made.data, flow_lists=True), out)
     _report(made, out)
+    _reachable(records, out, allow_paths)
+
+
+def _same_file(out: Path, *inputs: Path | None) -> bool:
+    """Whether writing ``out`` would replace one of ``inputs`` (links and ``..`` resolved)."""
+    for given in inputs:
+        try:
+            if given is not None and out.exists() and os.path.samefile(out, given):
+                return True
+        except OSError:  # an input that is not there: said when it is read
+            continue
+    return False
+
+
+def _reachable(records: Path, out: Path | None, allow_paths: tuple[Path, ...]) -> None:
+    """Say so when the scenario cites its records in a folder that check and run will not read
+    without ``--allow-path`` (paths inside files stay in the working folder and the file's own,
+    unless allowed)."""
+    from simulator.core.files import allowed_roots, outside
+
+    top = Path.cwd() / "scenario.yaml" if out is None else out.absolute()
+    escaped = outside(records, allowed_roots(top, allow_paths))
+    if escaped is not None:
+        folder = shlex.quote(str(escaped.parent))
+        # The paths are shown whole (as core.files.outside_message does): a cut one is no use.
+        echo(
+            f"  note: the scenario cites {printable(str(records))}, outside the folders dipsim "
+            f"reads from by default: check and run it with --allow-path {printable(folder)}",
+            err=True,
+        )
 
 
 def command_line(records: Path, options: list[tuple[str, object]]) -> str:
