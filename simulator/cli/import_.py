@@ -174,10 +174,10 @@ def import_records(
       dipsim check egy-isr.yaml
     """
     from simulator.eventdata.importer import import_records as run_import
+    from simulator.eventdata.importer import scenario_text
     from simulator.eventdata.mapping import default_mapping_path, load_mapping
     from simulator.eventdata.select import Selection
     from simulator.eventdata.tables import code_table
-    from simulator.scenario.yamlread import dump_yaml
 
     if not dyads and len(actors) < 2:
         raise click.UsageError("name the relation to import: --dyad A-B, or two or more --actor")
@@ -213,10 +213,11 @@ def import_records(
             max_bad=max_bad,
             progress=progress,
         )
+        progress.close()
+        body = scenario_text(made, path, limits_)
     except DipsimError as err:
         progress.close()
         fail(err)
-    progress.close()
     dyad_words = [("--dyad", "-".join(d)) for d in dyads] + [("--actor", a) for a in actors]
     options: list[tuple[str, object]] = [
         *dyad_words,
@@ -230,7 +231,7 @@ def import_records(
         ("--max-bad", None if max_bad == DEFAULT_MAX_BAD else max_bad),
     ]
     header = _header(command_line(records, options), made)
-    write(header + dump_yaml(made.data, flow_lists=True), out)
+    write(header + body, out)
     _report(made, out)
     _reachable(records, out, allow_paths)
 
