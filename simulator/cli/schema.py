@@ -14,7 +14,9 @@ from simulator.core.text import json_text
 @click.command()
 @out_option
 def schema(out: Path | None) -> None:
-    """Print the JSON Schema of scenarios, what-ifs, batch specs and import mappings.
+    """Print the JSON Schema of every file dipsim reads.
+
+    Scenarios, what-ifs, batch specs and the mapping files of dipsim import.
 
     Point an editor's YAML support at it for completion and checks as you type.
     """
