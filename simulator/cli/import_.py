@@ -164,7 +164,9 @@ def import_records(
     limits: tuple[tuple[str, int], ...],
     allow_paths: tuple[Path, ...],
 ) -> None:
-    """Make a scenario of coded event records: KEDS/TABARI, ICEWS or GDELT rows.
+    """Make a scenario of coded event records (KEDS, ICEWS, GDELT).
+
+    KEDS/TABARI, ICEWS and GDELT 1.0/2.0 rows, CAMEO or WEIS codes.
 
     \b
     The records between the actors asked for become events (a day's records of one act are one
