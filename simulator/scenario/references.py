@@ -204,7 +204,7 @@ def _check_rows(
         past, count = missing
         yield doc.problem(
             (*at, rows.index(past[0])),
-            f"{listed(past, 'row')} past the end of {_short(file, 40)} ({count:,} lines)",
+            f"{listed(past, 'row')} past the end of {file} ({count:,} lines)",
         )
 
 
@@ -215,7 +215,7 @@ def _check_records(
     if missing:
         yield doc.problem(
             (*at, records.index(missing[0])),
-            f"{listed(missing, 'record', quote=True)} not found in {_short(file, 40)} (a "
+            f"{listed(missing, 'record', quote=True)} not found in {file} (a "
             "record id is a whole field: between tabs, commas or line ends)",
         )
 

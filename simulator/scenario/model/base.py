@@ -134,6 +134,23 @@ EventId = Annotated[
         )
     ),
 ]
+_RECORD_ID = r"^[A-Za-z0-9_.:/-]+$"
+#: A record id as data files give them (ICEWS Event ID, GDELT GLOBALEVENTID): short, and made
+#: of letters, digits and ``_ . : / -`` only (never the tabs, commas or line breaks that delimit
+#: a file's fields, nor anything an output would have to escape).
+RecordId = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=_RECORD_ID),
+    BeforeValidator(
+        _name_rule(
+            "record id",
+            _RECORD_ID,
+            "use letters, digits and _ . : / - (a record id is one field of its data file)",
+            64,
+            lambda v: v.strip(),
+        )
+    ),
+]
 Text = Annotated[str, Field(max_length=10_000)]
 
 

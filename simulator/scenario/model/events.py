@@ -15,6 +15,7 @@ from simulator.scenario.model.base import (
     Frozen,
     Name,
     Pair,
+    RecordId,
     Text,
     TimeOfDay,
     as_tuple,
@@ -149,10 +150,6 @@ MAX_CITED = 10_000
 #: A cited line number's bound: far beyond any source file the size limit lets through.
 MAX_ROW = 1_000_000_000
 
-#: A record id as data files give them (ICEWS Event ID, GDELT GLOBALEVENTID): short, and made
-#: of letters, digits and ``_ . : / -`` only (never the tabs, commas or line breaks that delimit
-#: a file's fields, nor anything an output would have to escape).
-RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 Row = Annotated[int, Field(ge=1, le=MAX_ROW)]
 
 
