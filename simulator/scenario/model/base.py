@@ -244,6 +244,18 @@ class Frozen(BaseModel):
         return kind
 
 
+def at_most_one(*keys: str) -> dict[str, Any]:
+    """A JSON Schema keyword saying that at most one of ``keys`` is given (a null is not given),
+    as the model's validator says it: for ``dipsim schema``, through ``json_schema_extra``."""
+    given = {"not": {"type": "null"}}
+    both = [
+        {"required": [a, b], "properties": {a: given, b: given}}
+        for i, a in enumerate(keys)
+        for b in keys[i + 1 :]
+    ]
+    return {"not": {"anyOf": both}}
+
+
 def as_tuple(value: Any) -> Any:
     return (value,) if isinstance(value, str) else value
 
