@@ -21,7 +21,7 @@ from simulator.engine.trace import Trace
 from simulator.report.formats import trace_to_csv, trace_to_json
 from simulator.report.html.build import build_report
 from simulator.report.table import trace_table
-from simulator.scenario.citing import listed, place_text
+from simulator.scenario.citing import SourceTexts, listed, place_text
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits
 from simulator.scenario.loading import load_scenario
 from tests.conftest import ROOT, SCENARIOS
@@ -195,3 +195,20 @@ def test_listed_shows_short_lists_whole_and_long_ones_with_their_count(rows: lis
         assert "…" not in text
     else:
         assert text == f"rows {rows[0]}, {rows[1]} … ({len(rows)} rows)"
+
+
+@given(
+    st.lists(st.from_regex(r"[A-Za-z0-9]{1,10}", fullmatch=True), min_size=1, unique=True),
+    st.sampled_from(["\t", ","]),
+    st.booleans(),
+)
+def test_a_record_id_is_found_as_a_whole_field_and_only_so(
+    ids: list[str], sep: str, newline_at_end: bool
+) -> None:
+    text = "id\n" + "\n".join(sep.join(ids[i : i + 3]) for i in range(0, len(ids), 3))
+    texts = SourceTexts({"s": text + ("\n" if newline_at_end else "")})
+    assert texts.missing_records("s", ids) == []
+    parts = [i[:-1] for i in ids if len(i) > 1 and i[:-1] not in ids and i[:-1] != "id"]
+    assert texts.missing_records("s", parts) == parts
+    lines = 1 + -(-len(ids) // 3)
+    assert texts.missing_rows("s", [1, lines, lines + 1]) == ([lines + 1], lines)

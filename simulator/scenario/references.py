@@ -175,7 +175,8 @@ def _check_citations(
                 key = "rows" if c.rows is not None else "records"
                 yield doc.problem(
                     (*cpath, key),
-                    f"source {c.ref!r} has no file: '{key}' cite the lines of a data file",
+                    f"source {c.ref!r} has no file: '{key}' cite the {key} of a data file, its "
+                    "'file'",
                 )
         elif c.rows is not None:
             yield from _check_rows(doc, (*cpath, "rows"), c.ref, c.rows, src.file, texts)
