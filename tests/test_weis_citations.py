@@ -12,9 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulator.cli import cli
 from simulator.core.errors import ScenarioError
 from simulator.engine.simulation import simulate
 from simulator.engine.trace import Trace
@@ -46,6 +48,15 @@ def test_a_weis_coded_scenario_runs_with_its_codes_as_weis(trace: Trace) -> None
     ]
     assert [r.code for r in trace.records] == [("WEIS", "222"), ("WEIS", "223")]
     assert trace.final[0].state == "war"
+
+
+def test_a_weis_coded_scenario_checks_clean() -> None:
+    """No codebook finding (its WEIS codes are WEIS codes, at the WEIS table's values), its
+    claim holds, its rows are in their file."""
+    result = CliRunner().invoke(cli, ["check", str(EXAMPLE), "--strict", "--notes"])
+    assert result.exit_code == 0, result.output
+    assert "analysis: nothing found" in result.output
+    assert "PASS  expect[0] at-war-from-22-september" in result.output
 
 
 def test_the_json_trace_has_weis_and_where_and_reads_back_the_same(trace: Trace) -> None:
