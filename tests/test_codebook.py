@@ -61,7 +61,13 @@ def test_codes_that_agree_with_the_tables_have_no_findings() -> None:
 def test_unknown_cameo_code_is_an_error_at_the_code() -> None:
     assert shown(with_codes('{cameo: "225", goldstein: -10.0}')) == [
         "t.yaml:12:20: error: event_types.strike.codes.cameo: CAMEO code '225' is not in the "
-        "CAMEO event-code list (is it a WEIS code?) [unknown-cameo]"
+        "CAMEO event-code list; it is WEIS 225 (ASSASSINATE TORTURE): for WEIS-coded data write "
+        'weis: "225" [unknown-cameo]'
+    ]
+    # A code in neither scheme is only said to be no CAMEO code.
+    assert shown(with_codes('{cameo: "999"}')) == [
+        "t.yaml:12:20: error: event_types.strike.codes.cameo: CAMEO code '999' is not in the "
+        "CAMEO event-code list [unknown-cameo]"
     ]
 
 
@@ -136,8 +142,15 @@ def test_weis_code_with_its_tables_goldstein_is_clean() -> None:
 def test_unknown_weis_code_is_an_error_at_the_code() -> None:
     assert shown(with_codes('{weis: "999", goldstein: -10.0}')) == [
         "t.yaml:12:19: error: event_types.strike.codes.weis: WEIS code '999' is not in the WEIS "
-        "tables (KEDS's codes and Goldstein values; is it a CAMEO code?) [unknown-weis]"
+        "tables (KEDS's code names and Goldstein values) [unknown-weis]"
     ]
+    # 036 is CAMEO's "express intent to meet or negotiate", and no WEIS code: said so.
+    (found,) = shown(with_codes('{weis: "036"}'))
+    assert found.endswith(
+        "WEIS code '036' is not in the WEIS tables (KEDS's code names and Goldstein values); it "
+        f'is CAMEO 036 ({codebooks().names["036"]}): for CAMEO-coded data write cameo: "036" '
+        "[unknown-weis]"
+    )
 
 
 def test_weis_goldstein_other_than_the_weis_tables_is_a_warning_named_from_weis_codes() -> None:
