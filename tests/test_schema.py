@@ -111,6 +111,15 @@ BAD: dict[str, tuple[str, str]] = {
         "source: {ref: w}}]\n",
         "mediates",
     ),
+    "scenario with a code in both schemes": (
+        HEAD + 'event_types: {t: {codes: {cameo: "195", weis: "223"}}}\n',
+        "event_types.t.codes",
+    ),
+    "scenario with a citation of a quote and rows": (
+        HEAD + "events: [{id: e, date: 2024-01-02, type: t, actor: A, target: B, summary: s, "
+        "source: {ref: w, quote: q, rows: [3]}}]\n",
+        "events.0.source",
+    ),
     "batch spec without its scenario": ("dipsim_batch: 1\n", "scenario"),
     "batch spec with an unknown design": (
         "dipsim_batch: 1\nscenario: a.yaml\ndesign: {kind: grd}\n",
@@ -143,6 +152,17 @@ def test_a_bad_file_fails_the_schema_as_its_kind(case: tuple[str, str]) -> None:
     errors = _errors(read_yaml(text, "bad.yaml").data)
     assert errors, "the schema accepts it"
     assert any(says in error for error in errors), errors
+
+
+def test_codes_of_one_scheme_and_citations_of_rows_or_records_validate() -> None:
+    """A WEIS code, a null beside a code, and a citation of rows or of records are fine."""
+    text = HEAD + (
+        'event_types: {t: {codes: {weis: "223", cameo: null}}}\n'
+        "events:\n"
+        "  - {id: e, date: 2024-01-02, type: t, actor: A, target: B, summary: s, "
+        "source: [{ref: w, rows: [3, 4]}, {ref: w, records: ['32889836'], quote: null}]}\n"
+    )
+    assert _errors(read_yaml(text, "good.yaml").data) == []
 
 
 def test_a_whatif_may_change_only_some_keys_of_an_entry() -> None:

@@ -369,8 +369,9 @@ class ScenarioTraits(Traits):
         file its rows or records are (``rows 1203, 1207 of keds.csv``), outputs' stand-in for a
         quote."""
         src = self.sources.get(citation.ref)
-        file = src.file if src is not None else None
-        where = place_text(citation.rows, citation.records, file)
+        # The file's name, not its path: ``../sources/`` says nothing a reader needs.
+        name = src.file.replace("\\", "/").rsplit("/", 1)[-1] if src and src.file else None
+        where = place_text(citation.rows, citation.records, name)
         return (citation.ref, citation.quote, citation.note, where)
 
     def codes_of(self, event: Any) -> Any:
