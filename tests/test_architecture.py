@@ -376,6 +376,9 @@ ALLOWED: dict[str, set[str]] = {
     "eventdata.select": {"eventdata.formats"},
     "eventdata.build": {"eventdata.mapping", "eventdata.tables"},
     "eventdata.importer": {
+        "scenario.limits",
+        "scenario.loading",
+        "scenario.yamlread",
         "core.errors",
         "core.files",
         "eventdata.build",

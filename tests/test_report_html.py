@@ -328,7 +328,7 @@ def test_the_page_is_semantic_html(jan: Made) -> None:
 def test_the_checks_are_reported(jan: Made) -> None:
     verdicts = jan.dom.select("tr", "verdict")
     assert [v.attrs["data-item"] for v in verdicts] == [
-        *(f"expect[{i}]" for i in range(5)),
+        *(f"expect[{i}]" for i in range(6)),
         "invariants[0]",
         "invariants[1]",
     ]

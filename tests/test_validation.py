@@ -637,7 +637,8 @@ def test_file_source_needs_a_quote(tmp_path: Path) -> None:
     """Citing a file source without a quote is refused."""
     text = edit("source: {ref: art, quote: A struck B on Tuesday}", "source: {ref: art}")
     assert problems(tmp_path, text) == [
-        "s.yaml:33:13: events[0].source: source 'art' is a file: cite it with a verbatim 'quote'"
+        "s.yaml:33:13: events[0].source: source 'art' is a file: cite it with a verbatim "
+        "'quote' (or the 'rows' or 'records' of a data file)"
     ]
 
 

@@ -127,7 +127,7 @@ def _of_codes(codes: Codes, at: KeyPath, override: str | None) -> list[Raw]:
                 "error",
                 "unknown-cameo",
                 (*at, "cameo"),
-                f"CAMEO code {cameo!r} is not in the CAMEO event-code list (is it a WEIS code?)",
+                f"CAMEO code {cameo!r} is not in the CAMEO event-code list{_as_weis(cameo, books)}",
             )
         ]
     found = _goldstein(codes, books.goldstein.get(cameo), f"CAMEO {cameo}", books.names[cameo], at)
@@ -150,6 +150,23 @@ def _of_codes(codes: Codes, at: KeyPath, override: str | None) -> list[Raw]:
     return found
 
 
+def _as_weis(code: str, books: Codebooks) -> str:
+    """What to say of a code CAMEO lacks that WEIS has (KEDS data is coded in either)."""
+    if not books.weis_known(code):
+        return ""
+    name = books.weis_names.get(code)
+    named = f"WEIS {code} ({name})" if name else f"WEIS {code}"
+    return f'; it is {named}: for WEIS-coded data write weis: "{code}"'
+
+
+def _as_cameo(code: str, books: Codebooks) -> str:
+    """What to say of a code WEIS lacks that CAMEO has."""
+    name = books.names.get(code)
+    return (
+        f'; it is CAMEO {code} ({name}): for CAMEO-coded data write cameo: "{code}"' if name else ""
+    )
+
+
 def _of_weis(codes: Codes, weis: str, at: KeyPath, override: str | None) -> list[Raw]:
     books = codebooks()
     if not books.weis_known(weis):
@@ -158,8 +175,8 @@ def _of_weis(codes: Codes, weis: str, at: KeyPath, override: str | None) -> list
                 "error",
                 "unknown-weis",
                 (*at, "weis"),
-                f"WEIS code {weis!r} is not in the WEIS tables (KEDS's codes and Goldstein "
-                "values; is it a CAMEO code?)",
+                f"WEIS code {weis!r} is not in the WEIS tables (KEDS's code names and "
+                f"Goldstein values){_as_cameo(weis, books)}",
             )
         ]
     table = books.weis_goldstein.get(weis)

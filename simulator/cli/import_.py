@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shlex
 import sys
+import textwrap
 import time
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -22,9 +26,14 @@ from simulator.cli.common import (
     write,
 )
 from simulator.core.errors import DipsimError
+from simulator.core.text import printable
 
 if TYPE_CHECKING:
     from simulator.eventdata.importer import Imported
+
+
+#: The share of malformed rows that makes a file refused (see ``--max-bad``).
+DEFAULT_MAX_BAD = 0.05
 
 
 class ByteProgress:
@@ -132,7 +141,7 @@ def _actors(
 @click.option(
     "--max-bad",
     type=click.FloatRange(0.0, 1.0),
-    default=0.05,
+    default=DEFAULT_MAX_BAD,
     show_default=True,
     help="Refuse a file whose unreadable rows (malformed, unknown codes) are more than this "
     "share of its rows: it is most likely in another format or codebook.",
@@ -155,7 +164,9 @@ def import_records(
     limits: tuple[tuple[str, int], ...],
     allow_paths: tuple[Path, ...],
 ) -> None:
-    """Make a scenario of coded event records: KEDS/TABARI, ICEWS or GDELT rows.
+    """Make a scenario of coded event records (KEDS, ICEWS, GDELT).
+
+    KEDS/TABARI, ICEWS and GDELT 1.0/2.0 rows, CAMEO or WEIS codes.
 
     \b
     The records between the actors asked for become events (a day's records of one act are one
@@ -165,16 +176,21 @@ def import_records(
       dipsim check egy-isr.yaml
     """
     from simulator.eventdata.importer import import_records as run_import
+    from simulator.eventdata.importer import scenario_text
     from simulator.eventdata.mapping import default_mapping_path, load_mapping
     from simulator.eventdata.select import Selection
     from simulator.eventdata.tables import code_table
-    from simulator.scenario.yamlread import dump_yaml
 
     if not dyads and len(actors) < 2:
         raise click.UsageError("name the relation to import: --dyad A-B, or two or more --actor")
     if first is not None and last is not None and last < first:
         raise click.UsageError(f"--until {last} is before --from {first}")
     limits_ = limits_from(limits, allow_paths)
+    if out is not None and _same_file(out, records, mapping):
+        raise click.UsageError(
+            f"--out {printable(str(out))[:80]} is the records or the mapping file itself; "
+            "write the scenario to another file"
+        )
     progress = ByteProgress(sys.stderr)
     try:
         path = mapping or default_mapping_path("weis" if codebook == "weis" else "cameo")
@@ -199,28 +215,91 @@ def import_records(
             max_bad=max_bad,
             progress=progress,
         )
+        progress.close()
+        body = scenario_text(made, path, limits_)
     except DipsimError as err:
         progress.close()
         fail(err)
-    progress.close()
-    header = _header(records, made)
-    write(header + dump_yaml(made.data), out)
+    dyad_words = [("--dyad", "-".join(d)) for d in dyads] + [("--actor", a) for a in actors]
+    options: list[tuple[str, object]] = [
+        *dyad_words,
+        ("--exact-actors", exact_actors),
+        ("--from", first),
+        ("--until", last),
+        ("--format", fmt),
+        ("--codebook", codebook),
+        ("--mapping", mapping),
+        ("--title", title),
+        ("--max-bad", None if max_bad == DEFAULT_MAX_BAD else max_bad),
+    ]
+    header = _header(command_line(records, options), made)
+    write(header + body, out)
     _report(made, out)
+    _reachable(records, out, allow_paths)
 
 
-def _header(records: Path, made: Imported) -> str:
+def _same_file(out: Path, *inputs: Path | None) -> bool:
+    """Whether writing ``out`` would replace one of ``inputs`` (links and ``..`` resolved)."""
+    for given in inputs:
+        try:
+            if given is not None and out.exists() and os.path.samefile(out, given):
+                return True
+        except OSError:  # an input that is not there: said when it is read
+            continue
+    return False
+
+
+def _reachable(records: Path, out: Path | None, allow_paths: tuple[Path, ...]) -> None:
+    """Say so when the scenario cites its records in a folder that check and run will not read
+    without ``--allow-path`` (paths inside files stay in the working folder and the file's own,
+    unless allowed)."""
+    from simulator.core.files import allowed_roots, outside
+
+    top = Path.cwd() / "scenario.yaml" if out is None else out.absolute()
+    escaped = outside(records, allowed_roots(top, allow_paths))
+    if escaped is not None:
+        folder = shlex.quote(str(escaped.parent))
+        # The paths are shown whole (as core.files.outside_message does): a cut one is no use.
+        echo(
+            f"  note: the scenario cites {printable(str(records))}, outside the folders dipsim "
+            f"reads from by default: check and run it with --allow-path {printable(folder)}",
+            err=True,
+        )
+
+
+def command_line(records: Path, options: list[tuple[str, object]]) -> str:
+    """The command that makes the file again, as a shell reads it (options left at their
+    defaults left out), on one line whatever the values hold."""
+    words = ["dipsim", "import", str(records)]
+    for name, value in options:
+        if value is True:
+            words.append(name)
+        elif value not in (None, False):
+            words += [name, str(value)]
+    line = " ".join(shlex.quote(w) for w in words)
+    # A line break in a value (a title) would end the comment it is written in.
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c)[0] == "C" or c in "\x85\u2028\u2029" else c
+        for c in line
+    )
+
+
+def _header(command: str, made: Imported) -> str:
     from simulator.eventdata.importer import bad_summary
 
     t = made.tally
     codes = made.table.codebook.upper()
     lines = [
-        f"Imported by `dipsim import` from {records.name} ({made.fmt}, {codes} codes).",
-        f"{t.rows:,} rows: {t.kept:,} kept as {t.events:,} events; {t.outside:,} of other actors; "
-        f"{t.out_of_window:,} outside the dates; {sum(t.not_mapped.values()):,} with codes the "
-        f"mapping leaves out; {t.bad_total:,} bad.",
+        f"Made by dipsim import ({made.fmt} records, {codes} codes); to make it again:",
+        f"  {command}",
+        *textwrap.wrap(
+            f"{t.rows:,} rows: {t.kept:,} kept as {t.events:,} events; {t.outside:,} of other "
+            f"actors; {t.out_of_window:,} outside the dates; {sum(t.not_mapped.values()):,} with "
+            f"codes the mapping leaves out; {t.bad_total:,} bad"
+            + (f": {bad_summary(t)}." if t.bad_total else "."),
+            width=96,
+        ),
     ]
-    if t.bad_total:
-        lines.append(f"Bad rows: {bad_summary(t)}.")
     return "".join(f"# {line}\n" for line in lines)
 
 

@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator.core.errors import KeyPath
 from simulator.core.expressions import EVALUATION_ERRORS, Expression, as_guard, evaluation_error
@@ -192,6 +192,18 @@ class Rule:
             return role
 
         return resolve(self.spec.respond.actor), tuple(resolve(r) for r in self.spec.respond.target)
+
+
+@dataclass(slots=True)
+class Pending:
+    """A response waiting out its delay (its SimPy process, to cancel it)."""
+
+    rule: Rule
+    id: str
+    relation: int
+    trigger: Happening
+    due: float
+    process: Any = None
 
 
 def _first_target(h: Happening) -> str:

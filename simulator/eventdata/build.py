@@ -176,8 +176,8 @@ def scenario_data(
         "dipsim": 1,
         "title": origin.title,
         "description": (
-            f"Imported by dipsim import with the mapping {mapping.title!r} "
-            f"({table.codebook.upper()} codes)."
+            f"Records of {origin.file} made into events by dipsim import, with the mapping "
+            f"{mapping.title!r}. {origin.note}"
         ),
         "start": span[0],
         "end": span[1],

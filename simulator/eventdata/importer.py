@@ -17,13 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.core.errors import DipsimError, quoted
+from simulator.core.errors import DipsimError, ScenarioError, quoted
 from simulator.core.files import NotRegularFileError, open_regular
 from simulator.eventdata.build import Aggregator, Origin, scenario_data
 from simulator.eventdata.formats import BadRow, Format, Row, detect_format, lines, rows
-from simulator.eventdata.mapping import CodeMap, Mapping
+from simulator.eventdata.mapping import CodeMap, Mapping, template_problems
 from simulator.eventdata.select import Selection
 from simulator.eventdata.tables import CodeTable, code_table, country_codes
+from simulator.scenario.limits import Limits
+from simulator.scenario.loading import scenario_from_text
+from simulator.scenario.yamlread import DEFAULT_LIMITS, dump_yaml
 
 #: Line numbers kept per kind of bad row, to show where to look.
 SHOWN_LINES = 5
@@ -146,6 +149,22 @@ def import_records(
     return Imported(data, tally, fmt, table)
 
 
+def scenario_text(made: Imported, mapping_path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The scenario as YAML, validated as ``dipsim check`` would read it (its cited rows aside:
+    they are checked against the file when the scenario is loaded from where it is written).
+
+    Raises:
+        ScenarioError: The scenario is not valid; problems of the mapping's machine or types are
+            located in the mapping file.
+    """
+    text = dump_yaml(made.data, flow_lists=True)
+    try:
+        scenario_from_text(text, "<imported scenario>", limits)
+    except ScenarioError as err:
+        raise template_problems(mapping_path, list(err.problems), limits) from None
+    return text
+
+
 def _chain(first: tuple[int, str | BadRow], rest: Any) -> Any:
     yield first
     yield from rest
@@ -239,4 +258,12 @@ def _note(fmt: Format, tally: Tally) -> str:
     )
 
 
-__all__ = ["SHOWN_LINES", "Imported", "RecordsError", "Tally", "bad_summary", "import_records"]
+__all__ = [
+    "SHOWN_LINES",
+    "Imported",
+    "RecordsError",
+    "Tally",
+    "bad_summary",
+    "import_records",
+    "scenario_text",
+]

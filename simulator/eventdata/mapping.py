@@ -174,6 +174,28 @@ def load_mapping(path: Path, known: set[str], limits: Limits = DEFAULT_LIMITS) -
     return mapping
 
 
+def template_problems(
+    path: Path, problems: list[Problem], limits: Limits = DEFAULT_LIMITS
+) -> ScenarioError:
+    """The problems of a scenario an import made, placed in the mapping file where they come
+    from: a key of its ``scenario`` part (``machine.transitions[0].trigger``), or one of its
+    ``types``; any other (the events, made from the records) is left where it was found."""
+    try:
+        doc = read_yaml_file(path, limits, kind="mapping file")
+    except ScenarioError as err:  # the file changed since it was read: say that instead
+        return err
+    placed = []
+    for p in problems:
+        head = p.key_path[0] if p.key_path else None
+        if head in TEMPLATE_KEYS:
+            placed.append(doc.problem(("scenario", *p.key_path), p.message))
+        elif head == "event_types" and len(p.key_path) >= 2:
+            placed.append(doc.problem(("types", *p.key_path[1:2]), p.message))
+        else:
+            placed.append(p)
+    return ScenarioError(placed)
+
+
 __all__ = [
     "TEMPLATE_KEYS",
     "CodeMap",
@@ -182,4 +204,5 @@ __all__ = [
     "TypeMapping",
     "default_mapping_path",
     "load_mapping",
+    "template_problems",
 ]

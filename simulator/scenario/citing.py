@@ -4,7 +4,7 @@ has them.
 An event imported from coded event data cites the lines it was coded from (``rows``, 1 = the
 file's first line) or the records' ids (``records``: an ICEWS Event ID, a GDELT GLOBALEVENTID)
 instead of a verbatim quote. Outputs show such a citation where a quote would stand, as
-``rows 1203, 1207 of keds.csv``; ``check_cited`` says which rows or records the file lacks.
+``rows 1203, 1207 of keds.csv``; ``SourceTexts`` says which rows or records the file lacks.
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ class SourceTexts:
     needs it, once: whitespace-normalised for quotes, its lines counted, its fields gathered."""
 
     texts: Mapping[str, str | None]
-    _normalised: dict[str, str] = field(default_factory=dict)
-    _lines: dict[str, int] = field(default_factory=dict)
-    _fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    _normalised: dict[str, str] = field(default_factory=dict, init=False)
+    _lines: dict[str, int] = field(default_factory=dict, init=False)
+    _fields: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
 
     def normalised(self, sid: str) -> str | None:
         text = self.texts.get(sid)

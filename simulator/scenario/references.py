@@ -175,7 +175,8 @@ def _check_citations(
                 key = "rows" if c.rows is not None else "records"
                 yield doc.problem(
                     (*cpath, key),
-                    f"source {c.ref!r} has no file: '{key}' cite the lines of a data file",
+                    f"source {c.ref!r} has no file: '{key}' cite the {key} of a data file, its "
+                    "'file'",
                 )
         elif c.rows is not None:
             yield from _check_rows(doc, (*cpath, "rows"), c.ref, c.rows, src.file, texts)
@@ -204,7 +205,7 @@ def _check_rows(
         past, count = missing
         yield doc.problem(
             (*at, rows.index(past[0])),
-            f"{listed(past, 'row')} past the end of {_short(file, 40)} ({count:,} lines)",
+            f"{listed(past, 'row')} past the end of {file} ({count:,} lines)",
         )
 
 
@@ -215,7 +216,7 @@ def _check_records(
     if missing:
         yield doc.problem(
             (*at, records.index(missing[0])),
-            f"{listed(missing, 'record', quote=True)} not found in {_short(file, 40)} (a "
+            f"{listed(missing, 'record', quote=True)} not found in {file} (a "
             "record id is a whole field: between tabs, commas or line ends)",
         )
 

@@ -176,14 +176,22 @@ def _fields_at(root: type[BaseModel], path: KeyPath) -> list[str]:
     annotation: Any = root
     for part in path:
         model = _model_in(annotation)
-        if model is not None and isinstance(part, str) and part in model.model_fields:
-            annotation = model.model_fields[part].annotation
+        field = _written_keys(model).get(part) if isinstance(part, str) else None
+        if model is not None and field is not None:
+            annotation = model.model_fields[field].annotation
             continue
         annotation = _element(annotation, part)
         if annotation is None:
             return []
-    model = _model_in(annotation)
-    return list(model.model_fields) if model is not None else []
+    return list(_written_keys(_model_in(annotation)))
+
+
+def _written_keys(model: type[BaseModel] | None) -> dict[str, str]:
+    """A model's keys as a file writes them (a field's alias: ``from``, ``with``), to its
+    fields' names."""
+    if model is None:
+        return {}
+    return {info.alias or name: name for name, info in model.model_fields.items()}
 
 
 def _unwrap(annotation: Any) -> list[Any]:

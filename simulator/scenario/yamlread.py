@@ -570,7 +570,21 @@ def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_text)
 
 
-def dump_yaml(data: Mapping[str, Any]) -> str:
+class _FlowListDumper(_Dumper):
+    """The same, with each list of scalars written in flow style."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, items: list[Any]) -> yaml.SequenceNode:
+    scalars = all(not isinstance(i, dict | list | tuple) for i in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=scalars or None)
+
+
+_FlowListDumper.add_representer(list, _represent_list)
+
+
+def dump_yaml(data: Mapping[str, Any], *, flow_lists: bool = False) -> str:
     """Plain data as block-style YAML that dipsim reads back as the same data (used by tests
-    and tools that write scenarios)."""
-    return yaml.dump(dict(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+    and tools that write scenarios); ``flow_lists``: a list of scalars on one line, ``[1, 2]``
+    (an imported event's hundred cited rows are one line, not a hundred)."""
+    dumper = _FlowListDumper if flow_lists else _Dumper
+    return yaml.dump(dict(data), Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from simulator.core.errors import did_you_mean
 from simulator.scenario.model.base import (
@@ -15,9 +23,11 @@ from simulator.scenario.model.base import (
     Frozen,
     Name,
     Pair,
+    RecordId,
     Text,
     TimeOfDay,
     as_tuple,
+    at_most_one,
     invalid,
     one_or_many,
 )
@@ -77,6 +87,8 @@ def unquoted_cameo(written: str, code: str, scheme: str = "CAMEO") -> str:
 
 class Codes(CodesTraits, Frozen):
     """Event codes in the recognised event ontologies."""
+
+    model_config = ConfigDict(json_schema_extra=at_most_one("cameo", "weis"))
 
     cameo: str | None = Field(default=None, pattern=r"^[0-9]{2,4}$")
     #: A WEIS code (KEDS data such as the Gulf file is coded in WEIS): never shown as CAMEO,
@@ -149,16 +161,14 @@ MAX_CITED = 10_000
 #: A cited line number's bound: far beyond any source file the size limit lets through.
 MAX_ROW = 1_000_000_000
 
-#: A record id as data files give them (ICEWS Event ID, GDELT GLOBALEVENTID): short, and made
-#: of letters, digits and ``_ . : / -`` only (never the tabs, commas or line breaks that delimit
-#: a file's fields, nor anything an output would have to escape).
-RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 Row = Annotated[int, Field(ge=1, le=MAX_ROW)]
 
 
 class Citation(Frozen):
     """Where an event comes from: a source id and, for a file source, a verbatim quote, or the
     rows (line numbers, 1 = the first line) or record ids of a data file that it was coded from."""
+
+    model_config = ConfigDict(json_schema_extra=at_most_one("quote", "rows", "records"))
 
     ref: Annotated[str, Field(min_length=1)]
     quote: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
