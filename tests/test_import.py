@@ -381,3 +381,22 @@ def test_scenario_to_standard_output(
     assert result.exit_code == 0, result.output
     assert result.stdout == out.read_text(encoding="utf-8")
     assert result.stderr.startswith("imported 304 of 361 rows as 276 events → standard output\n")
+
+
+def test_scenario_written_in_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scenario written in a folder below the working one cites the records by a path
+    from its own folder (``../data/...``), and is validated from there: it imports (this was
+    refused, the path read from the working folder), checks and runs."""
+    (tmp_path / "data").mkdir()
+    shutil.copyfile(LEVANT, tmp_path / "data" / LEVANT.name)
+    (tmp_path / "out").mkdir()
+    monkeypatch.chdir(tmp_path)
+    made = dipsim("import", f"data/{LEVANT.name}", "--dyad", "EGY-ISR", "-o", "out/s.yaml")
+    assert made.exit_code == 0, made.output
+    assert scenario_data(tmp_path / "out" / "s.yaml")["sources"]["records"]["file"] == (
+        f"../data/{LEVANT.name}"
+    )
+    checked = dipsim("check", "out/s.yaml")
+    assert checked.exit_code == 0, checked.output

@@ -148,9 +148,21 @@ CASES = {
         status=2,
         args=("--dyad", "ISR-PSE", "--mapping", str(QUAD)),
     ),
+    # The scenario cites its rows in the file, which check and run read whole as UTF-8 text:
+    # the import refuses a file they would refuse.
     "not-utf8": Bad(
         GOOD.encode() + b"1982-08-05,EGY,ISR,04\xff\n",
-        accepted(100, 101, 10, "1: not UTF-8 1 (line 102)"),
+        "error: the scenario cannot cite 'r.csv' for its events' rows: it is not all UTF-8 "
+        "text (line 102 is not)\n",
+        status=2,
+    ),
+    "bigger-than-a-cited-file-may-be": Bad(
+        (GOOD * 4).encode(),
+        "error: the scenario cannot cite 'r.csv' for its events' rows: it is 9,296 bytes, "
+        "more than a scenario's cited file may be (limit max_bytes=8000; raise it with --limit "
+        "max_bytes=N), here and when the scenario is checked or run\n",
+        status=2,
+        args=("--dyad", "EGY-ISR", "--max-bad", "0.1", "--limit", "max_bytes=8000"),
     ),
     # The rest of an overlong line is skipped, not read into memory, and the lines after it
     # are numbered right: the good row after it is kept.

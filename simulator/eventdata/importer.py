@@ -19,12 +19,12 @@ from typing import Any
 
 from simulator.core.errors import DipsimError, ScenarioError, quoted
 from simulator.core.files import NotRegularFileError, open_regular
-from simulator.eventdata.build import Aggregator, Origin, scenario_data
+from simulator.eventdata.build import SOURCE_ID, Aggregator, Origin, scenario_data
 from simulator.eventdata.formats import BadRow, Format, Row, detect_format, lines, rows
 from simulator.eventdata.mapping import CodeMap, Mapping, template_problems
 from simulator.eventdata.select import Selection
 from simulator.eventdata.tables import CodeTable, code_table, country_codes
-from simulator.scenario.limits import Limits
+from simulator.scenario.limits import Limits, limit_hint
 from simulator.scenario.loading import scenario_from_text
 from simulator.scenario.yamlread import DEFAULT_LIMITS, dump_yaml
 
@@ -79,6 +79,7 @@ class Imported:
     tally: Tally
     fmt: Format
     table: CodeTable
+    folder: Path = Path(".")  # where the scenario is to be written: its source's path is from it
 
 
 def import_records(
@@ -146,7 +147,7 @@ def import_records(
         note=_note(fmt, tally),
     )
     data = scenario_data(mapping, table, selection.relations, events, (first_day, last_day), origin)
-    return Imported(data, tally, fmt, table)
+    return Imported(data, tally, fmt, table, relative_to)
 
 
 def scenario_text(made: Imported, mapping_path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -159,10 +160,36 @@ def scenario_text(made: Imported, mapping_path: Path, limits: Limits = DEFAULT_L
     """
     text = dump_yaml(made.data, flow_lists=True)
     try:
-        scenario_from_text(text, "<imported scenario>", limits)
+        # Read as it will be, from the folder it is written in (the records' path is written
+        # relative to that folder, not to the working one).
+        scenario_from_text(text, "<imported scenario>", limits, base=made.folder)
     except ScenarioError as err:
+        if any(p.key_path == ("sources", SOURCE_ID, "file") for p in err.problems):
+            raise RecordsError(_uncitable(made, limits)) from None
         raise template_problems(mapping_path, list(err.problems), limits) from None
     return text
+
+
+def _uncitable(made: Imported, limits: Limits) -> str:
+    """Why the scenario cannot cite its records file (check and run would refuse it too): a
+    cited file is read whole, as UTF-8 text of at most ``max_bytes``."""
+    path = made.folder / made.data["sources"][SOURCE_ID]["file"]
+    size = path.stat().st_size
+    why = (
+        f"it is {size:,} bytes, more than a scenario's cited file may be "
+        f"{limit_hint('max_bytes', limits)}, here and when the scenario is checked or run"
+        if size > limits.max_bytes
+        else "it is not all UTF-8 text"
+        + (
+            f" (line {made.tally.bad_lines['not UTF-8'][0]} is not)"
+            if made.tally.bad_lines.get("not UTF-8")
+            else ""
+        )
+    )
+    shown = os.path.relpath(path)  # as given on the command line, most often
+    if shown.startswith(".."):
+        shown = os.path.normpath(path)
+    return f"the scenario cannot cite {quoted(shown)} for its events' rows: {why}"
 
 
 def _chain(first: tuple[int, str | BadRow], rest: Any) -> Any:

@@ -361,11 +361,12 @@ def scenario_to_yaml(scenario: Scenario) -> str:
 
 
 def scenario_from_text(
-    text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS
+    text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS, *, base: Path = Path(".")
 ) -> Scenario:
-    """Load a scenario from YAML text (file sources cannot be checked: there is no folder)."""
+    """Load a scenario from YAML text; its file sources are read relative to ``base`` (the
+    folder it is to be written in; by default the working folder), from any folder."""
     doc = read_yaml(text, file, limits)
-    return validate_document(doc, _source_texts(doc, Path("."), limits, None))
+    return validate_document(doc, _source_texts(doc, base, limits, None))
 
 
 __all__ = [
