@@ -387,7 +387,8 @@ def test_every_command_says_what_it_does_in_one_whole_sentence() -> None:
 
 def test_an_option_means_the_same_on_every_command() -> None:
     """--format names the output for people `table` wherever it is offered (graph's formats are
-    kinds of picture, import's the records' format it reads); --workers, --seed, --out and --limit have one meaning and default."""
+    kinds of picture, import's the records' format it reads); --workers, --seed, --out and
+    --limit have one meaning and default."""
     seen: dict[str, list[tuple[str, click.Option]]] = {}
     for name, command in cli.commands.items():
         for param in command.params:
