@@ -8,15 +8,19 @@ of the shipped CAMEO mapping and some it leaves out) in which 200 records are th
 actors, as in a real file where one dyad is a small part of the records; at two sizes, 4× apart.
 Each measure runs in a fresh process, round by round, the order alternated:
 
-* **import**: ``dipsim import FILE --dyad EGY-ISR -o OUT`` (the click command, in-process in
-  that fresh process, after its modules and tables are loaded): wall seconds, and the peak RSS
-  it adds (``ru_maxrss`` after minus before);
+* **import**: ``dipsim import FILE --dyad EGY-ISR -o OUT --limit max_bytes=...`` (the click
+  command, in-process in that fresh process, after its modules and tables are loaded): wall
+  seconds, and the peak RSS it adds (``ru_maxrss`` after minus before). The scenario made is
+  validated as ``check`` reads it, and that reads the cited records file whole (a cited file
+  is at most ``max_bytes``, 5 MB by default: raised here to twice the file);
+* **stream**: the pass over the file alone (``eventdata.importer.import_records``: the file
+  read line by line, the records folded into the scenario's events), the same measures;
 * **csv** (the baseline): Python's ``csv.reader`` over the same file, every row read, nothing
   done with it: the floor of reading the rows in Python.
 
-The ratio ``× csv`` is paired per round (import seconds over csv seconds in the same round,
-the median over rounds). Memory: the peak added at the larger size over the smaller one's;
-a file read into memory whole, or rows kept, would make it grow about 4×.
+The ratio ``× csv`` is paired per round (seconds over csv's seconds in the same round, the
+median over rounds). Memory: the peak added at the larger size over the smaller one's; a pass
+that read the file whole, or kept its rows, would make it grow about 4×.
 
 Run from the repository root::
 
@@ -41,11 +45,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DYAD_ROWS = 200
 OTHERS = ["USA", "USAGOV", "IRN", "IRNMIL", "SYR", "LBN", "JOR", "RUS", "FRA", "GBR", "IRQ"]
+#: import: the whole command; stream: the pass over the file alone; csv: the baseline.
+CASES = ("import", "stream", "csv")
 CODES = ["042", "036", "112", "190", "010", "161", "057", "0871", "020", "1823"]
 
 #: Run in a fresh process: wall seconds and the peak RSS (KB) added by ``dipsim import`` or by
 #: the csv module's reading.
-_MEASURE = """
+_MEASURE = r"""
 import csv, json, resource, sys, time
 case, path, out = sys.argv[1:4]
 if case == "csv":
@@ -60,17 +66,32 @@ if case == "csv":
     seconds = time.perf_counter() - start
     events = 0
 else:
+    import re
+    from pathlib import Path
     from simulator.cli import cli
     from simulator.eventdata import importer, mapping, tables
+    from simulator.eventdata.select import Selection
     import simulator.cli.import_, simulator.scenario.yamlread
     tables.code_table("cameo"), tables.code_table("weis"), tables.countries()
+    cameo = set(tables.code_table("cameo").names)
+    rules = mapping.load_mapping(mapping.default_mapping_path("cameo"), cameo)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    cli.main(["import", path, "--dyad", "EGY-ISR", "-o", out], standalone_mode=False)
+    if case == "stream":  # the pass over the file alone, to the scenario's data
+        made = importer.import_records(
+            Path(path), rules, Selection((("EGY", "ISR"),)), relative_to=Path(path).parent
+        )
+        rows, events = made.tally.rows, made.tally.events
+    else:  # the whole command; a cited file may be as big as the file (check and run: too)
+        limit = f"max_bytes={2 * Path(path).stat().st_size + 1_000_000}"
+        cli.main(
+            ["import", path, "--dyad", "EGY-ISR", "-o", out, "--limit", limit],
+            standalone_mode=False,
+        )
+        head = " ".join(l[2:].strip() for l in open(out, encoding="utf-8") if l.startswith("# "))
+        found = re.search(r"([\d,]+) rows: ([\d,]+) kept as ([\d,]+) events", head)
+        rows, events = (int(found[i].replace(",", "")) for i in (1, 3))
     seconds = time.perf_counter() - start
-    head = open(out, encoding="utf-8").readlines()[1]  # "# N rows: K kept as E events; ..."
-    rows = int(head.split()[1].replace(",", ""))
-    events = int(head.split(" kept as ")[1].split()[0].replace(",", ""))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"seconds": seconds, "kb": peak - before, "rows": rows, "events": events}))
 """
@@ -127,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
         got: dict[tuple[str, int], list[dict[str, float]]] = {
-            (case, n): [] for n in sizes for case in ("import", "csv")
+            (case, n): [] for n in sizes for case in CASES
         }
         for r in range(rounds):
             order = list(got) if r % 2 == 0 else list(reversed(got))
@@ -135,34 +156,43 @@ def main(argv: list[str] | None = None) -> None:
                 got[case, n].append(measure(case, files[n]))
     for (case, n), measures in got.items():
         if any(m["rows"] != n for m in measures) or (
-            case == "import" and any(m["events"] < DYAD_ROWS // 2 for m in measures)
+            case != "csv" and any(m["events"] < DYAD_ROWS // 2 for m in measures)
         ):
             raise SystemExit(f"{case} of {n:,} rows did not read every row: {measures}")
+    report(got, sizes, megabytes)
+
+
+def report(
+    got: dict[tuple[str, int], list[dict[str, float]]],
+    sizes: tuple[int, int],
+    megabytes: dict[int, float],
+) -> None:
+    """Seconds, rows/s and the paired ratio to csv of each case, then the peaks."""
     print()
     print(
-        f"{'rows':>10}  {'MB':>5}  {'import s':>8}  {'rows/s':>9}  {'csv s':>6}  {'rows/s':>10}  "
-        f"{'× csv':>6}  {'peak MB added':>13}  {'(csv)':>6}"
+        f"{'case':<7}  {'rows':>10}  {'MB':>5}  {'seconds':>7}  {'rows/s':>10}  {'× csv':>6}  "
+        f"{'peak MB added':>13}"
     )
-    peak: dict[int, float] = {}
-    for n in sizes:
-        mine, base = got["import", n], got["csv", n]
-        seconds = statistics.median(m["seconds"] for m in mine)
-        csv_seconds = statistics.median(m["seconds"] for m in base)
-        ratio = statistics.median(
-            a["seconds"] / b["seconds"] for a, b in zip(mine, base, strict=True)
-        )
-        peak[n] = statistics.median(m["kb"] for m in mine) / 1024
-        csv_peak = statistics.median(m["kb"] for m in base) / 1024
-        print(
-            f"{n:>10,}  {megabytes[n]:5.1f}  {seconds:8.2f}  {n / seconds:9,.0f}  "
-            f"{csv_seconds:6.2f}  {n / csv_seconds:10,.0f}  {ratio:5.1f}×  {peak[n]:13.1f}  "
-            f"{csv_peak:6.1f}"
-        )
+    peak: dict[tuple[str, int], float] = {}
+    for case in CASES:
+        for n in sizes:
+            mine, base = got[case, n], got["csv", n]
+            seconds = statistics.median(m["seconds"] for m in mine)
+            ratio = statistics.median(
+                a["seconds"] / b["seconds"] for a, b in zip(mine, base, strict=True)
+            )
+            peak[case, n] = statistics.median(m["kb"] for m in mine) / 1024
+            print(
+                f"{case:<7}  {n:>10,}  {megabytes[n]:5.1f}  {seconds:7.2f}  {n / seconds:10,.0f}  "
+                f"{ratio:5.1f}×  {peak[case, n]:13.1f}"
+            )
     low, high = sizes
-    print(
-        f"peak memory added: {peak[high]:.1f} MB at {high:,} rows, {peak[low]:.1f} MB at "
-        f"{low:,}: {peak[high] / max(peak[low], 0.1):.2f}× for 4× the rows and the file"
-    )
+    for case in ("import", "stream"):
+        grows = peak[case, high] / max(peak[case, low], 0.1)
+        print(
+            f"{case}: peak memory added {peak[case, high]:.1f} MB at {high:,} rows, "
+            f"{peak[case, low]:.1f} MB at {low:,}: {grows:.2f}× for 4× the rows and the file"
+        )
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
