@@ -374,7 +374,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "eventdata.tables": {"check.codebook", "eventdata.mapping"},
     "eventdata.select": {"eventdata.formats"},
-    "eventdata.build": {"eventdata.mapping", "eventdata.tables"},
+    "eventdata.build": {"eventdata.mapping", "eventdata.tables", "scenario.model"},
     "eventdata.importer": {
         "scenario.limits",
         "scenario.loading",

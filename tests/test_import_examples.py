@@ -120,3 +120,17 @@ def test_naive_mapping_breaks_the_claims(
     assert result.exit_code == 1, result.output
     assert "FAIL  expect[0]" in result.output
     assert f"restored on {left}" in result.output
+
+
+def test_the_report_of_a_weis_coded_replay_says_weis(tmp_path: Path) -> None:
+    """The HTML report's events table names WEIS among its codes (never WEIS codes as CAMEO's),
+    and cites the rows of the records file."""
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli, ["report", str(IMPORTED / "france-iran-1987.yaml"), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Codes: CAMEO or WEIS event code" in page
+    assert '<abbr title="WEIS event code">WEIS</abbr> 195' in page
+    assert "row 4 of gulf-frn-irn-1987-1988.csv" in page

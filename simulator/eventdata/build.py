@@ -17,9 +17,12 @@ from typing import Any
 
 from simulator.eventdata.mapping import Mapping
 from simulator.eventdata.tables import CodeTable, countries
+from simulator.scenario.model.events import MAX_CITED
 
 #: The id of the import's one source, which every event cites.
 SOURCE_ID = "records"
+#: Rows (or records) one citation lists at most: the scenario format's bound.
+CITED = MAX_CITED
 
 
 @dataclass
@@ -127,11 +130,16 @@ def event_data(event: Event, table: CodeTable) -> dict[str, Any]:
         summary += f"; {n} records ({counts})"
     # A record's own id where the file gives one (ICEWS, GDELT): it survives a re-sorted or
     # filtered copy of the file, which line numbers do not.
-    cite: dict[str, Any] = (
-        {"ref": SOURCE_ID, "records": list(event.records)}
+    key, cited = (
+        ("records", list(event.records))
         if len(event.records) == len(event.rows)
-        else {"ref": SOURCE_ID, "rows": list(event.rows)}
+        else ("rows", list(event.rows))
     )
+    # A citation lists at most CITED of them (the format's bound): a busier day's records are
+    # cited in several citations of the one source.
+    cites = [
+        {"ref": SOURCE_ID, key: cited[k : k + CITED]} for k in range(0, len(cited), CITED)
+    ]
     codes: dict[str, Any] = {table.codebook: event.code}
     goldstein = table.goldstein.get(event.code)
     if goldstein is not None:
@@ -148,7 +156,7 @@ def event_data(event: Event, table: CodeTable) -> dict[str, Any]:
         **parties,
         "summary": summary,
         "codes": codes,
-        "source": cite,
+        "source": cites[0] if len(cites) == 1 else cites,
     }
 
 

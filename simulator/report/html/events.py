@@ -71,6 +71,13 @@ def _codes_cell(r: Record, codes: Codes | None) -> str:
     return "<br>".join(parts) if parts else '<span class="none">—</span>'
 
 
+def _schemes(records: Iterable[Record]) -> str:
+    """The event-code schemes the table shows: CAMEO, and WEIS where a record is WEIS-coded (a
+    WEIS code is never shown as CAMEO's: KEDS data of the 1980s use it)."""
+    weis = any(r.weis is not None for r in records)
+    return "CAMEO or WEIS event code" if weis else "CAMEO event code"
+
+
 def _value(r: Record | None, variable: str | None) -> str:
     if r is None or variable is None or variable not in r.variables:
         return ""
@@ -235,9 +242,9 @@ def events_section(view: RunView, diff: TraceDiff | None) -> str:
     )
     caption = (
         f"Every event of the run, in order ({len(t.records)}). # numbers the events of "
-        f"{esc(view.relation)} as on the timeline. Codes: CAMEO event code, Goldstein value "
-        "(G), PLOVER type. * after a date: no source reports it; it was inferred (the note "
-        "under the event says how)."
+        f"{esc(view.relation)} as on the timeline. Codes: {_schemes(t.records)}, Goldstein "
+        "value (G), PLOVER type. * after a date: no source reports it; it was inferred (the "
+        "note under the event says how)."
     )
     if marks:
         caption += " A badge marks an event that differs from the other run."
