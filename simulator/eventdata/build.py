@@ -137,9 +137,7 @@ def event_data(event: Event, table: CodeTable) -> dict[str, Any]:
     )
     # A citation lists at most CITED of them (the format's bound): a busier day's records are
     # cited in several citations of the one source.
-    cites = [
-        {"ref": SOURCE_ID, key: cited[k : k + CITED]} for k in range(0, len(cited), CITED)
-    ]
+    cites = [{"ref": SOURCE_ID, key: cited[k : k + CITED]} for k in range(0, len(cited), CITED)]
     codes: dict[str, Any] = {table.codebook: event.code}
     goldstein = table.goldstein.get(event.code)
     if goldstein is not None:
