@@ -22,14 +22,17 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulator.cli import cli
 from simulator.eventdata.formats import FORMATS, Format
 from simulator.eventdata.importer import RecordsError, import_records
 from simulator.eventdata.mapping import Mapping, default_mapping_path, load_mapping
 from simulator.eventdata.select import Selection
 from simulator.eventdata.tables import code_table
+from simulator.scenario.yamlread import read_yaml_file
 from tests.conftest import ROOT
 
 #: Codes and what the shipped CAMEO mapping makes of them (``None``: left out, not mapped).
@@ -236,3 +239,22 @@ def test_progress_is_told_every_byte(mapping: Mapping, tmp_path: Path) -> None:
     assert len(told) > 1
     assert told[-1] == (size, size)
     assert [d for d, _ in told] == sorted(d for d, _ in told)
+
+
+def test_a_busy_day_is_cited_in_several_citations(tmp_path: Path) -> None:
+    """10,050 records of one act on one day: one event, its rows cited once each in citations
+    of at most 10,000 rows (the format's bound), and the scenario checks."""
+    lines = ["date,source,target,code"] + ["1985-03-01,EGY,ISR,042"] * 10_050
+    (tmp_path / "busy.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    made = CliRunner().invoke(
+        cli,
+        ["import", str(tmp_path / "busy.csv"), "--dyad", "EGY-ISR", "-o", str(tmp_path / "s.yaml")],
+    )
+    assert made.exit_code == 0, made.output
+    events = read_yaml_file(tmp_path / "s.yaml").data["events"]
+    assert len(events) == 1
+    cited = events[0]["source"]
+    assert [len(c["rows"]) for c in cited] == [10_000, 50]
+    assert [row for c in cited for row in c["rows"]] == list(range(2, 10_052))
+    checked = CliRunner().invoke(cli, ["check", str(tmp_path / "s.yaml")])
+    assert checked.exit_code == 0, checked.output
