@@ -9,6 +9,7 @@ that the file names in messages are short and the same everywhere.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import cli
+from simulator.eventdata.formats import MAX_LINE, BadRow, lines
 from tests.conftest import ROOT
 
 # A real process with a timeout: a read that blocks fails the test instead of hanging it.
@@ -415,3 +417,23 @@ def test_bad_options(args: tuple[str, ...], error: str, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"Error: {error}" in result.stderr
     assert not (tmp_path / "out.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "kind"), [(0, None), (1, "line too long")], ids=["at-the-limit", "one-past"]
+)
+def test_longest_line_read_whole(extra: int, kind: str | None) -> None:
+    """A line of MAX_LINE bytes (its line end aside) is read; one byte more is a bad row, and
+    the next line is still line 3 (at the end of the file too)."""
+    line = b"x" * (MAX_LINE + extra)
+    for tail in (b"\nnext\n", b""):
+        read = list(lines(io.BytesIO(b"first\n" + line + tail)))
+        assert read[0] == (1, "first")
+        number, text = read[1]
+        assert number == 2
+        if kind is None:
+            assert text == line.decode()
+        else:
+            assert isinstance(text, BadRow)
+            assert text.kind == kind
+        assert read[2:] == ([(3, "next")] if tail else [])
