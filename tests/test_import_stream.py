@@ -140,6 +140,16 @@ def test_every_line_accounted_for_and_cited_once(
     cited = {e["id"]: e["source"]["rows"] for e in made.data["events"]}
     assert cited == events
     assert t.events == len(events)
+    # In date order, a day's events in the order of their first rows; each takes the code most
+    # of its records have (the smallest of those tied), and that code's Goldstein value.
+    order = [(e["date"], e["source"]["rows"][0]) for e in made.data["events"]]
+    assert order == sorted(order)
+    goldstein = code_table("cameo").goldstein
+    for e in made.data["events"]:
+        counts = Counter(records[n - 2][3] for n in e["source"]["rows"])
+        most = max(counts.values())
+        assert e["codes"]["cameo"] == min(c for c, k in counts.items() if k == most)
+        assert e["codes"]["goldstein"] == goldstein[e["codes"]["cameo"]]
 
 
 def synthetic(path: Path, rows: int) -> int:
@@ -180,6 +190,21 @@ def test_large_file_streamed_in_bounded_memory(mapping: Mapping, tmp_path: Path)
     assert events_large > 150
     assert peak_large < 1.2 * peak_small + 64 * 1024, (peak_small, peak_large)
     assert peak_large < size / 4, (peak_large, size)
+
+
+def test_an_event_takes_its_most_frequent_code(mapping: Mapping, tmp_path: Path) -> None:
+    """A day's records of one act take the code most of them have, the smallest of those
+    tied, and that code's Goldstein value; every code is counted in the summary."""
+    records = [(0, "EGY", "ISR", c, 1) for c in ("0871", "042", "0871", "042", "036")]
+    records += [(1, "EGY", "ISR", c, 1) for c in ("042", "0871", "0871")]
+    path = tmp_path / "records.csv"
+    write_keds(path, records)
+    made = import_records(path, mapping, Selection((("EGY", "ISR"),)), relative_to=tmp_path)
+    assert [(e["codes"]["cameo"], e["codes"]["goldstein"]) for e in made.data["events"]] == [
+        ("042", 1.9),
+        ("0871", 9.0),
+    ]
+    assert made.data["events"][0]["summary"].endswith("; 5 records (042 ×2, 0871 ×2, 036 ×1)")
 
 
 #: Lines a fuzzed file is made of: good rows of each format's shape, and pieces of bad ones.
