@@ -201,11 +201,20 @@ CASES = {
         "keds, icews or gdelt\n",
         status=2,
     ),
-    "first-line-not-utf8": Bad(
-        b"\xff\xfed\x00a\x00t\x00e\x00\n",
-        "error: cannot tell the format of 'r.csv' from its first line; name it with --format "
-        "keds, icews or gdelt\n",
+    "utf-16": Bad(
+        "date,source,target,code\n1982-08-05,EGY,ISR,042\n".encode("utf-16"),
+        "error: 'r.csv' is UTF-16 text (line 1: byte 1 is not UTF-8); save it as UTF-8 and "
+        "import it again\n",
         status=2,
+    ),
+    "latin-1": Bad(
+        b"date,source,target,code\n1982-08-05,EGY,ISR,042\n".replace(
+            b"date", "dat\xe9".encode("latin-1")
+        ),
+        "error: 'r.csv' is not UTF-8 text (line 1: byte 4 is not UTF-8); save it as UTF-8 and "
+        "import it again\n",
+        status=2,
+        args=("--dyad", "EGY-ISR", "--format", "keds"),
     ),
     "nothing-of-the-dyad": Bad(
         GOOD.encode(),

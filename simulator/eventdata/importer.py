@@ -118,6 +118,13 @@ def import_records(
         first = next(numbered, None)
         if first is None:
             raise RecordsError(f"{quoted(str(path))} is empty")
+        if isinstance(first[1], BadRow) and first[1].kind == "not UTF-8":
+            # Another encoding (a scenario could not cite the file either): say which to use.
+            utf16 = os.pread(file.fileno(), 2, 0) in (b"\xff\xfe", b"\xfe\xff")
+            raise RecordsError(
+                f"{quoted(str(path))} is {'UTF-16' if utf16 else 'not UTF-8'} text (line 1: "
+                f"{first[1].detail}); save it as UTF-8 and import it again"
+            )
         if fmt is None:
             fmt = detect_format(first[1]) if isinstance(first[1], str) else None
             if fmt is None:
