@@ -54,7 +54,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.parties": {"scenario.model"},
     "scenario.traits": {"core.dates", "scenario.citing", "scenario.parties"},
     # citing: a data file's cited rows and records, named for outputs and looked for in the file
-    "scenario.citing": set(),
+    "scenario.citing": {"core.files"},
     "scenario.records": {"core.expressions", "scenario.traits"},
     "scenario.cache": {
         "core.files",
@@ -66,6 +66,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.references": {
         "core.errors",
         "core.expressions",
+        "core.files",
         "scenario.citing",
         "scenario.expect_refs",
         "scenario.model",
@@ -77,6 +78,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.validation": {
         "core.dates",
         "core.errors",
+        "core.files",
         "scenario.model",
         "scenario.references",
         "scenario.yamlread",

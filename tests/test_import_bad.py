@@ -150,20 +150,15 @@ CASES = {
         status=2,
         args=("--dyad", "ISR-PSE", "--mapping", str(QUAD)),
     ),
-    # The scenario cites its rows in the file, which check and run read whole as UTF-8 text:
-    # the import refuses a file they would refuse.
+    # The scenario cites its rows in the file, which check and run scan a line at a time (any
+    # size, any bytes): a line that is not UTF-8 is a bad row, the rest is imported and cited.
     "not-utf8": Bad(
         GOOD.encode() + b"1982-08-05,EGY,ISR,04\xff\n",
-        "error: the scenario cannot cite 'r.csv' for its events' rows: it is not all UTF-8 "
-        "text (line 102 is not)\n",
-        status=2,
+        accepted(100, 101, 10, "1: not UTF-8 1 (line 102)"),
     ),
-    "bigger-than-a-cited-file-may-be": Bad(
+    "bigger-than-max-bytes": Bad(
         (GOOD * 4).encode(),
-        "error: the scenario cannot cite 'r.csv' for its events' rows: it is 9,296 bytes, "
-        "more than a scenario's cited file may be (limit max_bytes=8000; raise it with --limit "
-        "max_bytes=N), here and when the scenario is checked or run\n",
-        status=2,
+        accepted(400, 403, 10, "3: malformed date 3 (lines 102, 203, 304)"),
         args=("--dyad", "EGY-ISR", "--max-bad", "0.1", "--limit", "max_bytes=8000"),
     ),
     # The rest of an overlong line is skipped, not read into memory, and the lines after it
@@ -446,3 +441,25 @@ def test_longest_line_read_whole(extra: int, kind: str | None) -> None:
             assert isinstance(text, BadRow)
             assert text.kind == kind
         assert read[2:] == ([(3, "next")] if tail else [])
+
+
+def test_a_records_file_bigger_than_max_bytes_is_cited_and_checks(tmp_path: Path) -> None:
+    """check reads a scenario's data file a line at a time, not whole: a records file past
+    max_bytes is imported and its rows are checked, in constant memory."""
+    records = tmp_path / "r.csv"
+    records.write_bytes(("date,source,target,code\n" + GOOD.split("\n", 1)[1] * 4).encode())
+    out = tmp_path / "out.yaml"
+    limit = ("--limit", "max_bytes=8000")
+    made = CliRunner().invoke(
+        cli, ["import", str(records), "--dyad", "EGY-ISR", "-o", str(out), *limit]
+    )
+    assert made.exit_code == 0, made.output
+    assert records.stat().st_size > 8000
+    checked = CliRunner().invoke(cli, ["check", str(out), *limit])
+    assert checked.exit_code == 0, checked.output
+    # A cited row past the end is still found: the scan counts the lines.
+    text = out.read_text(encoding="utf-8").replace("rows: [", "rows: [99999, ", 1)
+    out.write_text(text, encoding="utf-8")
+    broken = CliRunner().invoke(cli, ["check", str(out), *limit])
+    assert broken.exit_code == 2
+    assert "row 99999 past the end of r.csv (401 lines)" in broken.output

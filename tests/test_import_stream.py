@@ -7,9 +7,8 @@
 - A large file is read in bounded memory: the peak that ``tracemalloc`` sees while importing
   a file 4× longer (with the same records of the dyad among the rest) is about the same, and a
   small part of the file's size. That is the pass over the file (``import_records``); the
-  command then validates the scenario made as ``check`` reads it, which reads the cited
-  records file whole (at most ``--limit max_bytes``, 5 MB by default):
-  benchmarks/bench_import.py measures both.
+  command then validates the scenario made as ``check`` reads it, which scans the cited
+  records file a line at a time too: benchmarks/bench_import.py measures both.
 """
 
 from __future__ import annotations

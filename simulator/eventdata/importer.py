@@ -24,7 +24,7 @@ from simulator.eventdata.formats import BadRow, Format, Row, detect_format, line
 from simulator.eventdata.mapping import CodeMap, Mapping, template_problems
 from simulator.eventdata.select import Selection
 from simulator.eventdata.tables import CodeTable, code_table, country_codes
-from simulator.scenario.limits import Limits, limit_hint
+from simulator.scenario.limits import Limits
 from simulator.scenario.loading import scenario_from_text
 from simulator.scenario.yamlread import DEFAULT_LIMITS, dump_yaml
 
@@ -172,31 +172,20 @@ def scenario_text(made: Imported, mapping_path: Path, limits: Limits = DEFAULT_L
         scenario_from_text(text, "<imported scenario>", limits, base=made.folder)
     except ScenarioError as err:
         if any(p.key_path == ("sources", SOURCE_ID, "file") for p in err.problems):
-            raise RecordsError(_uncitable(made, limits)) from None
+            raise RecordsError(_uncitable(made)) from None
         raise template_problems(mapping_path, list(err.problems), limits) from None
     return text
 
 
-def _uncitable(made: Imported, limits: Limits) -> str:
-    """Why the scenario cannot cite its records file (check and run would refuse it too): a
-    cited file is read whole, as UTF-8 text of at most ``max_bytes``."""
+def _uncitable(made: Imported) -> str:
+    """Why the scenario cannot cite its records file: it cannot be read where the scenario will
+    look for it (its data files are scanned a line at a time, of any size and any bytes, so
+    only a file that is gone or is no regular file is refused)."""
     path = made.folder / made.data["sources"][SOURCE_ID]["file"]
-    size = path.stat().st_size
-    why = (
-        f"it is {size:,} bytes, more than a scenario's cited file may be "
-        f"{limit_hint('max_bytes', limits)}, here and when the scenario is checked or run"
-        if size > limits.max_bytes
-        else "it is not all UTF-8 text"
-        + (
-            f" (line {made.tally.bad_lines['not UTF-8'][0]} is not)"
-            if made.tally.bad_lines.get("not UTF-8")
-            else ""
-        )
-    )
     shown = os.path.relpath(path)  # as given on the command line, most often
     if shown.startswith(".."):
         shown = os.path.normpath(path)
-    return f"the scenario cannot cite {quoted(shown)} for its events' rows: {why}"
+    return f"the scenario cannot cite {quoted(shown)} for its events' rows: it cannot be read"
 
 
 def _chain(first: tuple[int, str | BadRow], rest: Any) -> Any:

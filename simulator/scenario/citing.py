@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from simulator.core.files import DataFile
+
 #: How many items a long list shows before its count (``rows 1203, 1207 … (12 rows)``).
 SHOWN = 2
 
@@ -58,14 +60,14 @@ class SourceTexts:
     """The cited files' texts (None: unreadable, too big ...), each looked at as a check
     needs it, once: whitespace-normalised for quotes, its lines counted, its fields gathered."""
 
-    texts: Mapping[str, str | None]
+    texts: Mapping[str, str | DataFile | None]
     _normalised: dict[str, str] = field(default_factory=dict, init=False)
     _lines: dict[str, int] = field(default_factory=dict, init=False)
     _fields: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
 
     def normalised(self, sid: str) -> str | None:
         text = self.texts.get(sid)
-        if text is None:
+        if not isinstance(text, str):  # unread, or a data file scanned for its rows
             return None
         if sid not in self._normalised:
             self._normalised[sid] = normalise(text)
@@ -76,6 +78,8 @@ class SourceTexts:
         text = self.texts.get(sid)
         if text is None:
             return None
+        if isinstance(text, DataFile):
+            return [r for r in rows if r > text.lines], text.lines
         if sid not in self._lines:
             self._lines[sid] = _line_count(text)
         count = self._lines[sid]
@@ -86,6 +90,8 @@ class SourceTexts:
         text = self.texts.get(sid)
         if text is None:
             return None
+        if isinstance(text, DataFile):
+            return [r for r in records if r not in text.found]
         if sid not in self._fields:
             self._fields[sid] = _fields(text)
         return [r for r in records if r not in self._fields[sid]]

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 
 from simulator.core.errors import KeyPath, Problem, did_you_mean, unknown_name
 from simulator.core.expressions import Expression
+from simulator.core.files import DataFile
 from simulator.scenario.citing import SourceTexts, listed, normalise
 from simulator.scenario.expect_refs import check_claims
 from simulator.scenario.model import (
@@ -33,7 +34,7 @@ def in_file_order(problems: typing.Iterable[Problem]) -> list[Problem]:
 
 
 def check_references(
-    scenario: Scenario, doc: Document, source_texts: Mapping[str, str | None]
+    scenario: Scenario, doc: Document, source_texts: Mapping[str, str | DataFile | None]
 ) -> list[Problem]:
     """Every cross-reference and whole-scenario rule, as located problems in file order."""
     cited = SourceTexts(source_texts)  # each file looked at once, for events and rules alike
@@ -144,7 +145,7 @@ def _check_relations(s: Scenario, doc: Document) -> Iterator[Problem]:
 
 
 def _check_sources(
-    s: Scenario, doc: Document, texts: Mapping[str, str | None]
+    s: Scenario, doc: Document, texts: Mapping[str, str | DataFile | None]
 ) -> Iterator[Problem]:
     for sid, src in s.sources.items():
         if src.file is not None and texts.get(sid) is None:

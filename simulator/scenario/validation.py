@@ -18,13 +18,14 @@ from pydantic import BaseModel, ValidationError
 
 from simulator.core.dates import why_not_a_date
 from simulator.core.errors import QUOTED_MOST, KeyPath, Problem, ScenarioError, did_you_mean
+from simulator.core.files import DataFile
 from simulator.scenario.model import Scenario
 from simulator.scenario.model.events import unquoted_cameo
 from simulator.scenario.references import check_references, in_file_order
 from simulator.scenario.yamlread import Document
 
 
-def validate_document(doc: Document, source_texts: Mapping[str, str | None]) -> Scenario:
+def validate_document(doc: Document, source_texts: Mapping[str, str | DataFile | None]) -> Scenario:
     """Validate a document as a scenario.
 
     Args:

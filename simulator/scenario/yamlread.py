@@ -40,7 +40,7 @@ from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
 from simulator.core.files import NotRegularFileError, read_bounded
 from simulator.scenario.document import Document, Positions, Written
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
-from simulator.scenario.textfile import decode, read_source_text, too_big
+from simulator.scenario.textfile import decode, read_source_text, scan_source_data, too_big
 from simulator.scenario.yamlplain import Grammar, plain_data, plain_positions
 
 # Re-exported: the limits are read with the YAML, and callers have always found them here.
@@ -53,6 +53,7 @@ __all__ = [
     "read_source_text",
     "read_yaml",
     "read_yaml_file",
+    "scan_source_data",
 ]
 
 
