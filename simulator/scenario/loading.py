@@ -387,7 +387,8 @@ def _data_only(data: Any) -> dict[str, set[str]]:
 
 def scenario_to_yaml(scenario: Scenario) -> str:
     """A scenario as YAML text that loads back to an equal scenario (defaults left out)."""
-    return dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True))
+    # by_alias: a key that is a Python word is a field under another name (``from`` is from_).
+    return dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True, by_alias=True))
 
 
 def scenario_from_text(
