@@ -333,3 +333,20 @@ def test_the_spec_is_found_beside_the_results(tmp_path: Path) -> None:
     assert missing.exit_code == 2
     assert "no --spec given and no results.csv.batch.json beside" in missing.stderr
     assert "Traceback" not in missing.output
+
+
+def test_a_claims_column_is_a_binary_outcome() -> None:
+    """expect.ID and invariant.ID columns count 1 where the claim held and 0 where it failed,
+    typed (Parquet, JSON Lines) or as CSV's text; other text columns stay no number."""
+    from simulator.batch.analysis import parse_outcome
+
+    columns = ["expect.recalled", "invariant.only", "note", "A-B.final_state"]
+    claim = parse_outcome("expect.recalled", None, columns)
+    assert [claim.of({"expect.recalled": v}) for v in (True, False, "true", "false")] == [
+        1.0,
+        0.0,
+        1.0,
+        0.0,
+    ]
+    assert parse_outcome("invariant.only", None, columns).of({"invariant.only": "false"}) == 0.0
+    assert parse_outcome("note", None, columns).of({"note": "true"}) is None

@@ -52,7 +52,9 @@ ALLOWED: dict[str, set[str]] = {
     # parties and traits: outside model/, without pydantic (a cache hit applies them); they
     # name the models for typing only.
     "scenario.parties": {"scenario.model"},
-    "scenario.traits": {"core.dates", "scenario.parties"},
+    "scenario.traits": {"core.dates", "scenario.citing", "scenario.parties"},
+    # citing: a data file's cited rows and records, named for outputs and looked for in the file
+    "scenario.citing": {"core.files"},
     "scenario.records": {"core.expressions", "scenario.traits"},
     "scenario.cache": {
         "core.files",
@@ -64,6 +66,8 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.references": {
         "core.errors",
         "core.expressions",
+        "core.files",
+        "scenario.citing",
         "scenario.expect_refs",
         "scenario.model",
         "scenario.parties",
@@ -74,6 +78,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario.validation": {
         "core.dates",
         "core.errors",
+        "core.files",
         "scenario.model",
         "scenario.references",
         "scenario.yamlread",
@@ -315,6 +320,10 @@ ALLOWED: dict[str, set[str]] = {
     },
     # cli/ — the command
     "cli": {
+        "eventdata.importer",
+        "eventdata.mapping",
+        "eventdata.select",
+        "eventdata.tables",
         "core.dates",
         "core.palette",
         "batch.analysis",
@@ -356,6 +365,30 @@ ALLOWED: dict[str, set[str]] = {
         "scenario.loading",
         "scenario.model",
     },
+    # eventdata/ — coded event records → a scenario's plain data (dipsim import)
+    "eventdata": set(),
+    "eventdata.formats": set(),
+    "eventdata.mapping": {
+        "core.errors",
+        "scenario.model",
+        "scenario.validation",
+        "scenario.yamlread",
+    },
+    "eventdata.tables": {"check.codebook", "eventdata.mapping"},
+    "eventdata.select": {"eventdata.formats"},
+    "eventdata.build": {"eventdata.mapping", "eventdata.tables", "scenario.model"},
+    "eventdata.importer": {
+        "scenario.limits",
+        "scenario.loading",
+        "scenario.yamlread",
+        "core.errors",
+        "core.files",
+        "eventdata.build",
+        "eventdata.formats",
+        "eventdata.mapping",
+        "eventdata.select",
+        "eventdata.tables",
+    },
     "__main__": {"cli"},
 }
 
@@ -364,6 +397,7 @@ OWNERS: dict[str, set[str]] = {
     "yaml": {"scenario.yamlread"},
     # loading and whatif only catch pydantic's ValidationError, to locate what it reports.
     "pydantic": {
+        "eventdata.mapping",
         "scenario.assign",
         "scenario.model",
         "scenario.validation",
@@ -390,7 +424,18 @@ LAYERS = ("scenario.model", "cli", "plots")
 
 #: The sub-packages in the order data flows through them (docs/design.md): a module may import
 #: from its own sub-package and from those before it, never from one after it.
-PIPELINE = ("core", "scenario", "engine", "check", "batch", "graph", "plots", "report", "cli")
+PIPELINE = (
+    "core",
+    "scenario",
+    "engine",
+    "check",
+    "eventdata",
+    "batch",
+    "graph",
+    "plots",
+    "report",
+    "cli",
+)
 
 
 def _layer(name: str) -> str:

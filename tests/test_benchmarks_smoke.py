@@ -24,6 +24,8 @@ from tests.conftest import ROOT
         ("bench_sobol_rss.py", "× base tree"),
         ("bench_load.py", "the Python parser's"),
         ("bench_plot.py", "label placement alone"),
+        ("bench_cite.py", "× none"),
+        ("bench_import.py", "× csv"),
     ],
 )
 def test_benchmark_quick_run(script: str, marker: str) -> None:

@@ -368,3 +368,22 @@ def test_records_run_in_worker_processes_as_the_models_do() -> None:
     record = from_plain(json.loads(json.dumps(to_plain(scenario))), {})
     expected = outcomes_json(run_many(scenario, 40, 3, workers=1, chunk_size=10))
     assert outcomes_json(run_many(record, 40, 3, workers=2, chunk_size=10)) == expected
+
+
+def test_a_changed_data_file_is_a_miss(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data file cited by rows is scanned, not kept: its digest (of the scan) keys the entry,
+    so a hit needs the same bytes, and a file cut short makes its cited rows fail again."""
+    monkeypatch.chdir(tmp_path)
+    imported = ROOT / "scenarios" / "imported"
+    shutil.copytree(imported, tmp_path / "imported")
+    path = tmp_path / "imported" / "france-iran-1987.yaml"
+    first = run(path)
+    assert first.exit_code == 0
+    assert run(path).stdout_bytes == first.stdout_bytes  # a hit, the same trace
+    records = tmp_path / "imported" / "data" / "gulf-frn-irn-1987-1988.csv"
+    records.write_text("".join(records.read_text(encoding="utf-8").splitlines(True)[:50]))
+    result = run(path)
+    assert result.exit_code == 2
+    assert "past the end of data/gulf-frn-irn-1987-1988.csv (50 lines)" in result.output

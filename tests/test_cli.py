@@ -266,7 +266,7 @@ def test_schema_is_json_with_the_scenario_keys() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["title"] == "dipsim file: scenario, what-if or batch spec (format 1)"
+    assert schema["title"] == "dipsim file: scenario, what-if, batch spec or mapping (format 1)"
     scenario = schema["$defs"]["Scenario"]["properties"]
     assert {"events", "machine", "actors", "relations", "variables"} <= set(scenario)
     assert "transitions" in schema["$defs"]["MachineSpec"]["properties"]
@@ -387,7 +387,8 @@ def test_every_command_says_what_it_does_in_one_whole_sentence() -> None:
 
 def test_an_option_means_the_same_on_every_command() -> None:
     """--format names the output for people `table` wherever it is offered (graph's formats are
-    kinds of picture); --workers, --seed, --out and --limit have one meaning and default."""
+    kinds of picture, import's the records' format it reads); --workers, --seed, --out and
+    --limit have one meaning and default."""
     seen: dict[str, list[tuple[str, click.Option]]] = {}
     for name, command in cli.commands.items():
         for param in command.params:
@@ -395,7 +396,7 @@ def test_an_option_means_the_same_on_every_command() -> None:
                 seen.setdefault(param.opts[0], []).append((name, param))
     for name, option in seen["--format"]:
         choices = list(getattr(option.type, "choices", []))
-        if name != "graph":
+        if name not in {"graph", "import"}:
             assert choices[0] == "table", (name, choices)
             assert option.default == "table", (name, option.default)
             assert set(choices) <= {"table", "json", "csv"}, (name, choices)

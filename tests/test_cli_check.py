@@ -38,7 +38,7 @@ def test_the_replay_passes_its_checks() -> None:
         in (lines)
     )
     passes = [line for line in lines if line.startswith("    PASS  ")]
-    assert len(passes) == 7
+    assert len(passes) == 8  # six claims (one a stays claim) and two invariants
     assert not [line for line in lines if "FAIL" in line]
     assert lines[-1] == "  result: ok"
 
@@ -116,7 +116,7 @@ def test_json_output_carries_every_verdict(tmp_path: Path) -> None:
     assert report["ok"] is True
     assert report["runs"] == 1
     assert [r["item"] for r in report["results"]] == [
-        *(f"expect[{i}]" for i in range(5)),
+        *(f"expect[{i}]" for i in range(6)),
         "invariants[0]",
         "invariants[1]",
     ]

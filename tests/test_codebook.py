@@ -61,7 +61,13 @@ def test_codes_that_agree_with_the_tables_have_no_findings() -> None:
 def test_unknown_cameo_code_is_an_error_at_the_code() -> None:
     assert shown(with_codes('{cameo: "225", goldstein: -10.0}')) == [
         "t.yaml:12:20: error: event_types.strike.codes.cameo: CAMEO code '225' is not in the "
-        "CAMEO event-code list (is it a WEIS code?) [unknown-cameo]"
+        "CAMEO event-code list; it is WEIS 225 (ASSASSINATE TORTURE): for WEIS-coded data write "
+        'weis: "225" [unknown-cameo]'
+    ]
+    # A code in neither scheme is only said to be no CAMEO code.
+    assert shown(with_codes('{cameo: "999"}')) == [
+        "t.yaml:12:20: error: event_types.strike.codes.cameo: CAMEO code '999' is not in the "
+        "CAMEO event-code list [unknown-cameo]"
     ]
 
 
@@ -123,3 +129,87 @@ def test_every_shipped_scenario_is_clean_of_codebook_errors_and_warnings(path: P
     loaded = load_scenario_with_origin(path)
     found = codebook_findings(loaded.scenario, loaded.document.locate)
     assert [str(f) for f in found if f.severity != "info"] == []
+
+
+# --- WEIS codes ---------------------------------------------------------------------------------
+
+
+def test_weis_code_with_its_tables_goldstein_is_clean() -> None:
+    # 223 is no CAMEO code at all; it is WEIS's "military engagement".
+    assert shown(with_codes('{weis: "223", goldstein: -10.0}')) == []
+
+
+def test_unknown_weis_code_is_an_error_at_the_code() -> None:
+    assert shown(with_codes('{weis: "999", goldstein: -10.0}')) == [
+        "t.yaml:12:19: error: event_types.strike.codes.weis: WEIS code '999' is not in the WEIS "
+        "tables (KEDS's code names and Goldstein values) [unknown-weis]"
+    ]
+    # 036 is CAMEO's "express intent to meet or negotiate", and no WEIS code: said so.
+    (found,) = shown(with_codes('{weis: "036"}'))
+    assert found.endswith(
+        "WEIS code '036' is not in the WEIS tables (KEDS's code names and Goldstein values); it "
+        f'is CAMEO 036 ({codebooks().names["036"]}): for CAMEO-coded data write cameo: "036" '
+        "[unknown-weis]"
+    )
+
+
+def test_weis_goldstein_other_than_the_weis_tables_is_a_warning_named_from_weis_codes() -> None:
+    g = codebooks().weis_goldstein["223"]
+    assert shown(with_codes('{weis: "223", goldstein: -9.0}')) == [
+        "t.yaml:12:37: warning: event_types.strike.codes.goldstein: Goldstein -9 differs from "
+        f"the table's {g:g} for WEIS 223 (MIL ENGAGEMENT); use {g:g}, or say why in the event "
+        "type's 'goldstein_override' [goldstein-differs]"
+    ]
+    override = "    goldstein_override: a single exchange of fire\n"
+    assert shown(with_codes('{weis: "223", goldstein: -9.0}', override)) == []
+
+
+def test_weis_code_is_held_to_the_weis_table_not_cameos() -> None:
+    # 031 is "meet" in WEIS (+1.0) and "express intent to engage in material cooperation"
+    # (+5.2) in CAMEO: the WEIS value is clean, the CAMEO one warned of.
+    books = codebooks()
+    assert books.weis_goldstein["031"] != books.goldstein["031"]
+    assert shown(with_codes(f'{{weis: "031", goldstein: {books.weis_goldstein["031"]}}}')) == []
+    (found,) = shown(with_codes(f'{{weis: "031", goldstein: {books.goldstein["031"]}}}'))
+    assert "for WEIS 031 (MEET)" in found
+
+
+def test_weis_code_without_a_goldstein_value_is_known_and_not_checked() -> None:
+    # 130 (protest) has a name but no Goldstein value; 097 a value but no name; 204 neither name
+    # nor value, only KEDS's use of it: all three are WEIS codes.
+    assert shown(with_codes('{weis: "130", goldstein: -3.0}')) == []
+    assert shown(with_codes('{weis: "204", goldstein: 5.0}')) == []
+    (found,) = shown(with_codes('{weis: "097", goldstein: 5.0}'))
+    assert "for WEIS 097; use -0.3" in found
+
+
+def test_weis_code_has_no_plover_check() -> None:
+    # WEIS has no PLOVER mapping: a PLOVER type beside a WEIS code is the coder's, unchecked.
+    assert shown(with_codes('{weis: "223", goldstein: -10.0, plover: AGREE}')) == []
+
+
+def test_an_events_weis_code_replaces_its_types_cameo_and_is_checked() -> None:
+    text = BASE.replace("source: {ref: w}}", 'source: {ref: w}, codes: {weis: "998"}}')
+    (found,) = shown(text)
+    assert "error: events[0].codes.weis: WEIS code '998' is not in the WEIS tables" in found
+    scenario = scenario_from_text(text, FILE)
+    codes = scenario.codes_of(scenario.events[0])
+    assert (codes.cameo, codes.weis, codes.goldstein) == (None, "998", -10.0)
+
+
+def test_the_weis_tables_hold_what_their_sources_say() -> None:
+    books = codebooks()
+    assert len(books.weis_goldstein) == 109
+    assert len(books.weis_names) == 114
+    assert books.weis_names["014"] == "ACCOMODATE, CEASEFIRE"  # a quoted CSV field, as spelt
+    assert books.weis_goldstein["223"] == -10.0
+    assert books.weis_names["204"] == ""
+    gulf = {"223", "212", "095", "222", "211", "066", "221", "065"}  # not CAMEO codes
+    assert all(books.weis_known(c) and c not in books.names for c in gulf)
+    assert not books.weis_known("999")
+
+
+@given(st.sampled_from(sorted(codebooks().weis_goldstein)))
+def test_every_weis_code_with_its_tables_goldstein_is_clean(code: str) -> None:
+    g = codebooks().weis_goldstein[code]
+    assert shown(with_codes(f'{{weis: "{code}", goldstein: {g}}}')) == []

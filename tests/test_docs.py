@@ -53,7 +53,9 @@ TERMINAL_WIDTH = 100
 
 _FENCE = re.compile(r"^(?P<fence>`{3,})(?P<lang>[\w+-]*)\s*$")
 _WHOLE_FILE = re.compile(r"^# (?P<path>scenarios/\S+\.ya?ml)\s*$")
-_EXCERPT = re.compile(r"^# excerpt of (?P<path>scenarios/\S+\.ya?ml)\s*$")
+_EXCERPT = re.compile(
+    r"^# excerpt of (?P<path>(scenarios|simulator/eventdata/mappings)/\S+\.ya?ml)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,8 @@ def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
 
 
 def model_keys(root: type[BaseModel]) -> dict[str, list[str]]:
-    """Every field of every model reachable from ``root``: name -> ["Model.field", ...]."""
+    """Every field of every model reachable from ``root``, by the name written in YAML (its
+    alias: ``from``): name -> ["Model.field", ...]."""
     keys: dict[str, list[str]] = {}
     seen: set[type[BaseModel]] = set()
     todo: list[type[BaseModel]] = [root]
@@ -242,7 +245,8 @@ def model_keys(root: type[BaseModel]) -> dict[str, list[str]]:
             continue
         seen.add(model)
         for name, info in model.model_fields.items():
-            keys.setdefault(name, []).append(f"{model.__name__}.{name}")
+            written = info.alias or name
+            keys.setdefault(written, []).append(f"{model.__name__}.{written}")
             todo.extend(_models_in(info.annotation))
     return keys
 
@@ -535,6 +539,7 @@ def test_figure_in_prose_is_what_dipsim_prints(
         "dipsim schema --help",
         "dipsim batch --help",
         "dipsim summarize --help",
+        "dipsim import --help",
     ],
 )
 def test_cli_page_shows_every_help_text(command: str) -> None:

@@ -115,13 +115,13 @@ def test_an_event_that_did_not_happen_fails(tmp_path: Path) -> None:
         ),
         (
             "{reaches: normal, never: strained}",
-            "expect[0]: an expectation is exactly one of: state+date; reaches; never; "
-            "event+outcome; final (got reaches, never)",
+            "expect[0]: an expectation is exactly one of: state+date; state+not_before; "
+            "stays+from+until; reaches; never; event+outcome; final (got reaches, never)",
         ),
         (
             "{at_least: 0.5}",
-            "expect[0]: an expectation is exactly one of: state+date; reaches; never; "
-            "event+outcome; final (got none of them)",
+            "expect[0]: an expectation is exactly one of: state+date; state+not_before; "
+            "stays+from+until; reaches; never; event+outcome; final (got none of them)",
         ),
         (
             "{final: normal, to: strained}",

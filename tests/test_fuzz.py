@@ -127,6 +127,10 @@ SCENARIO_KEYS = (
     "extends",
     "edits",
     "expect",
+    "stays",
+    "from",
+    "until",
+    "not_before",
     "invariants",
 )
 

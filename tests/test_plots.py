@@ -606,3 +606,27 @@ def test_the_key_stays_inside_the_figure_and_track_states_do_not_overlap(name: s
             continue
         for low, high in itertools.pairwise(labels):
             assert not low.overlaps(high), (ax.get_ylabel(), low, high)
+
+
+def test_a_key_of_many_long_entries_fits_and_keeps_the_plots() -> None:
+    """An imported scenario's events have long ids (1987-06-05-FRN-IRN-use_force), each taking
+    two lines of the key: the key elides what does not fit at its smallest type instead of
+    running off the figure, which collapsed the plots (constrained layout gave up on them)."""
+    import warnings
+
+    from simulator.plots.key import COLUMN_LINES, KEY_ROWS, _columns, keyed
+
+    path = SCENARIOS / "imported" / "france-iran-1987.yaml"
+    trace = simulate(path)
+    records = list(trace.records)
+    columns = _columns(records)
+    assert len(records) > 2 * KEY_ROWS > keyed(records)
+    assert all(sum(1 + t.count("\n") for _, t, _ in c) <= COLUMN_LINES for c in columns)
+    assert columns[-1][-1][1] == f"\u2026 and {len(records) - keyed(records)} more"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        fig = plots.timeline_figure(trace, dynamics=dynamics(load_scenario(path)))
+        fig.canvas.draw()
+    assert not [w for w in seen if "constrained_layout not applied" in str(w.message)]
+    state_axes = fig.axes[0]
+    assert state_axes.get_position().height > 0.2  # the state panel keeps its room

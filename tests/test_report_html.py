@@ -272,7 +272,7 @@ def test_rows_say_how_each_date_is_known_and_carry_the_notes(jan: Made) -> None:
             assert "Date inferred" not in text
         if r.note:
             assert f"Note: {' '.join(r.note.split())}" in text
-        for ref, _quote, _note in r.citations:
+        for ref, _quote, _note, _where in r.citations:
             assert f"[{ref}]" in text
     assert inferred > 0
     assert "event id, type, actor → target" in jan.dom.one("table", "events").text()
@@ -328,7 +328,7 @@ def test_the_page_is_semantic_html(jan: Made) -> None:
 def test_the_checks_are_reported(jan: Made) -> None:
     verdicts = jan.dom.select("tr", "verdict")
     assert [v.attrs["data-item"] for v in verdicts] == [
-        *(f"expect[{i}]" for i in range(5)),
+        *(f"expect[{i}]" for i in range(6)),
         "invariants[0]",
         "invariants[1]",
     ]

@@ -34,8 +34,12 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
 def shipped() -> list[Path]:
-    """Every YAML file in the repository's scenarios/ and docs/ (solutions when present)."""
-    return sorted([*(ROOT / "scenarios").rglob("*.yaml"), *(ROOT / "docs").rglob("*.yaml")])
+    """Every YAML file in the repository's scenarios/ and docs/ (solutions when present), and
+    the mappings of dipsim import."""
+    mappings = (ROOT / "simulator" / "eventdata" / "mappings").glob("*.yaml")
+    return sorted(
+        [*(ROOT / "scenarios").rglob("*.yaml"), *(ROOT / "docs").rglob("*.yaml"), *mappings]
+    )
 
 
 def _errors(data: Any) -> list[str]:
@@ -47,7 +51,7 @@ def _errors(data: Any) -> list[str]:
 
 def test_the_schema_is_a_valid_2020_12_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    assert {"Scenario", "WhatIf", "BatchSpec"} <= set(SCHEMA["$defs"])
+    assert {"Scenario", "WhatIf", "BatchSpec", "Mapping"} <= set(SCHEMA["$defs"])
 
 
 def test_every_kind_of_file_is_shipped() -> None:
@@ -107,6 +111,15 @@ BAD: dict[str, tuple[str, str]] = {
         "source: {ref: w}}]\n",
         "mediates",
     ),
+    "scenario with a code in both schemes": (
+        HEAD + 'event_types: {t: {codes: {cameo: "195", weis: "223"}}}\n',
+        "event_types.t.codes",
+    ),
+    "scenario with a citation of a quote and rows": (
+        HEAD + "events: [{id: e, date: 2024-01-02, type: t, actor: A, target: B, summary: s, "
+        "source: {ref: w, quote: q, rows: [3]}}]\n",
+        "events.0.source",
+    ),
     "batch spec without its scenario": ("dipsim_batch: 1\n", "scenario"),
     "batch spec with an unknown design": (
         "dipsim_batch: 1\nscenario: a.yaml\ndesign: {kind: grd}\n",
@@ -141,6 +154,17 @@ def test_a_bad_file_fails_the_schema_as_its_kind(case: tuple[str, str]) -> None:
     assert any(says in error for error in errors), errors
 
 
+def test_codes_of_one_scheme_and_citations_of_rows_or_records_validate() -> None:
+    """A WEIS code, a null beside a code, and a citation of rows or of records are fine."""
+    text = HEAD + (
+        'event_types: {t: {codes: {weis: "223", cameo: null}}}\n'
+        "events:\n"
+        "  - {id: e, date: 2024-01-02, type: t, actor: A, target: B, summary: s, "
+        "source: [{ref: w, rows: [3, 4]}, {ref: w, records: ['32889836'], quote: null}]}\n"
+    )
+    assert _errors(read_yaml(text, "good.yaml").data) == []
+
+
 def test_a_whatif_may_change_only_some_keys_of_an_entry() -> None:
     """As the loader merges ``variables``, ``actors``, ``sources``, ``event_types``: an entry
     gives only what it changes (the loader checks that a new entry is complete)."""
@@ -149,3 +173,17 @@ def test_a_whatif_may_change_only_some_keys_of_an_entry() -> None:
     )
     assert _errors(read_yaml(text, "w.yaml").data) == []
     assert _errors(read_yaml(text.replace("0.2", "2"), "w.yaml").data) != []
+
+
+def test_a_mapping_is_checked_as_a_mapping() -> None:
+    """A file with dipsim_mapping is held against the mapping's schema, not a scenario's."""
+    good = {
+        "dipsim_mapping": 1,
+        "title": "t",
+        "types": {"recall": {"codes": ["161", "19*"]}},
+        "scenario": {"machine": {"states": ["a", "b"], "initial": "a"}},
+    }
+    assert _errors(good) == []
+    bad = {**good, "types": {"recall": {"codes": ["1x"]}}}
+    assert any("types.recall.codes.0" in e for e in _errors(bad))
+    assert any("title" in e for e in _errors({k: v for k, v in good.items() if k != "title"}))

@@ -254,7 +254,7 @@ def test_a_track_with_an_event_expectation_is_refused() -> None:
     text = TEXT + "expect:\n  - {event: e1, outcome: accepted, track: economic}\n"
     with pytest.raises(ScenarioError) as info:
         _load(text)
-    assert "'track' goes with state, reaches, never or final, not with 'event'" in str(
+    assert "'track' goes with state, stays, reaches, never or final, not with 'event'" in str(
         info.value.problems[0]
     )
 

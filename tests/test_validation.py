@@ -157,7 +157,7 @@ def test_unknown_nested_key_lists_the_keys_of_that_mapping(tmp_path: Path) -> No
             "goldstein: -10.0}",
             "goldstien: -10.0}",
             "s.yaml:13:34: event_types.strike.codes.goldstien: unknown key 'goldstien' "
-            "(did you mean 'goldstein'?); allowed here: cameo, goldstein, plover",
+            "(did you mean 'goldstein'?); allowed here: cameo, weis, goldstein, plover",
         ),
         (
             "file: art.txt}",
@@ -637,7 +637,8 @@ def test_file_source_needs_a_quote(tmp_path: Path) -> None:
     """Citing a file source without a quote is refused."""
     text = edit("source: {ref: art, quote: A struck B on Tuesday}", "source: {ref: art}")
     assert problems(tmp_path, text) == [
-        "s.yaml:33:13: events[0].source: source 'art' is a file: cite it with a verbatim 'quote'"
+        "s.yaml:33:13: events[0].source: source 'art' is a file: cite it with a verbatim "
+        "'quote' (or the 'rows' or 'records' of a data file)"
     ]
 
 

@@ -60,7 +60,11 @@ class Outcome:
             return None if value is None else float(value == self.text.split(":", 1)[1])
         if self.kind == "reaches":
             return float(value is not None)
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool):  # a claim's column (expect.ID): held 1, failed 0
+            return float(value)
+        if value in ("true", "false") and self.column.startswith(("expect.", "invariant.")):
+            return float(value == "true")  # the same, read from CSV (text)
+        if value is None or not isinstance(value, int | float):
             return None
         return float(value)
 
@@ -73,7 +77,7 @@ def parse_outcome(text: str, relation: str | None, columns: list[str]) -> Outcom
             return Outcome(text, text, "metric")
         raise BatchError(
             f"outcome {text[:60]!r}: write final:STATE, reaches:STATE, days:STATE or the name of "
-            "a numeric column of the results"
+            "a numeric or true/false column of the results (a claim's: expect.ID)"
         )
     kind, state = found.groups()
     relations = relations_in(columns) or sorted(

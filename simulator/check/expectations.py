@@ -68,6 +68,10 @@ def describe(item: ExpectSpec, scenario: Scenario) -> str:
         rel += f" ({item.track})"
     if item.kind == "state":
         text = f"{rel} is {item.state} on {item.date}"
+    elif item.kind == "stays":
+        text = f"{rel} stays {item.stays} from {item.from_} until {item.until}"
+    elif item.kind == "not_before":
+        text = f"{rel} does not enter {item.state} before {item.not_before}"
     elif item.kind == "reaches":
         text = f"{rel} reaches {item.reaches}" + (f" by {item.by}" if item.by else "")
     elif item.kind == "never":
@@ -100,9 +104,11 @@ def judge(item: ExpectSpec, trace: Trace, scenario: Scenario) -> Verdict:
         assert item.date is not None
         day: dt.date = item.date
         seen = trace.states_on(day)[rel]
-        since = [r for r in _entries(trace, rel) if r.when.date() <= day]
-        how = f" (since {since[-1].date_text}, {since[-1].event})" if since else " (from the start)"
-        return Verdict(seen == item.state, f"{who} on {day}: {seen}{how}")
+        return Verdict(seen == item.state, f"{who} on {day}: {seen}{_since(trace, rel, day)}")
+    if item.kind == "stays":
+        return _judge_stays(item, trace, rel, start, who)
+    if item.kind == "not_before":
+        return _judge_not_before(item, trace, rel, start, who)
     if item.kind == "final":
         end = next(f.state for f in trace.final if f.relation == rel)
         return Verdict(end == item.final, f"{who} ended in {end}: {_path(trace, rel, start)}")
@@ -119,6 +125,56 @@ def judge(item: ExpectSpec, trace: Trace, scenario: Scenario) -> Verdict:
         found = f"{who} did not enter {target} by {by}: {_path(trace, rel, start, by)}"
     reached = start == target or entered is not None
     return Verdict(reached if item.kind == "reaches" else not reached, found)
+
+
+def _since(trace: Trace, relation: str, day: dt.date) -> str:
+    """Since when the relation has been in its state at the end of ``day``, and why."""
+    since = [r for r in _entries(trace, relation) if r.when.date() <= day]
+    return f" (since {since[-1].date_text}, {since[-1].event})" if since else " (from the start)"
+
+
+def _judge_stays(item: ExpectSpec, trace: Trace, rel: str, start: str, who: str) -> Verdict:
+    """In ``stays`` at the end of ``from``, and no record of a later day up to and including
+    ``until`` leaves it (not even one undone later that day: the relation did leave)."""
+    assert item.stays is not None
+    assert item.from_ is not None
+    assert item.until is not None
+    wanted, first, last = item.stays, item.from_, item.until
+    records = list(_records(trace, rel))
+    # Each record's ``after`` is the state from then on: the last one by ``first`` is the state
+    # at the end of that day (the start state before any).
+    upto = [r for r in records if r.when.date() <= first]
+    at_first = upto[-1].after if upto else start
+    since = _since(trace, rel, first)
+    if at_first != wanted:
+        return Verdict(False, f"{who} was {at_first} at the end of {first}{since}, not {wanted}")
+    left = next((r for r in records if r.when.date() > first and r.after != wanted), None)
+    if left is not None and left.when.date() <= last:
+        return Verdict(
+            False, f"{who} left {wanted} for {left.after} on {left.date_text} ({left.event})"
+        )
+    held = f"{who} in {wanted} from {first}{since} to the end of {last}"
+    if left is not None:  # when it did leave, after the claim: what ended the spell
+        held += f"; left for {left.after} on {left.date_text} ({left.event})"
+    return Verdict(True, held)
+
+
+def _judge_not_before(item: ExpectSpec, trace: Trace, rel: str, start: str, who: str) -> Verdict:
+    """Never in ``state`` on a day before ``not_before``: not entered then, nor in it from the
+    start (unless ``not_before`` is the first day, when nothing comes before it)."""
+    assert item.state is not None
+    assert item.not_before is not None
+    wanted, day = item.state, item.not_before
+    if start == wanted:
+        # In it from the start: only a claim from the first day on can hold.
+        return Verdict(trace.start >= day, f"{who} starts in {wanted} on {trace.start}")
+    entered = next((r for r in _entries(trace, rel) if r.after == wanted), None)
+    if entered is None:
+        return Verdict(True, f"{who} did not enter {wanted}")
+    when = f"{who} entered {wanted} on {entered.date_text} ({entered.event})"
+    if entered.when.date() < day:
+        return Verdict(False, f"{when}, before {day}")
+    return Verdict(True, when)
 
 
 def _judge_event(item: ExpectSpec, trace: Trace, scenario: Scenario) -> Verdict:

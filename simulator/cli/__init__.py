@@ -21,6 +21,7 @@ from simulator.cli.check import check
 from simulator.cli.common import echo
 from simulator.cli.diff import diff
 from simulator.cli.graph import graph
+from simulator.cli.import_ import import_records
 from simulator.cli.report import report
 from simulator.cli.run import run
 from simulator.cli.schema import schema
@@ -87,7 +88,18 @@ def cli() -> None:
     """
 
 
-for _command in (run, check, schema, diff, graph, report, batch, summarize, analyze):
+for _command in (
+    run,
+    check,
+    schema,
+    diff,
+    graph,
+    report,
+    batch,
+    summarize,
+    analyze,
+    import_records,
+):
     cli.add_command(_command)
 
 

@@ -55,7 +55,7 @@ def _share(
     required=True,
     metavar="OUTCOME",
     help="What to explain: final:STATE (ends in STATE), reaches:STATE, days:STATE (day first "
-    "entered) or the name of a numeric column.",
+    "entered), the name of a numeric column, or a claim's column (expect.ID: 1 held, 0 failed).",
 )
 @click.option("--relation", metavar="A-B", help="Whose states [default: the first recorded].")
 @table_or_json_option

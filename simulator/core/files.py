@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import re
 import shlex
 import stat
 import tempfile
@@ -108,6 +109,8 @@ class Read:
     data: bytes | None
     size: int
     error: str = ""
+    #: A file read a line at a time (:func:`scan_data_file`): no bytes kept, their digest.
+    digest: str | None = None
 
 
 #: The reads of the innermost ``recording_reads`` block, if one is running.
@@ -143,6 +146,76 @@ def read_bounded(path: Path, most: int) -> tuple[bytes, int]:
     if log is not None:
         log.append(Read(path, raw, size))
     return raw, size
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """What a scan of a data file (a CSV or tab-separated file of records) found: its lines, and
+    which of the fields looked for it has."""
+
+    lines: int
+    found: frozenset[str]
+
+
+#: The field separators of data files: tabs (ICEWS, GDELT), commas (CSV) and line ends.
+_FIELDS = re.compile(rb"[\t,\r\n]")
+#: Longest line read at once while scanning (a longer one is read in pieces).
+_SCAN_LINE = 1 << 16
+
+
+def scan_data_file(path: Path, wanted: frozenset[str]) -> DataFile:
+    """Count the lines of the regular file ``path`` and find which of ``wanted`` occur in it as
+    whole fields (between tabs, commas and line ends; a field in double quotes counts), reading
+    it a line at a time: memory does not grow with the file, whatever its size, and its bytes
+    need not be UTF-8. The read is listed for ``recording_reads`` with a digest of the bytes
+    (a cached scenario citing the file is checked against it, :func:`data_digest`).
+
+    Raises as :func:`open_regular` does.
+    """
+    from hashlib import blake2b  # here: importing hashlib at start-up costs every command ~8 ms
+
+    log = _READS.get()
+    want = {w.encode("utf-8", "surrogateescape") for w in wanted}
+    longest = max(map(len, want), default=0) + 2  # a field longer cannot be one (quotes aside)
+    found: set[bytes] = set()
+    digest, size, lines, ends_open = blake2b(digest_size=32), 0, 0, False
+    carry = b""  # the start of a field a piece of a long line broke off (at most `longest`)
+    try:
+        with open_regular(path) as f:
+            while piece := f.readline(_SCAN_LINE):
+                digest.update(piece)
+                size += len(piece)
+                if not ends_open:
+                    lines += 1
+                ends_open = not piece.endswith(b"\n")
+                if not want:
+                    continue
+                fields = _FIELDS.split(carry + piece)
+                carry = fields.pop()[: longest + 1] if ends_open else b""
+                found.update(w for w in (c.strip(b'"') for c in fields) if w in want)
+            if carry.strip(b'"') in want:  # the last field of a file without a final line end
+                found.add(carry.strip(b'"'))
+    except (OSError, ValueError, DipsimError) as err:
+        if log is not None:
+            log.append(Read(path, None, 0, type(err).__name__))
+        raise
+    if log is not None:
+        log.append(Read(path, None, size, digest=f"stream {size} {digest.hexdigest()}"))
+    return DataFile(lines, frozenset(w.decode("utf-8", "surrogateescape") for w in found))
+
+
+def data_digest(path: Path) -> str:
+    """The digest :func:`scan_data_file` lists for ``path``'s read (``error NAME`` if it cannot
+    be read), computed the same way."""
+    log: list[Read] = []
+    token = _READS.set(log)
+    try:
+        scan_data_file(path, frozenset())
+    except (OSError, ValueError, DipsimError) as err:
+        return f"error {type(err).__name__}"
+    finally:
+        _READS.reset(token)
+    return log[-1].digest or ""
 
 
 def regular_fd(path: Path, flags: int, mode: int = 0o666) -> int:

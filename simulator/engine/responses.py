@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator.core.errors import KeyPath
 from simulator.core.expressions import EVALUATION_ERRORS, Expression, as_guard, evaluation_error
@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic 
     from simulator.scenario.model import Codes, Delay, EventPattern, RuleSpec, Scenario
 
 _STANDARD_NORMAL = NormalDist()
+
+#: A citation as the trace carries it (``engine.trace.Cited``, which this module may not import):
+#: source id, quote, note, and where in a data file its rows or records are.
+Cited = tuple[str, str | None, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +52,13 @@ class Happening:
     date_basis: str = "reported"
     date_note: str | None = None
     note: str | None = None
-    citations: tuple[tuple[str, str | None, str | None], ...] = ()
+    citations: tuple[Cited, ...] = ()
     # Who else acted, the stance, and the Goldstein value as applied here (see Record).
     actors: tuple[str, ...] = ()
     stance: str | None = None
     sides: tuple[str, ...] = ()
     tone: float | None = None
+    weis: str | None = None
 
 
 def effects_for(
@@ -170,7 +175,7 @@ class Rule:
     summary: str
     source: str | None
     quote: str | None
-    citations: tuple[tuple[str, str | None, str | None], ...] = ()
+    citations: tuple[Cited, ...] = ()
 
     @property
     def id(self) -> str:
@@ -187,6 +192,18 @@ class Rule:
             return role
 
         return resolve(self.spec.respond.actor), tuple(resolve(r) for r in self.spec.respond.target)
+
+
+@dataclass(slots=True)
+class Pending:
+    """A response waiting out its delay (its SimPy process, to cancel it)."""
+
+    rule: Rule
+    id: str
+    relation: int
+    trigger: Happening
+    due: float
+    process: Any = None
 
 
 def _first_target(h: Happening) -> str:
@@ -304,7 +321,7 @@ def _compiled(
         summary=respond.summary or f"{respond.type} (response rule {spec.id})",
         source=citation.ref if citation else None,
         quote=citation.quote if citation else None,
-        citations=tuple((c.ref, c.quote, c.note) for c in spec.source or ()),
+        citations=tuple(scenario.cited(c) for c in spec.source or ()),
     )
 
 

@@ -24,7 +24,6 @@ import datetime as dt
 import os
 import random
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -36,6 +35,7 @@ from simulator.engine.machine import Outcome, RelationMachine, RelationModel
 from simulator.engine.responses import (
     LAST_SECOND,
     Happening,
+    Pending,
     Rule,
     RulesByType,
     compile_rules,
@@ -62,8 +62,9 @@ if TYPE_CHECKING:  # not at run time: a cached scenario is run without pydantic 
 
 #: The fields of a scenario that each part a Simulator prepares is made from (see ``derive``).
 _MACHINE_FROM = ("machine", "parameters")
-_RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations")
-_STEPS_FROM = ("events", "event_types", "relations", "start", "actors")  # actors: blocs
+_RULES_FROM = ("rules", "parameters", "event_types", "variables", "relations", "sources")
+# actors: blocs; sources: the files a citation of rows names
+_STEPS_FROM = ("events", "event_types", "relations", "start", "actors", "sources")
 _FIELDS = frozenset((*_MACHINE_FROM, *_RULES_FROM, *_STEPS_FROM, "tracks"))
 
 
@@ -202,6 +203,7 @@ class Simulator:
             t=days_since(self.scenario.start, e.when),
             effects=effects_for(self.scenario, moving, e.effects),
             cameo=codes.cameo,
+            weis=codes.weis,
             goldstein=codes.goldstein,
             source=citation.ref,
             quote=citation.quote,
@@ -211,7 +213,7 @@ class Simulator:
             date_basis=e.date_basis,
             date_note=date_note(e),
             note=e.note or None,
-            citations=tuple((c.ref, c.quote, c.note) for c in e.source),
+            citations=tuple(self.scenario.cited(c) for c in e.source),
             actors=e.actor if len(e.actor) > 1 else (),
             stance=e.stance,
             sides=e.sides,
@@ -304,18 +306,6 @@ def _rounded(values: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 6) for k, v in values.items()}
 
 
-@dataclass(slots=True)
-class _Pending:
-    """A response waiting out its delay."""
-
-    rule: Rule
-    id: str
-    relation: int
-    trigger: Happening
-    due: float
-    process: Any = None
-
-
 class _Run:
     """The mutable state of one run; lives only as long as the run."""
 
@@ -339,7 +329,7 @@ class _Run:
         self.steps_done = 0
         self.responses: dict[tuple[str, str], int] = {}
         self.log: list[LogEntry] = []
-        self.pending: list[_Pending] = []
+        self.pending: list[Pending] = []
         self.fired: dict[str, int] = {}
         self.scheduled = 0
         self.suppressed = 0
@@ -461,6 +451,7 @@ class _Run:
                 h.sides,
                 h.tone,
                 steps,
+                h.weis,
             )
         )
 
@@ -501,11 +492,11 @@ class _Run:
             self.fired[rule.id] = self.fired.get(rule.id, 0) + 1
             delay = sample_delay(rule.spec.delay, self.rng)
             relation = h.relation if rule.relation is None else rule.relation
-            pending = _Pending(rule, f"{rule.id}#{self.fired[rule.id]}", relation, h, h.t + delay)
+            pending = Pending(rule, f"{rule.id}#{self.fired[rule.id]}", relation, h, h.t + delay)
             pending.process = self.env.process(self.respond(pending, delay))
             self.pending.append(pending)
 
-    def respond(self, p: _Pending, delay: float) -> Generator[simpy.Event, Any, None]:
+    def respond(self, p: Pending, delay: float) -> Generator[simpy.Event, Any, None]:
         try:
             yield self.env.timeout(delay)
             # SimPy runs what is due at one moment first in, first out. The script scheduled its
@@ -529,6 +520,7 @@ class _Run:
                 t=p.due,
                 effects=rule.effects,
                 cameo=rule.codes.cameo,
+                weis=rule.codes.weis,
                 goldstein=rule.codes.goldstein,
                 source=rule.source,
                 quote=rule.quote,

@@ -19,8 +19,10 @@ TRACE_FORMAT = 2
 #: disputed date): outputs find it there and say so even when the date is reported.
 UNCERTAIN_NOTE = "date uncertain"
 
-#: A citation as a trace carries it: ``(source id, quote or None, note or None)``.
-Cited = tuple[str, str | None, str | None]
+#: A citation as a trace carries it: ``(source id, quote or None, note or None, where or None)``,
+#: where a citation of a data file's rows or records names them in place of a quote: ``rows
+#: 1203, 1207 of keds.csv`` (``where`` in its JSON, absent for other citations).
+Cited = tuple[str, str | None, str | None, str | None]
 
 
 def track_key(relation: str, track: str) -> str:
@@ -90,6 +92,8 @@ class Record(NamedTuple):
             mark an act by :attr:`bearing`, never by ``goldstein`` alone.
         tracks: What the event did on each parallel track of its relation, in the scenario's
             order of ``tracks`` (empty for a scenario without tracks).
+        weis: WEIS code, if any (an event has a CAMEO or a WEIS code, never both; outputs show
+            it as WEIS, never under a CAMEO heading).
     """
 
     t: float
@@ -119,6 +123,21 @@ class Record(NamedTuple):
     sides: tuple[str, ...] = ()
     tone: float | None = None
     tracks: tuple[TrackStep, ...] = ()
+    weis: str | None = None
+
+    @property
+    def code(self) -> tuple[str, str] | None:
+        """The event code with its scheme, as outputs show it: ``("CAMEO", "190")`` or
+        ``("WEIS", "223")``."""
+        if self.cameo is not None:
+            return ("CAMEO", self.cameo)
+        return ("WEIS", self.weis) if self.weis is not None else None
+
+    @property
+    def where(self) -> str | None:
+        """Where in its data file the first citation points (``rows 1203 of keds.csv``), shown
+        where a quote would be; None for a quote or a citation without a file."""
+        return self.citations[0][3] if self.citations else None
 
     @property
     def bearing(self) -> float | None:
@@ -158,6 +177,8 @@ class Record(NamedTuple):
             d["tone"] = self.tone
         if self.tracks:  # absent without tracks: such traces read as they always have
             d["tracks"] = [step.to_dict() for step in self.tracks]
+        if self.weis is not None:  # absent without a WEIS code, as above
+            d["weis"] = self.weis
         return d
 
     def _plain_dict(self) -> dict[str, Any]:
@@ -179,7 +200,7 @@ class Record(NamedTuple):
             "goldstein": self.goldstein,
             "source": self.source,
             "quote": self.quote,
-            "citations": [{"ref": r, "quote": q, "note": n} for r, q, n in self.citations],
+            "citations": [_cited_dict(c) for c in self.citations],
             "summary": self.summary,
             "note": self.note,
             "cause": self.cause,
@@ -210,7 +231,9 @@ class Record(NamedTuple):
             date_basis=d.get("date_basis", "reported"),
             date_note=d.get("date_note"),
             note=d.get("note"),
-            citations=tuple((c["ref"], c["quote"], c["note"]) for c in d.get("citations", ())),
+            citations=tuple(
+                (c["ref"], c["quote"], c["note"], c.get("where")) for c in d.get("citations", ())
+            ),
             actors=tuple(d.get("actors", ())),
             stance=d.get("stance"),
             sides=tuple(d.get("sides", ())),
@@ -219,7 +242,16 @@ class Record(NamedTuple):
                 TrackStep(x["track"], x["before"], x["after"], x["outcome"])
                 for x in d.get("tracks", ())
             ),
+            weis=d.get("weis"),
         )
+
+
+def _cited_dict(cited: Cited) -> dict[str, str | None]:
+    ref, quote, note, where = cited
+    d = {"ref": ref, "quote": quote, "note": note}
+    if where is not None:  # only a citation of rows or records has it: others read as they did
+        d["where"] = where
+    return d
 
 
 #: How each stance reads after an act's parties (see :func:`parties_text`).

@@ -16,7 +16,7 @@ from simulator.plots.batch_counts import (
     group_values,
     merged_cells,
 )
-from simulator.plots.style import new_figure, percent_axis, state_colours, styled
+from simulator.plots.style import new_figure, percent_axis, state_colours, styled, title_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -57,7 +57,7 @@ def batch_figure(
     with styled():
         fig = new_figure()
         heading = title or f"Final state of {counts.relation} by {counts.x}"
-        fig.suptitle(heading, x=0.01, ha="left", fontweight="bold")
+        fig.suptitle(title_text(heading), x=0.01, ha="left", fontweight="bold")
         left: Figure | SubFigure = fig
         right: SubFigure | None = None
         if counts.reach_column is not None:

@@ -27,9 +27,43 @@ UNCERTAIN = "~"
 UNCERTAIN_NOTE_TEXT = f"{UNCERTAIN} date uncertain (one of several days)"
 
 
-def keyed(events: int) -> int:
-    """How many of ``events`` events the key lists (the rest are elided): the ones numbered."""
-    return events if events <= 2 * KEY_ROWS else 2 * KEY_ROWS - 1
+#: The smallest type the key is set in.
+SMALLEST = 8
+#: Text lines a column of the key holds at the smallest type, its heading and notes aside.
+COLUMN_LINES = int((KEY_HEIGHT - 2 * (KEY_ROWS + 3)) / (1.2 * SMALLEST)) - 4
+
+Line = tuple[str, str, bool]
+
+
+def keyed(records: Sequence[Record]) -> int:
+    """How many of the events the key lists (the rest are elided): the ones numbered."""
+    return sum(1 for column in _columns(records) for number, _, _ in column if number)
+
+
+def _columns(records: Sequence[Record]) -> list[list[Line]]:
+    """The key's two columns: up to :data:`KEY_ROWS` entries each, and no more text lines
+    than fit at the smallest type (an entry may take several: a wrapped id, its parties). What
+    does not fit is elided, the last entry saying how many ("… and 40 more"): a key of many
+    long entries (an imported scenario's ``1987-06-05-FRN-IRN-use_force``) never runs off the
+    figure."""
+    lines = _key_lines(records, 30 if len(records) <= KEY_ROWS else 22)
+    columns: list[list[Line]] = [[]]
+    used = 0
+    for line in lines:
+        height = 1 + line[1].count("\n")
+        if len(columns[-1]) == KEY_ROWS or used + height > COLUMN_LINES:
+            if len(columns) == 2:
+                break
+            columns.append([])
+            used = 0
+        columns[-1].append(line)
+        used += height
+    else:
+        return [c for c in columns if c]
+    # Not all fit: the last entry shown gives way to the count of those left out.
+    shown = sum(len(c) for c in columns) - 1
+    columns[-1][-1] = ("", f"\u2026 and {len(lines) - shown} more", False)
+    return columns
 
 
 def _key_lines(records: Sequence[Record], width: int) -> list[tuple[str, str, bool]]:
@@ -87,28 +121,20 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
     from matplotlib.offsetbox import AnchoredOffsetbox, HPacker, TextArea, VPacker
 
     ax.set_axis_off()
-    lines = _key_lines(records, 30 if len(records) <= KEY_ROWS else 22)
-    if len(lines) > 2 * KEY_ROWS:
-        more = len(lines) - 2 * KEY_ROWS + 1
-        lines = [*lines[: 2 * KEY_ROWS - 1], ("", f"\u2026 and {more} more", False)]
-    rows = min(len(lines), KEY_ROWS)
+    grouped = _columns(records)
+    lines = [line for column in grouped for line in column]
+    rows = max((len(c) for c in grouped), default=0)
     # An entry may take several text lines (a wrapped id, its parties): the height is counted in
     # text lines, with the heading and the notes under the list, so that a key never runs off
     # the figure (constrained layout would then squeeze the plots to make room for it).
-    text_lines = max(
-        (
-            sum(1 + t.count("\n") for _, t, _ in lines[k : k + KEY_ROWS])
-            for k in range(0, len(lines), KEY_ROWS)
-        ),
-        default=0,
-    )
+    text_lines = max((sum(1 + t.count("\n") for _, t, _ in c) for c in grouped), default=0)
     size = next(
         (
             s
             for s in (13, 12, 11, 10, 9)
             if 1.2 * s * (text_lines + 4) + 2 * (rows + 3) <= KEY_HEIGHT
         ),
-        8,
+        SMALLEST,
     )
     # Entries spaced to fill the height left, at most a line apart.
     spare = KEY_HEIGHT - 1.2 * size * (text_lines + 4) - 4 * size
@@ -132,7 +158,8 @@ def draw_key(ax: Axes, records: Sequence[Record]) -> None:
                 align="top",  # the number beside the first line of a wrapped id
             )
         )
-    columns = [entries[k : k + KEY_ROWS] for k in range(0, len(entries), KEY_ROWS)]
+    first = len(grouped[0]) if grouped else 0
+    columns = [c for c in (entries[:first], entries[first:]) if c]
     body = HPacker(
         children=[VPacker(children=c, sep=gap, pad=0) for c in columns], sep=2 * size, pad=0
     )

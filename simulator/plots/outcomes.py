@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from simulator.core.errors import DipsimError
 from simulator.engine.outcomes import Outcomes, RelationOutcomes
-from simulator.plots.style import new_figure, percent_axis, state_colours, styled
+from simulator.plots.style import new_figure, percent_axis, state_colours, styled, title_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,7 +34,7 @@ def outcomes_figure(
         ax_share, ax_days = fig.subplots(1, 2, width_ratios=(1.25, 1))
         _draw_shares(ax_share, rel)
         _draw_days(ax_days, outcomes, rel, chosen)
-        fig.suptitle(outcomes.title, x=0.01, ha="left", fontweight="bold")
+        fig.suptitle(title_text(outcomes.title), x=0.01, ha="left", fontweight="bold")
         ax_share.set_title(
             f"{rel.relation}: how {outcomes.runs:,} runs ended (seed {outcomes.seed})", pad=12
         )

@@ -140,6 +140,18 @@ def new_figure() -> Figure:
     return fig
 
 
+#: Characters of a figure's title on one line: the 1920-pixel figure holds about 88 at the
+#: title's size; a longer title (a scenario's own) is wrapped, not cut off at the edge.
+TITLE_WIDTH = 85
+
+
+def title_text(text: str) -> str:
+    """A figure title wrapped to :data:`TITLE_WIDTH` characters a line."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, TITLE_WIDTH)) or text
+
+
 def percent_axis(ax: Axes, axis: str = "y") -> None:
     from matplotlib.ticker import PercentFormatter
 

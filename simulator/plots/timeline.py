@@ -20,6 +20,7 @@ from simulator.plots.style import (
     new_figure,
     state_colours,
     styled,
+    title_text,
 )
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def timeline_figure(
         _draw_events(ax_events, records, xs)
         ax_state.tick_params(axis="x", labelbottom=False)
         draw_key(ax_key, records)
-        fig.suptitle(trace.title, x=0.01, ha="left", fontweight="bold")
+        fig.suptitle(title_text(trace.title), x=0.01, ha="left", fontweight="bold")
         ax_state.set_title(f"{rel}, seed {trace.seed}", pad=12)
         date_axis(ax_events, trace.start, scale)  # last: it measures the layout
         if len(records) > RASTER_FROM:
@@ -102,7 +103,7 @@ def timeline_figure(
         if records:
             # Only the events the key lists are numbered: a number the key does not name
             # would be noise (and drawing ten thousand numbers takes longer than the rest).
-            label_events(fig, ax_events, records, xs, keyed(len(records)))
+            label_events(fig, ax_events, records, xs, keyed(records))
     return fig
 
 

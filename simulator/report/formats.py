@@ -53,15 +53,20 @@ def trace_to_csv(trace: Trace) -> str:
     ``;``. A trace with a joint or third-party act has the columns ``CSV_PARTIES`` too; each
     parallel track has three columns after ``outcome``: ``TRACK.before``, ``.after``, ``.outcome``.
 
+    A trace with a WEIS-coded event has a ``weis`` column after ``cameo``.
+
     ``source`` and ``quote`` are the event's first citation, the one it rests on; ``citations``
     holds them all, as the JSON trace has them (a list of ``ref``, ``quote``, ``note``) on one
-    line: a quote may hold any character, so no separator could join them safely.
+    line: a quote may hold any character, so no separator could join them safely. A citation of
+    a data file's rows or records has no quote: ``citations`` names them (its ``where``).
 
     A text cell a spreadsheet would take for a formula (``=1+1``, ``-x``, ``@x``) has a ``'``
     before it (:func:`~simulator.core.text.csv_cell`); numbers are never guarded.
     """
     parties = any(r.actors or r.stance or r.tone is not None for r in trace.records)
     tail = (*CSV_TAIL, *CSV_PARTIES) if parties else CSV_TAIL
+    if any(r.weis is not None for r in trace.records):  # beside cameo, never under its name
+        tail = ("cameo", "weis", *tail[1:])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     # Each parallel track's state before and after, and the outcome there: TRACK.before, ...

@@ -340,8 +340,9 @@ def _event_block(
         # need not look it up in the scenario file).
         text = f"{r.event}: {r.summary}" if r.summary else r.event
         lines += _led_by_id(r.event, text, indent, width, style)
-    if r.quote:
-        cited = f"“{r.quote}” [{r.source}]"
+    if r.quote or r.where:
+        # A data file's rows or records stand where a quote would, without quotation marks.
+        cited = f"“{r.quote}” [{r.source}]" if r.quote else f"{r.where} [{r.source}]"
         lines.extend(
             textwrap.wrap(
                 cited, width, initial_indent=indent + "  ", subsequent_indent=indent + "   "

@@ -25,6 +25,7 @@ to ``assign_values`` as a whole, and so to the reference path.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, cast, get_args, get_origin
@@ -310,6 +311,9 @@ def _field_check(model: type[BaseModel], name: str) -> _Check:
     """The field's own validation of a value, as the model makes it on assignment."""
     _no_field_validators(model, name)
     info = model.model_fields[name]
+    if info.alias is not None:  # how the key is written, not how its value is validated (an
+        info = copy.copy(info)  # alias here has no effect, and pydantic warns that it has none)
+        info.alias = info.validation_alias = info.serialization_alias = None
     annotated: Any = Annotated[info.annotation, info]  # the field as the model declares it
     adapter: TypeAdapter[Any] = TypeAdapter(annotated, config=_settings(model))
     return adapter.validate_python

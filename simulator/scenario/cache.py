@@ -36,6 +36,7 @@ from simulator.core.files import (
     NotRegularFileError,
     Read,
     allowed_roots,
+    data_digest,
     read_bounded,
     write_atomically,
 )
@@ -160,7 +161,7 @@ class _Where:
     def _same_files(self, files: Any) -> bool:
         most = self.limits.max_bytes
         return all(
-            os.path.realpath(written) == real and _digest(Path(written), most) == digest
+            os.path.realpath(written) == real and _digest(Path(written), most, digest) == digest
             for written, real, digest in files
         )
 
@@ -210,8 +211,11 @@ def _opened(raw: bytes) -> dict[str, Any] | None:
     return entry if isinstance(entry, dict) else None
 
 
-def _digest(path: Path, most: int) -> str:
-    """What reading ``path`` as loading does gives, in short (see :func:`_digest_of`)."""
+def _digest(path: Path, most: int, was: str = "") -> str:
+    """What reading ``path`` as loading does gives, in short (see :func:`_digest_of`); a data
+    file loading scanned a line at a time (its digest ``was`` says so) is scanned again."""
+    if was.startswith("stream "):
+        return data_digest(path)
     try:
         raw, size = read_bounded(path, most)
     except (OSError, ValueError, NotRegularFileError) as err:  # the same failure, the same input
@@ -220,6 +224,8 @@ def _digest(path: Path, most: int) -> str:
 
 
 def _digest_of(read: Read) -> str:
+    if read.digest is not None:
+        return read.digest
     if read.data is None:
         return f"error {read.error}"
     return f"{read.size} {_hash(read.data).hexdigest()}"

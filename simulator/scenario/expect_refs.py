@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from simulator.core.errors import KeyPath, Problem, unknown_name
-from simulator.scenario.model import DIPLOMATIC, ExpectSpec, Scenario, relation_id
+from simulator.scenario.model import DIPLOMATIC, ExpectSpec, Scenario, key_field, relation_id
 from simulator.scenario.yamlread import Document
 
 #: A rule response's id: the rule's id, ``#``, and which of its responses (1 is the first).
@@ -51,10 +51,10 @@ def check_claims(s: Scenario, doc: Document) -> Iterator[Problem]:
         if e.track is not None:
             yield from _check_track(at, e, s, doc)
         else:
-            for key in ("state", "reaches", "never", "final", "to"):
+            for key in ("state", "stays", "reaches", "never", "final", "to"):
                 yield from state((*at, key), getattr(e, key))
-        yield from in_span((*at, "date"), e.date)
-        yield from in_span((*at, "by"), e.by)
+        for key in ("date", "not_before", "from", "until", "by"):
+            yield from in_span((*at, key), getattr(e, key_field(key)))
         if e.event is not None:
             yield from _check_event((*at, "event"), e.event, s, doc)
     for i, inv in enumerate(s.invariants):
@@ -85,7 +85,7 @@ def _check_track(at: KeyPath, e: ExpectSpec, s: Scenario, doc: Document) -> Iter
             unknown_name("track", str(e.track), dict.fromkeys([DIPLOMATIC, *s.tracks])),
         )
         return
-    for key in ("state", "reaches", "never", "final"):
+    for key in ("state", "stays", "reaches", "never", "final"):
         name = getattr(e, key)
         if name is not None and name not in states:
             yield doc.problem((*at, key), unknown_name(f"state of track {e.track}", name, states))

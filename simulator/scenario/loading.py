@@ -19,7 +19,7 @@ from simulator.core.errors import (
     quoted,
     shown_path,
 )
-from simulator.core.files import allowed_roots, kind_of, outside, outside_message
+from simulator.core.files import DataFile, allowed_roots, kind_of, outside, outside_message
 from simulator.scenario.model import EDIT_KINDS, Scenario, ShiftEvents, parse_edit
 from simulator.scenario.references import check_references, in_file_order
 from simulator.scenario.validation import translate_errors, unquoted_codes, validate_document
@@ -32,6 +32,7 @@ from simulator.scenario.yamlread import (
     read_source_text,
     read_yaml,
     read_yaml_file,
+    scan_source_data,
 )
 
 #: Keys of a what-if file besides the scenario keys it overrides.
@@ -61,7 +62,7 @@ class LoadedScenario:
     scenario: Scenario
     document: Document
     path: Path
-    source_texts: dict[str, str | None] = field(default_factory=dict)
+    source_texts: dict[str, str | DataFile | None] = field(default_factory=dict)
     base: LoadedScenario | None = None
 
     @property
@@ -114,7 +115,7 @@ def _load(
 def _load_whatif(
     path: Path,
     doc: Document,
-    texts: dict[str, str | None],
+    texts: dict[str, str | DataFile | None],
     limits: Limits,
     where: tuple[tuple[Path, ...], tuple[Path, ...]],
 ) -> LoadedScenario:
@@ -155,7 +156,7 @@ def _load_whatif(
 
 
 def _claims_after_edits(
-    scenario: Scenario, doc: Document, texts: dict[str, str | None]
+    scenario: Scenario, doc: Document, texts: dict[str, str | DataFile | None]
 ) -> Scenario:
     """The edited scenario with the what-if's own ``expect``, checked against it: a claim may
     name an event an edit added, and not one an edit removed."""
@@ -307,7 +308,7 @@ def _unknown_override_keys(doc: Document) -> list[Problem]:
     ]
 
 
-def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Scenario:
+def _override(base: Scenario, doc: Document, texts: dict[str, str | DataFile | None]) -> Scenario:
     """The base with the what-if's own top-level keys on top (merged or replaced)."""
     # Its own expectations may name events its edits add: they are judged after the edits
     # (_claims_after_edits), not against the base.
@@ -329,15 +330,16 @@ def _override(base: Scenario, doc: Document, texts: dict[str, str | None]) -> Sc
 
 def _source_texts(
     doc: Document, base: Path, limits: Limits, roots: tuple[Path, ...] | None
-) -> dict[str, str | None]:
+) -> dict[str, str | DataFile | None]:
     """The text of every file source, read relative to the scenario's folder, bounded like the
     scenario itself (``None`` for one that cannot be read; the reference checks say so). A file
     outside ``roots`` is refused unread (``roots`` is None for text that has no file)."""
-    texts: dict[str, str | None] = {}
+    texts: dict[str, str | DataFile | None] = {}
     sources = doc.data.get("sources") if isinstance(doc.data, dict) else None
     if not isinstance(sources, dict):
         return texts
     problems = []
+    cited = _data_only(doc.data)
     for sid, spec in sources.items():
         if isinstance(spec, dict) and isinstance(spec.get("file"), str):
             file = base / spec["file"]
@@ -349,23 +351,53 @@ def _source_texts(
                 message = f"source file {outside_message(spec['file'], escaped, roots or ())}"
                 problems.append(doc.problem(("sources", sid, "file"), message))
                 continue
-            texts[str(sid)] = read_source_text(file, limits)
+            data = cited.get(str(sid))
+            texts[str(sid)] = (
+                read_source_text(file, limits)
+                if data is None
+                else scan_source_data(file, frozenset(data))
+            )
     if problems:
         raise ScenarioError(problems)
     return texts
 
 
+def _data_only(data: Any) -> dict[str, set[str]]:
+    """The sources cited by ``rows`` or ``records`` and never by a quote, each with the record
+    ids cited of it: such a file is scanned a line at a time, not read whole as text."""
+    cited: dict[str, set[str]] = {}
+    quoted_: set[str] = set()
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            ref = value.get("ref")
+            if isinstance(ref, str) and ("rows" in value or "records" in value):
+                ids = value.get("records")
+                cited.setdefault(ref, set()).update(
+                    str(i) for i in (ids if isinstance(ids, list) else [])
+                )
+            elif isinstance(ref, str):
+                quoted_.add(ref)
+            stack.extend(value.values())
+    return {ref: ids for ref, ids in cited.items() if ref not in quoted_}
+
+
 def scenario_to_yaml(scenario: Scenario) -> str:
     """A scenario as YAML text that loads back to an equal scenario (defaults left out)."""
-    return dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True))
+    # by_alias: a key that is a Python word is a field under another name (``from`` is from_).
+    return dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True, by_alias=True))
 
 
 def scenario_from_text(
-    text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS
+    text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS, *, base: Path = Path(".")
 ) -> Scenario:
-    """Load a scenario from YAML text (file sources cannot be checked: there is no folder)."""
+    """Load a scenario from YAML text; its file sources are read relative to ``base`` (the
+    folder it is to be written in; by default the working folder), from any folder."""
     doc = read_yaml(text, file, limits)
-    return validate_document(doc, _source_texts(doc, Path("."), limits, None))
+    return validate_document(doc, _source_texts(doc, base, limits, None))
 
 
 __all__ = [

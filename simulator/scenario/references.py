@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 
 from simulator.core.errors import KeyPath, Problem, did_you_mean, unknown_name
 from simulator.core.expressions import Expression
+from simulator.core.files import DataFile
+from simulator.scenario.citing import SourceTexts, listed, normalise
 from simulator.scenario.expect_refs import check_claims
 from simulator.scenario.model import (
     DIPLOMATIC,
@@ -32,9 +34,10 @@ def in_file_order(problems: typing.Iterable[Problem]) -> list[Problem]:
 
 
 def check_references(
-    scenario: Scenario, doc: Document, source_texts: Mapping[str, str | None]
+    scenario: Scenario, doc: Document, source_texts: Mapping[str, str | DataFile | None]
 ) -> list[Problem]:
     """Every cross-reference and whole-scenario rule, as located problems in file order."""
+    cited = SourceTexts(source_texts)  # each file looked at once, for events and rules alike
     return in_file_order(
         [
             *_check_span(scenario, doc),
@@ -43,9 +46,9 @@ def check_references(
             *_check_relations(scenario, doc),
             *_check_members(scenario, doc),
             *_check_sources(scenario, doc, source_texts),
-            *_check_events(scenario, doc, source_texts),
+            *_check_events(scenario, doc, cited),
             *_check_parameters(scenario, doc),
-            *_check_rules(scenario, doc, source_texts),
+            *_check_rules(scenario, doc, cited),
             *check_claims(scenario, doc),
         ]
     )
@@ -142,7 +145,7 @@ def _check_relations(s: Scenario, doc: Document) -> Iterator[Problem]:
 
 
 def _check_sources(
-    s: Scenario, doc: Document, texts: Mapping[str, str | None]
+    s: Scenario, doc: Document, texts: Mapping[str, str | DataFile | None]
 ) -> Iterator[Problem]:
     for sid, src in s.sources.items():
         if src.file is not None and texts.get(sid) is None:
@@ -153,33 +156,70 @@ def _check_sources(
             )
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _check_citations(
     s: Scenario,
     doc: Document,
     at: KeyPath,
     cited: typing.Iterable[Citation],
-    normalised: Mapping[str, str],
+    texts: SourceTexts,
 ) -> Iterator[Problem]:
+    # A file too big or unreadable is said once, at the source (_check_sources); its quotes,
+    # rows and records are then not looked for.
     for j, c in enumerate(cited):
         cpath: KeyPath = (*at, j) if doc.has((*at, j)) else at
         src = s.sources.get(c.ref)
         if src is None:
             yield doc.problem((*cpath, "ref"), unknown_name("source", c.ref, s.sources))
             continue
-        if src.file is not None:
-            if c.quote is None:
+        if src.file is None:
+            if c.rows is not None or c.records is not None:
+                key = "rows" if c.rows is not None else "records"
                 yield doc.problem(
-                    cpath, f"source {c.ref!r} is a file: cite it with a verbatim 'quote'"
+                    (*cpath, key),
+                    f"source {c.ref!r} has no file: '{key}' cite the {key} of a data file, its "
+                    "'file'",
                 )
-            elif c.ref in normalised and _normalise(c.quote) not in normalised[c.ref]:
+        elif c.rows is not None:
+            yield from _check_rows(doc, (*cpath, "rows"), c.ref, c.rows, src.file, texts)
+        elif c.records is not None:
+            yield from _check_records(doc, (*cpath, "records"), c.ref, c.records, src.file, texts)
+        elif c.quote is None:
+            yield doc.problem(
+                cpath,
+                f"source {c.ref!r} is a file: cite it with a verbatim 'quote' (or the "
+                "'rows' or 'records' of a data file)",
+            )
+        else:
+            found = texts.normalised(c.ref)
+            if found is not None and normalise(c.quote) not in found:
                 yield doc.problem(
                     (*cpath, "quote"),
                     f"quote not found verbatim in {src.file}: {_short(c.quote)}",
                 )
+
+
+def _check_rows(
+    doc: Document, at: KeyPath, ref: str, rows: tuple[int, ...], file: str, texts: SourceTexts
+) -> Iterator[Problem]:
+    missing = texts.missing_rows(ref, rows)
+    if missing is not None and missing[0]:
+        past, count = missing
+        yield doc.problem(
+            (*at, rows.index(past[0])),
+            f"{listed(past, 'row')} past the end of {file} ({count:,} lines)",
+        )
+
+
+def _check_records(
+    doc: Document, at: KeyPath, ref: str, records: tuple[str, ...], file: str, texts: SourceTexts
+) -> Iterator[Problem]:
+    missing = texts.missing_records(ref, records)
+    if missing:
+        yield doc.problem(
+            (*at, records.index(missing[0])),
+            f"{listed(missing, 'record', quote=True)} not found in {file} (a "
+            "record id is a whole field: between tabs, commas or line ends)",
+        )
 
 
 def _check_parameters(s: Scenario, doc: Document) -> Iterator[Problem]:
@@ -224,10 +264,9 @@ def _check_pair(
         )
 
 
-def _check_rules(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -> Iterator[Problem]:
+def _check_rules(s: Scenario, doc: Document, cited: SourceTexts) -> Iterator[Problem]:
     seen: dict[str, int] = {}
     events = {e.id for e in s.events}
-    normalised = {sid: _normalise(t) for sid, t in texts.items() if t is not None}
     for i, rule in enumerate(s.rules):
         at: KeyPath = ("rules", i)
         if rule.id in seen:
@@ -261,7 +300,7 @@ def _check_rules(s: Scenario, doc: Document, texts: Mapping[str, str | None]) ->
                 yield doc.problem(
                     (*at, "respond", "effects", name), unknown_name("variable", name, s.variables)
                 )
-        yield from _check_citations(s, doc, (*at, "source"), rule.source or (), normalised)
+        yield from _check_citations(s, doc, (*at, "source"), rule.source or (), cited)
 
 
 def _check_names(
@@ -277,9 +316,8 @@ def _check_names(
         )
 
 
-def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -> Iterator[Problem]:
+def _check_events(s: Scenario, doc: Document, cited: SourceTexts) -> Iterator[Problem]:
     first_index: dict[str, int] = {}
-    normalised = {sid: _normalise(t) for sid, t in texts.items() if t is not None}
     # The first event of each id, for causes (looked up, not searched for: a file of 10,000
     # events each caused by the one before took 3.7 s to load, most of it in that search).
     first_event: dict[str, EventSpec] = {}
@@ -301,7 +339,7 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
             )
         date = e.uncertain_date()
         if date is not None:
-            yield from _check_uncertain(s, doc, at, date, normalised)
+            yield from _check_uncertain(s, doc, at, date, cited)
         elif s.start <= s.end and not s.start <= e.day <= s.end:
             yield doc.problem(
                 (*at, "date"),
@@ -317,7 +355,7 @@ def _check_events(s: Scenario, doc: Document, texts: Mapping[str, str | None]) -
                 yield doc.problem(
                     (*at, "effects", name), unknown_name("variable", name, s.variables)
                 )
-        yield from _check_citations(s, doc, (*at, "source"), e.source, normalised)
+        yield from _check_citations(s, doc, (*at, "source"), e.source, cited)
         for j, cause in enumerate(e.caused_by):
             path = (*at, "caused_by", j) if doc.has((*at, "caused_by", j)) else ((*at, "caused_by"))
             if cause not in first_event:
@@ -364,7 +402,7 @@ def _check_uncertain(
     doc: Document,
     at: KeyPath,
     date: UncertainDateTraits,
-    normalised: Mapping[str, str],
+    cited: SourceTexts,
 ) -> Iterator[Problem]:
     """An uncertain date's possible days lie in the span; its alternatives' sources resolve."""
     if s.start <= s.end and not (s.start <= date.earliest and date.latest <= s.end):
@@ -375,7 +413,7 @@ def _check_uncertain(
         )
     for j, claim in enumerate(date.disputed or ()):
         where: KeyPath = (*at, "date", "disputed", j, "source")
-        yield from _check_citations(s, doc, where, claim.source, normalised)
+        yield from _check_citations(s, doc, where, claim.source, cited)
 
 
 def _party_codes(e: EventSpec, at: KeyPath, doc: Document) -> list[tuple[str, KeyPath]]:

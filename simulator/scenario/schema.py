@@ -97,31 +97,43 @@ def whatif_schema(scenario: Schema, defs: Schema) -> Schema:
     }
 
 
-def files_schema(batch_spec: Schema) -> Schema:
-    """The schema of every file dipsim reads: a scenario, a what-if, or a batch spec (whose
-    model's schema is given: the batch stage comes after this one)."""
+def files_schema(batch_spec: Schema, mapping: Schema) -> Schema:
+    """The schema of every file dipsim reads: a scenario, a what-if, a batch spec or an
+    import's mapping file (the last two models' schemas are given: their stages come after
+    this one)."""
     defs: Schema = {}
     scenario, scenario_defs = _split(Scenario.model_json_schema())
     _add_defs(defs, scenario_defs)
     whatif = whatif_schema(scenario, defs)
     batch, batch_defs = _split(batch_spec)
     _add_defs(defs, batch_defs)
-    for name, root in (("Scenario", scenario), ("WhatIf", whatif), ("BatchSpec", batch)):
+    mapped, mapping_defs = _split(mapping)
+    _add_defs(defs, mapping_defs)
+    for name, root in (
+        ("Scenario", scenario),
+        ("WhatIf", whatif),
+        ("BatchSpec", batch),
+        ("Mapping", mapped),
+    ):
         _add_defs(defs, {name: root})
     return {
         "$schema": DIALECT,
-        "title": "dipsim file: scenario, what-if or batch spec (format 1)",
+        "title": "dipsim file: scenario, what-if, batch spec or mapping (format 1)",
         "description": (
-            "A file with 'dipsim_batch' is a batch spec, one with 'extends' a what-if, any other "
-            "a scenario."
+            "A file with 'dipsim_batch' is a batch spec, one with 'dipsim_mapping' a mapping of "
+            "event codes (dipsim import), one with 'extends' a what-if, any other a scenario."
         ),
         "type": "object",
         "if": {"required": ["dipsim_batch"]},
         "then": {"$ref": "#/$defs/BatchSpec"},
         "else": {
-            "if": {"required": ["extends"]},
-            "then": {"$ref": "#/$defs/WhatIf"},
-            "else": {"$ref": "#/$defs/Scenario"},
+            "if": {"required": ["dipsim_mapping"]},
+            "then": {"$ref": "#/$defs/Mapping"},
+            "else": {
+                "if": {"required": ["extends"]},
+                "then": {"$ref": "#/$defs/WhatIf"},
+                "else": {"$ref": "#/$defs/Scenario"},
+            },
         },
         "$defs": dict(sorted(defs.items())),
     }

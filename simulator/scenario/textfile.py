@@ -11,7 +11,7 @@ from simulator.core.errors import DipsimError, Location, Problem, ScenarioError
 
 # Bounded reads of regular files live in core.files, which also lists them while a scenario
 # loads (recording_reads: what the validated-scenario cache keys its entry on).
-from simulator.core.files import read_bounded
+from simulator.core.files import DataFile, read_bounded, scan_data_file
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 
@@ -27,6 +27,16 @@ def read_source_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str | None:
         # As Path.read_text would: universal newlines (a byte-order mark is dropped, though).
         return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except (OSError, ValueError, DipsimError):  # ValueError: a NUL in the path, or not UTF-8
+        return None
+
+
+def scan_source_data(path: Path, records: frozenset[str]) -> DataFile | None:
+    """A cited data file's lines counted and ``records`` looked for, a line at a time (any size,
+    any bytes: only its rows and records are cited, never quoted), or ``None`` when it cannot
+    be read (missing, not a regular file, a bad path)."""
+    try:
+        return scan_data_file(path, records)
+    except (OSError, ValueError, DipsimError):
         return None
 
 

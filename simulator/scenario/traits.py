@@ -23,11 +23,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from simulator.core.dates import looks_like_month, span_of
+from simulator.scenario.citing import place_text
 from simulator.scenario.parties import Reach, reach, stance_of
 
-#: The keys that make each kind of expectation (the first is the kind's name).
+#: The keys that make each kind of expectation (the first is the kind's name), as a file writes
+#: them (``from`` is the field ``from_``: see :func:`key_field`). ``state`` is also the second
+#: key of ``not_before``: a ``state`` with ``not_before`` is that kind (:func:`kinds_set`).
 EXPECT_KINDS: dict[str, tuple[str, ...]] = {
     "state": ("state", "date"),
+    "not_before": ("not_before", "state"),
+    "stays": ("stays", "from", "until"),
     "reaches": ("reaches",),
     "never": ("never",),
     "event": ("event", "outcome"),
@@ -44,6 +49,18 @@ INVARIANT_KINDS: dict[str, tuple[str, ...]] = {
     "never": ("never",),
     "always": ("always",),
 }
+
+
+def key_field(key: str) -> str:
+    """The field that holds a key as written: ``from`` (a Python keyword) is ``from_``."""
+    return "from_" if key == "from" else key
+
+
+def kinds_set(item: object, kinds: dict[str, tuple[str, ...]]) -> list[str]:
+    """The kinds whose first key ``item`` sets, less those whose first key is only another set
+    kind's further key (``state`` beside ``not_before``): one, unless the item is malformed."""
+    chosen = [k for k in kinds if getattr(item, key_field(k)) is not None]
+    return [k for k in chosen if not any(k in kinds[o][1:] for o in chosen if o != k)]
 
 
 def relation_id(pair: tuple[str, str]) -> str:
@@ -100,15 +117,21 @@ class CodesTraits(Traits):
     __slots__ = ()
     if TYPE_CHECKING:
         cameo: str | None
+        weis: str | None
         goldstein: float | None
         plover: str | None
 
     def merged(self, override: CodesTraits | None) -> Any:
-        """These codes with every field ``override`` sets replacing ours."""
+        """These codes with every field ``override`` sets replacing ours; a code in one scheme
+        (CAMEO, WEIS) replaces ours in the other, as a code is in one scheme only."""
         if override is None:
             return self
         given = {k: v for k, v in override._field_values().items() if v is not None}
-        return self._sibling(type(self).__name__)(**{**self._field_values(), **given})
+        ours = self._field_values()
+        for scheme, other in (("cameo", "weis"), ("weis", "cameo")):
+            if scheme in given:
+                ours = {**ours, other: None}
+        return self._sibling(type(self).__name__)(**{**ours, **given})
 
     def with_goldstein(self, goldstein: float | None) -> Any:
         """These codes with another Goldstein value (an act's tone on one relation)."""
@@ -304,7 +327,7 @@ class _Kinds(Traits):
 
     @property
     def kind(self) -> str:
-        return next(k for k in self.KINDS if getattr(self, k) is not None)
+        return kinds_set(self, self.KINDS)[0]
 
 
 class ExpectSpecTraits(_Kinds):
@@ -339,6 +362,17 @@ class ScenarioTraits(Traits):
         variables: Mapping[str, _Variable]
         relations: tuple[RelationSpecTraits, ...]
         tracks: Mapping[str, MachineSpecTraits]
+        sources: Mapping[str, Any]
+
+    def cited(self, citation: Any) -> tuple[str, str | None, str | None, str | None]:
+        """A citation as a trace carries it: its source id, quote and note, and where in a data
+        file its rows or records are (``rows 1203, 1207 of keds.csv``), outputs' stand-in for a
+        quote."""
+        src = self.sources.get(citation.ref)
+        # The file's name, not its path: ``../sources/`` says nothing a reader needs.
+        name = src.file.replace("\\", "/").rsplit("/", 1)[-1] if src and src.file else None
+        where = place_text(citation.rows, citation.records, name)
+        return (citation.ref, citation.quote, citation.note, where)
 
     def codes_of(self, event: Any) -> Any:
         """An event's codes: its type's codes with the event's own codes on top."""

@@ -18,13 +18,14 @@ from pydantic import BaseModel, ValidationError
 
 from simulator.core.dates import why_not_a_date
 from simulator.core.errors import QUOTED_MOST, KeyPath, Problem, ScenarioError, did_you_mean
+from simulator.core.files import DataFile
 from simulator.scenario.model import Scenario
 from simulator.scenario.model.events import unquoted_cameo
 from simulator.scenario.references import check_references, in_file_order
 from simulator.scenario.yamlread import Document
 
 
-def validate_document(doc: Document, source_texts: Mapping[str, str | None]) -> Scenario:
+def validate_document(doc: Document, source_texts: Mapping[str, str | DataFile | None]) -> Scenario:
     """Validate a document as a scenario.
 
     Args:
@@ -176,14 +177,22 @@ def _fields_at(root: type[BaseModel], path: KeyPath) -> list[str]:
     annotation: Any = root
     for part in path:
         model = _model_in(annotation)
-        if model is not None and isinstance(part, str) and part in model.model_fields:
-            annotation = model.model_fields[part].annotation
+        field = _written_keys(model).get(part) if isinstance(part, str) else None
+        if model is not None and field is not None:
+            annotation = model.model_fields[field].annotation
             continue
         annotation = _element(annotation, part)
         if annotation is None:
             return []
-    model = _model_in(annotation)
-    return list(model.model_fields) if model is not None else []
+    return list(_written_keys(_model_in(annotation)))
+
+
+def _written_keys(model: type[BaseModel] | None) -> dict[str, str]:
+    """A model's keys as a file writes them (a field's alias: ``from``, ``with``), to its
+    fields' names."""
+    if model is None:
+        return {}
+    return {info.alias or name: name for name, info in model.model_fields.items()}
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -218,6 +227,7 @@ def _element(annotation: Any, part: str | int) -> Any:
 #: ("quote" on an event is not "note", "goldstein" has no neighbour at all).
 _MISPLACED = {
     "cameo": ("codes", "codes: {cameo: ...}"),
+    "weis": ("codes", "codes: {weis: ...}"),
     "goldstein": ("codes", "codes: {goldstein: ...}"),
     "plover": ("codes", "codes: {plover: ...}"),
     "quote": ("source", "a citation, source: {ref: ..., quote: ...}"),
@@ -237,16 +247,18 @@ _MISPLACED = {
 
 
 def unquoted_codes(doc: Document) -> list[Problem]:
-    """CAMEO codes written as unquoted digits with a leading zero (``cameo: 050``). YAML read
-    them as text, but they are refused as ``cameo: 111`` is, which it reads as a number: one
-    rule for both (quote the code), wherever the file writes codes (what-if edits included)."""
+    """CAMEO (or WEIS) codes written as unquoted digits with a leading zero (``cameo: 050``).
+    YAML read them as text, but they are refused as ``cameo: 111`` is, which it reads as a
+    number: one rule for both (quote the code), wherever the file writes codes (what-if edits
+    included)."""
     found = []
     for path in doc.plain_digits:
-        if path[-2:] == ("codes", "cameo"):
+        if path[-2:] in (("codes", "cameo"), ("codes", "weis")):
             written = doc.data
             for part in path:
                 written = written[part]
-            found.append(doc.problem(path, unquoted_cameo(str(written), str(written))))
+            scheme = "CAMEO" if path[-1] == "cameo" else "WEIS"
+            found.append(doc.problem(path, unquoted_cameo(str(written), str(written), scheme)))
     return in_file_order(found)
 
 

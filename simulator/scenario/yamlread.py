@@ -40,7 +40,7 @@ from simulator.core.errors import KeyPath, Location, Problem, ScenarioError
 from simulator.core.files import NotRegularFileError, read_bounded
 from simulator.scenario.document import Document, Positions, Written
 from simulator.scenario.limits import DEFAULT_LIMITS, Limits, limit_hint
-from simulator.scenario.textfile import decode, read_source_text, too_big
+from simulator.scenario.textfile import decode, read_source_text, scan_source_data, too_big
 from simulator.scenario.yamlplain import Grammar, plain_data, plain_positions
 
 # Re-exported: the limits are read with the YAML, and callers have always found them here.
@@ -53,6 +53,7 @@ __all__ = [
     "read_source_text",
     "read_yaml",
     "read_yaml_file",
+    "scan_source_data",
 ]
 
 
@@ -549,6 +550,12 @@ def _unreadable(text: str, err: Exception) -> str:
 class _Dumper(yaml.SafeDumper):
     """PyYAML's safe dumper, quoting the texts dipsim would not read back as the same text."""
 
+    def ignore_aliases(self, _data: Any) -> bool:
+        # A value written twice is written twice: an anchor and its alias (``&id001`` when a
+        # date object is both the span's start and its first event's date) puzzle people, and
+        # make the fast reading (yamlplain) give up on the file.
+        return True
+
 
 def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     # PyYAML quotes what its YAML 1.1 resolver would take for another type; dipsim's resolver
@@ -564,7 +571,21 @@ def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_text)
 
 
-def dump_yaml(data: Mapping[str, Any]) -> str:
+class _FlowListDumper(_Dumper):
+    """The same, with each list of scalars written in flow style."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, items: list[Any]) -> yaml.SequenceNode:
+    scalars = all(not isinstance(i, dict | list | tuple) for i in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=scalars or None)
+
+
+_FlowListDumper.add_representer(list, _represent_list)
+
+
+def dump_yaml(data: Mapping[str, Any], *, flow_lists: bool = False) -> str:
     """Plain data as block-style YAML that dipsim reads back as the same data (used by tests
-    and tools that write scenarios)."""
-    return yaml.dump(dict(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+    and tools that write scenarios); ``flow_lists``: a list of scalars on one line, ``[1, 2]``
+    (an imported event's hundred cited rows are one line, not a hundred)."""
+    dumper = _FlowListDumper if flow_lists else _Dumper
+    return yaml.dump(dict(data), Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 def _codes_by_cause(scenario: Scenario) -> dict[tuple[str, str], Codes]:
     """Each event's and each rule's codes, keyed (``script``, id) or (``rule:ID``, ``""``):
-    the trace keeps CAMEO and Goldstein, but PLOVER only the scenario knows."""
+    the trace keeps CAMEO (or WEIS) and Goldstein, but PLOVER only the scenario knows."""
     found: dict[tuple[str, str], Codes] = {}
     for e in scenario.events:
         found[("script", e.id)] = scenario.codes_of(e)
@@ -43,9 +43,11 @@ def _codes_by_cause(scenario: Scenario) -> dict[tuple[str, str], Codes]:
 
 def _codes_cell(r: Record, codes: Codes | None) -> str:
     parts = []
-    if r.cameo:
+    if r.code is not None:  # CAMEO or WEIS, each under its own name
+        scheme, code = r.code
         parts.append(
-            f'<span class="code"><abbr title="CAMEO event code">CAMEO</abbr> {esc(r.cameo)}</span>'
+            f'<span class="code"><abbr title="{scheme} event code">{scheme}</abbr> '
+            f"{esc(code)}</span>"
         )
     bearing = r.bearing
     if r.goldstein is not None and bearing is not None:
@@ -67,6 +69,13 @@ def _codes_cell(r: Record, codes: Codes | None) -> str:
         plover = esc(codes.plover).replace("/", "/<wbr>")
         parts.append(f'<span class="code">PLOVER {plover}</span>')
     return "<br>".join(parts) if parts else '<span class="none">—</span>'
+
+
+def _schemes(records: Iterable[Record]) -> str:
+    """The event-code schemes the table shows: CAMEO, and WEIS where a record is WEIS-coded (a
+    WEIS code is never shown as CAMEO's: KEDS data of the 1980s use it)."""
+    weis = any(r.weis is not None for r in records)
+    return "CAMEO or WEIS event code" if weis else "CAMEO event code"
 
 
 def _value(r: Record | None, variable: str | None) -> str:
@@ -95,12 +104,14 @@ def _citation(r: Record, sources: dict[str, Source]) -> str:
     out = ""
     if r.quote:
         out += f'<blockquote class="quote">“{esc(r.quote)}”</blockquote>'
+    elif r.where:  # a data file's rows or records: not a quote, so not in quotation marks
+        out += f'<p class="cite rows">{esc(r.where)}</p>'
     if r.source is not None:
         out += f'<p class="cite">— {_source_line(r.source, sources)}</p>'
-    for ref, said, remark in r.citations:
-        if (ref, said) == (r.source, r.quote):
+    for ref, said, remark, where in r.citations:
+        if (ref, said, where) == (r.source, r.quote, r.where):
             continue  # the one shown above
-        quote = f"“{esc(said)}” " if said else ""
+        quote = f"“{esc(said)}” " if said else f"{esc(where)}, " if where else ""
         note = f" — {esc(remark)}" if remark else ""
         out += f'<p class="cite also">also: {quote}{_source_line(ref, sources)}{note}</p>'
     return out
@@ -231,9 +242,9 @@ def events_section(view: RunView, diff: TraceDiff | None) -> str:
     )
     caption = (
         f"Every event of the run, in order ({len(t.records)}). # numbers the events of "
-        f"{esc(view.relation)} as on the timeline. Codes: CAMEO event code, Goldstein value "
-        "(G), PLOVER type. * after a date: no source reports it; it was inferred (the note "
-        "under the event says how)."
+        f"{esc(view.relation)} as on the timeline. Codes: {_schemes(t.records)}, Goldstein "
+        "value (G), PLOVER type. * after a date: no source reports it; it was inferred (the "
+        "note under the event says how)."
     )
     if marks:
         caption += " A badge marks an event that differs from the other run."

@@ -29,7 +29,13 @@ from simulator.scenario.model.events import (
     Source,
     UncertainDate,
 )
-from simulator.scenario.model.expect import EXPECT_KINDS, INVARIANT_KINDS, ExpectSpec, InvariantSpec
+from simulator.scenario.model.expect import (
+    EXPECT_KINDS,
+    INVARIANT_KINDS,
+    ExpectSpec,
+    InvariantSpec,
+    key_field,
+)
 from simulator.scenario.model.machine import (
     DIPLOMATIC,
     MachineSpec,
@@ -82,6 +88,7 @@ __all__ = [
     "TransitionSpec",
     "UncertainDate",
     "VariableSpec",
+    "key_field",
     "parse_edit",
     "relation_id",
 ]

@@ -134,6 +134,23 @@ EventId = Annotated[
         )
     ),
 ]
+_RECORD_ID = r"^[A-Za-z0-9_.:/-]+$"
+#: A record id as data files give them (ICEWS Event ID, GDELT GLOBALEVENTID): short, and made
+#: of letters, digits and ``_ . : / -`` only (never the tabs, commas or line breaks that delimit
+#: a file's fields, nor anything an output would have to escape).
+RecordId = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=_RECORD_ID),
+    BeforeValidator(
+        _name_rule(
+            "record id",
+            _RECORD_ID,
+            "use letters, digits and _ . : / - (a record id is one field of its data file)",
+            64,
+            lambda v: v.strip(),
+        )
+    ),
+]
 Text = Annotated[str, Field(max_length=10_000)]
 
 
@@ -225,6 +242,18 @@ class Frozen(BaseModel):
 
         kind: Kind = getattr(model, name)
         return kind
+
+
+def at_most_one(*keys: str) -> dict[str, Any]:
+    """A JSON Schema keyword saying that at most one of ``keys`` is given (a null is not given),
+    as the model's validator says it: for ``dipsim schema``, through ``json_schema_extra``."""
+    given = {"not": {"type": "null"}}
+    both = [
+        {"required": [a, b], "properties": {a: given, b: given}}
+        for i, a in enumerate(keys)
+        for b in keys[i + 1 :]
+    ]
+    return {"not": {"anyOf": both}}
 
 
 def as_tuple(value: Any) -> Any:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from simulator.core.errors import did_you_mean
 from simulator.scenario.model.base import (
@@ -15,9 +23,11 @@ from simulator.scenario.model.base import (
     Frozen,
     Name,
     Pair,
+    RecordId,
     Text,
     TimeOfDay,
     as_tuple,
+    at_most_one,
     invalid,
     one_or_many,
 )
@@ -66,11 +76,11 @@ class Actor(Frozen):
         return self
 
 
-def unquoted_cameo(written: str, code: str) -> str:
-    """Why an unquoted CAMEO code is refused, whether YAML read it as a number (``111``) or,
-    for its leading zero, as text (``050``): the same rule and fix for both."""
+def unquoted_cameo(written: str, code: str, scheme: str = "CAMEO") -> str:
+    """Why an unquoted CAMEO (or WEIS) code is refused, whether YAML read it as a number
+    (``111``) or, for its leading zero, as text (``050``): the same rule and fix for both."""
     return (
-        f'CAMEO code {written} must be quoted (write "{code}"): a code is text, and unquoted '
+        f'{scheme} code {written} must be quoted (write "{code}"): a code is text, and unquoted '
         "digits are a number to YAML readers, which drop leading zeros (0256 is not 256)"
     )
 
@@ -78,7 +88,12 @@ def unquoted_cameo(written: str, code: str) -> str:
 class Codes(CodesTraits, Frozen):
     """Event codes in the recognised event ontologies."""
 
+    model_config = ConfigDict(json_schema_extra=at_most_one("cameo", "weis"))
+
     cameo: str | None = Field(default=None, pattern=r"^[0-9]{2,4}$")
+    #: A WEIS code (KEDS data such as the Gulf file is coded in WEIS): never shown as CAMEO,
+    #: held against the WEIS tables. A code is CAMEO or WEIS, not both.
+    weis: str | None = Field(default=None, pattern=r"^[0-9]{3}$")
     goldstein: float | None = Field(default=None, ge=-10.0, le=10.0)
     plover: str | None = Field(default=None, pattern=r"^[A-Z]+(/[a-z][a-z_-]*)?$")
 
@@ -88,6 +103,22 @@ class Codes(CodesTraits, Frozen):
         if isinstance(value, int) and not isinstance(value, bool):
             raise invalid(unquoted_cameo(str(value), f"{value:03d}"))
         return value
+
+    @field_validator("weis", mode="before")
+    @classmethod
+    def _weis_is_text(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise invalid(unquoted_cameo(str(value), f"{value:03d}", "WEIS"))
+        return value
+
+    @model_validator(mode="after")
+    def _one_scheme(self) -> Codes:
+        if self.cameo is not None and self.weis is not None:
+            raise invalid(
+                f"a code is CAMEO or WEIS, not both (got cameo {self.cameo!r} and weis "
+                f"{self.weis!r}): the two schemes give the same digits different meanings"
+            )
+        return self
 
     @field_validator("plover")
     @classmethod
@@ -125,12 +156,37 @@ def _two_sides(value: Any) -> Any:
     return value
 
 
+#: The most rows or records one citation may name (an imported event aggregates a day's).
+MAX_CITED = 10_000
+#: A cited line number's bound: far beyond any source file the size limit lets through.
+MAX_ROW = 1_000_000_000
+
+Row = Annotated[int, Field(ge=1, le=MAX_ROW)]
+
+
 class Citation(Frozen):
-    """Where an event comes from: a source id and, for a file source, a verbatim quote."""
+    """Where an event comes from: a source id and, for a file source, a verbatim quote, or the
+    rows (line numbers, 1 = the first line) or record ids of a data file that it was coded from."""
+
+    model_config = ConfigDict(json_schema_extra=at_most_one("quote", "rows", "records"))
 
     ref: Annotated[str, Field(min_length=1)]
     quote: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+    rows: Annotated[tuple[Row, ...], Field(min_length=1, max_length=MAX_CITED)] | None = None
+    records: Annotated[tuple[RecordId, ...], Field(min_length=1, max_length=MAX_CITED)] | None = (
+        None
+    )
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Citation:
+        given = [k for k in ("quote", "rows", "records") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise invalid(
+                "a citation gives a 'quote', or the 'rows' or 'records' of a data file, one of "
+                f"them (got {' and '.join(given)})"
+            )
+        return self
 
 
 def citations(value: Any) -> Any:
