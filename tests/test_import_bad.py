@@ -54,6 +54,8 @@ class Bad:
     status: int = 0
     args: tuple[str, ...] = ("--dyad", "EGY-ISR")
     header: str | None = None  # what the scenario's header says of its bad rows
+    #: The report's last line: why the first bad row of each kind is bad.
+    first: str | None = None
 
 
 def accepted(kept: int, rows: int, events: int, bad: str, *more: str) -> str:
@@ -104,11 +106,13 @@ CASES = {
         (GOOD + "1982-08-05,EGY,ISR\n").encode(),
         accepted(100, 101, 10, "1: malformed row 1 (line 102)"),
         header="1 bad: malformed row 1 (line 102).",
+        first="line 102: 3 columns, not date source target code",
     ),
     "bad-dates": Bad(
         (GOOD + "2019-02-30,EGY,ISR,042\n19820931,EGY,ISR,042\nyesterday,EGY,ISR,042\n").encode(),
         accepted(100, 103, 10, "3: malformed date 3 (lines 102, 103, 104)"),
         header="3 bad: malformed date 3 (lines 102, 103, 104).",
+        first="line 102: '2019-02-30' is not a date",
     ),
     "unknown-code": Bad(
         (GOOD + "1982-08-05,EGY,ISR,999\n").encode(),
@@ -117,20 +121,23 @@ CASES = {
     "malformed-codes": Bad(
         (GOOD + "1982-08-05,EGY,ISR,1a2\n1982-08-05,EGY,ISR,12345\n1982-08-05,EGY,ISR,\n").encode(),
         accepted(100, 103, 10, "3: malformed code 3 (lines 102, 103, 104)"),
+        first="line 102: '1a2' is not a 2-4 digit event code",
     ),
     "missing-actor": Bad(
         (GOOD + "1982-08-05,,ISR,042\n1982-08-05,EGY,,042\n").encode(),
         accepted(100, 102, 10, "2: missing actor 2 (lines 102, 103)"),
+        first="line 102: no source actor",
     ),
     # Rows of actors the import cannot name never refuse a file, however many (GDELT and ICEWS
     # have many one-sided records): 200 of 300 here.
     "many-missing-actors": Bad(
         (GOOD + "1982-08-05,,ISR,042\n" * 200).encode(),
         accepted(100, 300, 10, "200: missing actor 200 (lines 102, 103, 104, 105, 106, ...)"),
+        first="line 102: no source actor",
     ),
     "icews-unknown-country": Bad(
         _icews(("United States", "North Korea"), ("Atlantis", "North Korea")),
-        "imported 1 of 2 rows as 1 events → out.yaml\n"
+        "imported 1 of 2 rows as 1 event → out.yaml\n"
         "  of other actors: 0; outside the dates: 0\n"
         "  bad rows: 1: unknown actor 1 (line 3)\n"
         "  unknown: country 'Atlantis' ×1\n",
@@ -138,10 +145,11 @@ CASES = {
     ),
     "icews-wrong-column-count": Bad(
         _icews(("United States", "North Korea")) + b"1001\t2018-06-01\n",
-        "imported 1 of 2 rows as 1 events → out.yaml\n"
+        "imported 1 of 2 rows as 1 event → out.yaml\n"
         "  of other actors: 0; outside the dates: 0\n"
         "  bad rows: 1: malformed row 1 (line 3)\n",
         args=("--dyad", "USA-PRK", "--max-bad", "0.5"),
+        first="line 3: 2 columns, the header has 20",
     ),
     "gdelt-wrong-column-count": Bad(
         _gdelt(58, 57, 30),
@@ -155,22 +163,26 @@ CASES = {
     "not-utf8": Bad(
         GOOD.encode() + b"1982-08-05,EGY,ISR,04\xff\n",
         accepted(100, 101, 10, "1: not UTF-8 1 (line 102)"),
+        first="line 102: byte 22 is not UTF-8",
     ),
     "bigger-than-max-bytes": Bad(
         (GOOD * 4).encode(),
         accepted(400, 403, 10, "3: malformed date 3 (lines 102, 203, 304)"),
         args=("--dyad", "EGY-ISR", "--max-bad", "0.1", "--limit", "max_bytes=8000"),
+        first="line 102: 'date' is not a date",
     ),
     # The rest of an overlong line is skipped, not read into memory, and the lines after it
     # are numbered right: the good row after it is kept.
     "overlong-line": Bad(
         GOOD.encode() + b"1982-08-05,EGY,ISR,042" + b"x" * 70_000 + b"\n1982-08-20,EGY,ISR,042\n",
         accepted(101, 102, 11, "1: line too long 1 (line 102)"),
+        first="line 102: longer than 65,536 bytes",
     ),
     "tabari-tab-separated": Bad(
         b"820805\tEGY\tISR\t042\n820806\tISRGOV\tEGY\t190\tcoder's note\n820807\tEGY\n",
         accepted(2, 3, 2, "1: malformed row 1 (line 3)"),
         args=("--dyad", "EGY-ISR", "--max-bad", "0.5"),
+        first="line 3: 2 columns, not date source target code",
     ),
     "too-many-bad": Bad(
         (FEW + "1982-02-30,EGY,ISR,042\n" * 6).encode(),
@@ -182,6 +194,7 @@ CASES = {
         (FEW + "1982-02-30,EGY,ISR,042\n" * 6).encode(),
         accepted(12, 18, 10, "6: malformed date 6 (lines 14, 15, 16, 17, 18, ...)"),
         args=("--dyad", "EGY-ISR", "--max-bad", "0.4"),
+        first="line 14: '1982-02-30' is not a date",
     ),
     "empty": Bad(b"", "error: 'r.csv' is empty\n", status=2),
     "header-only": Bad(
@@ -226,7 +239,8 @@ def test_bad_rows(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     (tmp_path / "r.csv").write_bytes(case.content)
     result = dipsim("import", "r.csv", *case.args, "-o", "out.yaml")
-    assert (result.exit_code, result.stderr) == (case.status, case.stderr)
+    said = case.stderr + ("" if case.first is None else f"  the first of each: {case.first}\n")
+    assert (result.exit_code, result.stderr) == (case.status, said)
     assert (tmp_path / "out.yaml").exists() == (case.status == 0)
     if case.header is not None:
         text = (tmp_path / "out.yaml").read_text(encoding="utf-8")
@@ -385,8 +399,8 @@ def test_mapping_of_another_codebook_refused(tmp_path: Path) -> None:
             "Invalid value for '--dyad': a dyad is two actors, not EGY with itself",
         ),
         (
-            ("--actor", "usa", "--actor", "PRK"),
-            "Invalid value for '--actor': 'usa' is not an "
+            ("--actor", "U SA", "--actor", "PRK"),
+            "Invalid value for '--actor': 'U SA' is not an "
             "actor code (capital letters and digits, at most 16)",
         ),
         (("--actor", "USA"), "name the relation to import: --dyad A-B, or two or more --actor"),
@@ -408,7 +422,7 @@ def test_mapping_of_another_codebook_refused(tmp_path: Path) -> None:
         "three-actors",
         "space",
         "same-actor",
-        "actor-lower-case",
+        "actor-not-a-code",
         "one-actor",
         "until-before-from",
         "not-a-day",
@@ -463,3 +477,18 @@ def test_a_records_file_bigger_than_max_bytes_is_cited_and_checks(tmp_path: Path
     broken = CliRunner().invoke(cli, ["check", str(out), *limit])
     assert broken.exit_code == 2
     assert "row 99999 past the end of r.csv (401 lines)" in broken.output
+
+
+def test_actor_codes_are_read_in_capitals_as_dyads_are(tmp_path: Path) -> None:
+    """--actor egy --actor isr is --dyad egy-isr is --dyad EGY-ISR."""
+    made = [
+        dipsim("import", LEVANT, *args, "-o", f"{k}.yaml").exit_code
+        for k, args in enumerate(
+            (("--actor", "egy", "--actor", "isr"), ("--dyad", "egy-isr"), ("--dyad", "EGY-ISR"))
+        )
+    ]
+    assert made == [0, 0, 0]
+    texts = [
+        (tmp_path / f"{k}.yaml").read_text(encoding="utf-8").split("\n", 4)[4] for k in range(3)
+    ]
+    assert texts[0] == texts[1] == texts[2]

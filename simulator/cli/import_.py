@@ -78,12 +78,13 @@ def _actors(
 ) -> tuple[str, ...]:
     from simulator.eventdata.select import ACTOR
 
-    for v in values:
+    codes = [v.strip().upper() for v in values]  # as --dyad reads its codes
+    for v in codes:
         if not ACTOR.match(v):
             raise click.BadParameter(
                 f"{v[:20]!r} is not an actor code (capital letters and digits, at most 16)"
             )
-    return tuple(dict.fromkeys(values))
+    return tuple(dict.fromkeys(codes))
 
 
 @click.command("import")
@@ -285,7 +286,7 @@ def command_line(records: Path, options: list[tuple[str, object]]) -> str:
 
 
 def _header(command: str, made: Imported) -> str:
-    from simulator.eventdata.importer import bad_summary
+    from simulator.eventdata.importer import bad_summary, counted
 
     t = made.tally
     codes = made.table.codebook.upper()
@@ -293,7 +294,7 @@ def _header(command: str, made: Imported) -> str:
         f"Made by dipsim import ({made.fmt} records, {codes} codes); to make it again:",
         f"  {command}",
         *textwrap.wrap(
-            f"{t.rows:,} rows: {t.kept:,} kept as {t.events:,} events; {t.outside:,} of other "
+            f"{t.rows:,} rows: {t.kept:,} kept as {counted(t.events)}; {t.outside:,} of other "
             f"actors; {t.out_of_window:,} outside the dates; {sum(t.not_mapped.values()):,} with "
             f"codes the mapping leaves out; {t.bad_total:,} bad"
             + (f": {bad_summary(t)}." if t.bad_total else "."),
@@ -304,11 +305,11 @@ def _header(command: str, made: Imported) -> str:
 
 
 def _report(made: Imported, out: Path | None) -> None:
-    from simulator.eventdata.importer import bad_summary
+    from simulator.eventdata.importer import bad_summary, counted
 
     t = made.tally
     where = "standard output" if out is None else str(out)
-    echo(f"imported {t.kept:,} of {t.rows:,} rows as {t.events:,} events → {where}", err=True)
+    echo(f"imported {t.kept:,} of {t.rows:,} rows as {counted(t.events)} → {where}", err=True)
     left = sum(t.not_mapped.values())
     if left:
         common = ", ".join(f"{c} ×{n:,}" for c, n in t.not_mapped.most_common(5))
@@ -319,6 +320,8 @@ def _report(made: Imported, out: Path | None) -> None:
         if t.unknown:
             common = ", ".join(f"{u} ×{n:,}" for u, n in t.unknown.most_common(5))
             echo(f"  unknown: {common}", err=True)
+        if t.bad_first:  # why, in the words of the first row of each kind
+            echo(f"  the first of each: {'; '.join(t.bad_first.values())}", err=True)
 
 
 __all__ = ["EXIT_INVALID", "import_records"]

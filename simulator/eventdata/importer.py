@@ -52,11 +52,15 @@ class Tally:
     not_mapped: Counter[str] = field(default_factory=Counter)  # codes the mapping leaves out
     bad: Counter[str] = field(default_factory=Counter)
     bad_lines: dict[str, list[int]] = field(default_factory=dict)
+    #: The first bad row of each kind that says why (a date that is no date ...), for the report.
+    bad_first: dict[str, str] = field(default_factory=dict)
     unknown: Counter[str] = field(default_factory=Counter)  # unknown codes and actor names
     events: int = 0
 
-    def bad_row(self, line: int, kind: str) -> None:
+    def bad_row(self, line: int, kind: str, detail: str = "") -> None:
         self.bad[kind] += 1
+        if detail and kind not in self.bad_first:
+            self.bad_first[kind] = f"line {line}: {detail}"
         shown = self.bad_lines.setdefault(kind, [])
         if len(shown) < SHOWN_LINES:
             shown.append(line)
@@ -204,7 +208,7 @@ def _account(
 ) -> None:
     tally.rows += 1
     if isinstance(item, BadRow):
-        tally.bad_row(item.line, item.kind)
+        tally.bad_row(item.line, item.kind, item.detail)
         return
     if item.code not in table.names:
         tally.bad_row(item.line, "unknown code")
@@ -253,6 +257,11 @@ def _refuse_if_bad(path: Path, tally: Tally, table: CodeTable, max_bad: float) -
     raise RecordsError(message)
 
 
+def counted(events: int) -> str:
+    """``1 event``, ``276 events``."""
+    return f"{events:,} event{'' if events == 1 else 's'}"
+
+
 def bad_summary(tally: Tally) -> str:
     """``unknown code 9,730 (lines 12, 40, ...)``, the kinds by count."""
     parts = []
@@ -276,8 +285,9 @@ def _nothing_kept(path: Path, tally: Tally, selection: Selection) -> str:
 def _note(fmt: Format, tally: Tally) -> str:
     named = {"keds": "KEDS/TABARI", "icews": "ICEWS", "gdelt": "GDELT"}[fmt]
     return (
-        f"{named} records: {tally.rows:,} rows read, {tally.kept:,} kept as {tally.events:,} "
-        f"events (same day, actors and type taken together), {tally.bad_total:,} bad rows."
+        f"{named} records: {tally.rows:,} rows read, {tally.kept:,} kept as "
+        f"{counted(tally.events)} (same day, actors and type taken together), "
+        f"{tally.bad_total:,} bad rows."
     )
 
 
@@ -287,6 +297,7 @@ __all__ = [
     "RecordsError",
     "Tally",
     "bad_summary",
+    "counted",
     "import_records",
     "scenario_text",
 ]
