@@ -7,15 +7,13 @@ import os
 import shlex
 import sys
 import textwrap
-import time
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 import click
 
 from simulator.cli.common import (
-    EXIT_INVALID,
     DateType,
     OutputPath,
     allow_path_option,
@@ -25,6 +23,7 @@ from simulator.cli.common import (
     limits_from,
     write,
 )
+from simulator.cli.run import Progress
 from simulator.core.errors import DipsimError
 from simulator.core.text import printable
 
@@ -36,30 +35,14 @@ if TYPE_CHECKING:
 DEFAULT_MAX_BAD = 0.05
 
 
-class ByteProgress:
-    """Progress through a big file on standard error: `` 41% of 3.8 MB``, rewritten in place,
-    only on a terminal and once the work has taken half a second."""
+class ByteProgress(Progress):
+    """Progress through a big file on standard error: `` 41% of 3.8 MB read``, shown as
+    :class:`~simulator.cli.run.Progress` shows runs (rewritten in place, only on a terminal and
+    once the work has taken half a second)."""
 
-    def __init__(self, stream: TextIO, delay: float = 0.5) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.started = time.monotonic()
-        self.delay = delay
-        self.shown = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or time.monotonic() - self.started < self.delay:
-            return
+    def text(self, done: int, total: int, elapsed: float) -> str:  # noqa: ARG002  # no rate shown
         share = f"{done / total:4.0%}" if total else ""
-        line = f" {share} of {total / 1e6:,.1f} MB read"
-        self.stream.write("\r" + line.ljust(self.shown))
-        self.stream.flush()
-        self.shown = len(line)
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * self.shown + "\r")
-            self.stream.flush()
+        return f" {share} of {total / 1e6:,.1f} MB read"
 
 
 def _dyads(
@@ -178,7 +161,7 @@ def import_records(
     """
     from simulator.eventdata.importer import import_records as run_import
     from simulator.eventdata.importer import scenario_text
-    from simulator.eventdata.mapping import default_mapping_path, load_mapping
+    from simulator.eventdata.mapping import MappingFile, default_mapping_path
     from simulator.eventdata.select import Selection
     from simulator.eventdata.tables import code_table
 
@@ -195,15 +178,16 @@ def import_records(
     progress = ByteProgress(sys.stderr)
     try:
         path = mapping or default_mapping_path("weis" if codebook == "weis" else "cameo")
-        probe = load_mapping(
-            path, set(code_table("cameo").names) | set(code_table("weis").names), limits_
-        )
-        if codebook is not None and probe.codebook != codebook:
+        read = MappingFile.read(path, limits_)
+        # Codes of neither codebook first, then the codebook asked for, then the mapping's own.
+        read.check_codes(set(code_table("cameo").names) | set(code_table("weis").names))
+        if codebook is not None and read.mapping.codebook != codebook:
             raise click.UsageError(
-                f"the mapping {path.name} is for {probe.codebook.upper()} codes, not "
+                f"the mapping {path.name} is for {read.mapping.codebook.upper()} codes, not "
                 f"{codebook.upper()} (--codebook)"
             )
-        loaded = load_mapping(path, set(code_table(probe.codebook).names), limits_)
+        read.check_codes(set(code_table(read.mapping.codebook).names))
+        loaded = read.mapping
         selection = Selection(dyads, actors, exact_actors, first, last)
         folder = Path.cwd() if out is None else out.absolute().parent
         made = run_import(
@@ -324,4 +308,4 @@ def _report(made: Imported, out: Path | None) -> None:
             echo(f"  the first of each: {'; '.join(t.bad_first.values())}", err=True)
 
 
-__all__ = ["EXIT_INVALID", "import_records"]
+__all__ = ["ByteProgress", "import_records"]

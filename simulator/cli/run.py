@@ -276,10 +276,14 @@ class Progress:
         elapsed = self.clock() - self.started
         if not self.enabled or elapsed < self.delay:
             return
-        line = f" {done:,}/{total:,} runs  {done / elapsed:,.0f} runs/s"
+        line = self.text(done, total, elapsed)
         self.stream.write("\r" + line.ljust(self.shown))
         self.stream.flush()
         self.shown = len(line)
+
+    def text(self, done: int, total: int, elapsed: float) -> str:
+        """The line shown (a subclass shows other work: :class:`cli.import_.ByteProgress`)."""
+        return f" {done:,}/{total:,} runs  {done / elapsed:,.0f} runs/s"
 
     def close(self) -> None:
         if self.shown:

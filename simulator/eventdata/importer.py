@@ -10,6 +10,7 @@ rest mean other things), and a scenario made of it would be wrong.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -136,7 +137,7 @@ def import_records(
                     f"cannot tell the format of {quoted(str(path))} from its first line; "
                     "name it with --format keds, icews or gdelt"
                 )
-        for item in rows(fmt, _chain(first, numbered)):
+        for item in rows(fmt, itertools.chain((first,), numbered)):
             if isinstance(item, BadRow) and item.kind == "no header":
                 raise RecordsError(
                     f"{quoted(str(path))}: line {item.line} is {item.detail}; is the file "
@@ -190,11 +191,6 @@ def _uncitable(made: Imported) -> str:
     if shown.startswith(".."):
         shown = os.path.normpath(path)
     return f"the scenario cannot cite {quoted(shown)} for its events' rows: it cannot be read"
-
-
-def _chain(first: tuple[int, str | BadRow], rest: Any) -> Any:
-    yield first
-    yield from rest
 
 
 def _account(

@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError, model_validator
 from simulator.core.errors import Problem, ScenarioError
 from simulator.scenario.model.base import Frozen, Name, Text, invalid
 from simulator.scenario.validation import translate_errors
-from simulator.scenario.yamlread import DEFAULT_LIMITS, Limits, read_yaml_file
+from simulator.scenario.yamlread import DEFAULT_LIMITS, Document, Limits, read_yaml_file
 
 Codebook = Literal["cameo", "weis"]
 
@@ -147,31 +147,54 @@ def load_mapping(path: Path, known: set[str], limits: Limits = DEFAULT_LIMITS) -
     Raises:
         ScenarioError: The file is missing or invalid; every problem is located.
     """
-    doc = read_yaml_file(path, limits, kind="mapping file")
-    if not isinstance(doc.data, dict):
-        raise ScenarioError([doc.problem((), "a mapping file is a mapping of keys")])
-    try:
-        mapping = Mapping.model_validate(doc.data)
-    except ValidationError as err:
-        raise ScenarioError(list(translate_errors(err, doc, Mapping))) from None
-    problems: list[Problem] = [
-        doc.problem(path, message, key=key) for path, message, key in _whole_problems(mapping)
-    ]
-    for name, mapped in mapping.types.items():
-        for i, code in enumerate(mapped.codes):
-            stem = code.rstrip("*")
-            exists = stem in known if stem == code else any(k.startswith(stem) for k in known)
-            if not exists:
-                what = "code" if stem == code else "prefix of any code"
-                problems.append(
-                    doc.problem(
-                        ("types", name, "codes", i),
-                        f"{code!r} is not a {mapping.codebook.upper()} {what}",
+    read = MappingFile.read(path, limits)
+    read.check_codes(known)
+    return read.mapping
+
+
+@dataclass(frozen=True)
+class MappingFile:
+    """A mapping file read and validated as a model, its codes not yet held against a codebook
+    (the command line learns from it which codebook it is for): read once, checked as needed.
+    The problems of the whole mapping wait to be said with those of its codes, all at once."""
+
+    mapping: Mapping
+    doc: Document
+    pending: tuple[Problem, ...] = ()
+
+    @classmethod
+    def read(cls, path: Path, limits: Limits = DEFAULT_LIMITS) -> MappingFile:
+        """The file's mapping; ``ScenarioError`` (located) if it is no valid model."""
+        doc = read_yaml_file(path, limits, kind="mapping file")
+        if not isinstance(doc.data, dict):
+            raise ScenarioError([doc.problem((), "a mapping file is a mapping of keys")])
+        try:
+            mapping = Mapping.model_validate(doc.data)
+        except ValidationError as err:
+            raise ScenarioError(list(translate_errors(err, doc, Mapping))) from None
+        pending = tuple(
+            doc.problem(at, message, key=key) for at, message, key in _whole_problems(mapping)
+        )
+        return cls(mapping, doc, pending)
+
+    def check_codes(self, known: set[str]) -> None:
+        """Every code and prefix names one of ``known``; ``ScenarioError`` with every problem
+        (located) if not, or if the mapping has others."""
+        problems: list[Problem] = list(self.pending)
+        for name, mapped in self.mapping.types.items():
+            for i, code in enumerate(mapped.codes):
+                stem = code.rstrip("*")
+                exists = stem in known if stem == code else any(k.startswith(stem) for k in known)
+                if not exists:
+                    what = "code" if stem == code else "prefix of any code"
+                    problems.append(
+                        self.doc.problem(
+                            ("types", name, "codes", i),
+                            f"{code!r} is not a {self.mapping.codebook.upper()} {what}",
+                        )
                     )
-                )
-    if problems:
-        raise ScenarioError(problems)
-    return mapping
+        if problems:
+            raise ScenarioError(problems)
 
 
 def template_problems(
@@ -201,6 +224,7 @@ __all__ = [
     "CodeMap",
     "Codebook",
     "Mapping",
+    "MappingFile",
     "TypeMapping",
     "default_mapping_path",
     "load_mapping",

@@ -63,11 +63,6 @@ class Selection:
         """The relations of the scenario, in the order asked for."""
         return tuple(self._pairs.values())
 
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """Every actor asked for, in the order first named."""
-        return tuple(dict.fromkeys(c for pair in self.relations for c in pair))
-
     def actor(self, code: str, whole: bool | None = None) -> str | None:
         """The asked-for actor ``code`` counts as, or ``None``. ``whole`` (ICEWS): whether the
         row's actor is the state itself, which ``exact`` requires."""

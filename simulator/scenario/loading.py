@@ -339,7 +339,11 @@ def _source_texts(
     if not isinstance(sources, dict):
         return texts
     problems = []
-    cited = _data_only(doc.data)
+    # The walk over every citation is paid only by a scenario with a file to cite.
+    has_files = any(
+        isinstance(v, dict) and isinstance(v.get("file"), str) for v in sources.values()
+    )
+    cited = _data_only(doc.data) if has_files else {}
     for sid, spec in sources.items():
         if isinstance(spec, dict) and isinstance(spec.get("file"), str):
             file = base / spec["file"]
